@@ -1,0 +1,54 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "pgsnap",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "pgsnap", targets: ["pgsnap"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // One system-library target per C library; each has exactly one Swift owner.
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CDeviceMapper", pkgConfig: "devmapper", providers: [.apt(["libdevmapper-dev"])]),
+        .systemLibrary(name: "CLVM2Cmd", providers: [.apt(["liblvm2-dev"])]),
+        // C glue for APIs Swift cannot call directly (variadic log callbacks).
+        .target(name: "CPgsnapShims", dependencies: ["CDeviceMapper"]),
+
+        .target(name: "ExitStatus", swiftSettings: strict),
+        .target(name: "Configuration", dependencies: ["ExitStatus", "CLibPQ"], swiftSettings: strict),
+        .target(name: "PostgresClient", dependencies: ["ExitStatus", "CLibPQ"], swiftSettings: strict),
+        .target(
+            name: "Storage",
+            dependencies: ["ExitStatus", "CDeviceMapper", "CLVM2Cmd", "CPgsnapShims"],
+            swiftSettings: strict),
+        .target(name: "Compression", dependencies: ["ExitStatus", "CZstd"], swiftSettings: strict),
+        .target(
+            name: "Preflight",
+            dependencies: ["ExitStatus", "Configuration", "PostgresClient", "Storage"],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "pgsnap",
+            dependencies: [
+                "ExitStatus", "Configuration", "PostgresClient", "Storage", "Preflight",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+
+        .testTarget(
+            name: "PgsnapTests",
+            dependencies: ["ExitStatus", "Configuration", "PostgresClient", "Storage", "Compression", "Preflight"],
+            swiftSettings: strict),
+    ]
+)

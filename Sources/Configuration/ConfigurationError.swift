@@ -1,0 +1,73 @@
+public import ExitStatus
+
+/// Why the configuration could not be used. Each case names the file, line and key involved
+/// so an admin can go straight to the mistake.
+public enum ConfigurationError: PgsnapError, Equatable {
+    /// The file named by `--config` (or the default path, when required) does not exist.
+    case fileNotFound(path: String)
+    /// The file exists but could not be read; carries `strerror` text.
+    case unreadable(path: String, reason: String)
+    /// A line is not `key = value`.
+    case syntax(path: String, line: Int, detail: String)
+    /// A key pgsnap does not know (often a typo).
+    case unknownKey(origin: SettingOrigin, key: String, suggestion: String?)
+    /// The same key appears twice in one file.
+    case duplicateKey(path: String, line: Int, key: String, firstLine: Int)
+    /// A value of the wrong type or outside its range.
+    case invalidValue(origin: SettingOrigin, key: String, value: String, expected: String)
+    /// A password was given on the command line, where `ps` shows it to every user.
+    case passwordInArguments
+    /// A password is in a configuration file that other users can read.
+    case passwordInReadableFile(path: String, mode: String)
+    /// A setting the command needs has no value.
+    case missing(key: String, flag: String)
+
+    public var exitStatus: ExitStatus { .configuration }
+
+    public var message: String {
+        switch self {
+        case .fileNotFound(let path):
+            return "configuration file \(path) does not exist"
+        case .unreadable(let path, let reason):
+            return "cannot read configuration file \(path): \(reason)"
+        case .syntax(let path, let line, let detail):
+            return "\(path):\(line): syntax error: \(detail)"
+        case .unknownKey(let origin, let key, _):
+            return "\(origin): unknown setting '\(key)'"
+        case .duplicateKey(let path, let line, let key, let firstLine):
+            return "\(path):\(line): '\(key)' is already set on line \(firstLine)"
+        case .invalidValue(let origin, let key, let value, let expected):
+            return "\(origin): invalid value '\(value)' for '\(key)': expected \(expected)"
+        case .passwordInArguments:
+            return "--conninfo contains a password, which any user can read from the process list"
+        case .passwordInReadableFile(let path, let mode):
+            return "\(path) contains a password but has mode \(mode), readable by other users"
+        case .missing(let key, let flag):
+            return "no value for '\(key)'"
+                + (flag.isEmpty ? "" : " (set it in the configuration file or with \(flag))")
+        }
+    }
+
+    public var hint: String {
+        switch self {
+        case .fileNotFound:
+            return "create it (see docs/configuration.md) or pass --config FILE"
+        case .unreadable:
+            return "check the file's permissions"
+        case .syntax:
+            return "each line is 'key = value'; quote values with spaces in single quotes"
+        case .unknownKey(_, _, let suggestion):
+            return suggestion.map { "did you mean '\($0)'?" } ?? "docs/configuration.md lists every key"
+        case .duplicateKey:
+            return "remove one of the two lines"
+        case .invalidValue:
+            return "docs/configuration.md describes every key's values"
+        case .passwordInArguments:
+            return "put the password in ~/.pgpass, PGPASSFILE or a pg_service.conf instead"
+        case .passwordInReadableFile(let path, _):
+            return "run 'chmod 600 \(path)' or move the password to ~/.pgpass"
+        case .missing:
+            return "docs/configuration.md describes it"
+        }
+    }
+}

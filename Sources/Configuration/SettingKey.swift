@@ -1,0 +1,36 @@
+/// Every setting pgsnap knows. Each is both a configuration-file key and a long flag
+/// (`snapshot_size` ↔ `--snapshot-size`), so scripts can run without any file.
+public enum SettingKey: String, Sendable, CaseIterable {
+    case conninfo
+    case target
+    case snapshot
+    case snapshotSize = "snapshot_size"
+    case json
+    case logLevel = "log_level"
+
+    /// The long flag that overrides this key.
+    public var flag: String { "--" + rawValue.replacingOccurrences(of: "_", with: "-") }
+
+    /// Closest known key to a misspelt one, for "did you mean" hints.
+    static func suggestion(for unknown: String) -> String? {
+        let scored = allCases.map { ($0.rawValue, editDistance($0.rawValue, unknown)) }
+        guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= 3 else { return nil }
+        return best.0
+    }
+
+    private static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        var previous = Array(0...b.count)
+        for i in 1...max(a.count, 1) where !a.isEmpty {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in stride(from: 1, through: b.count, by: 1) {
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+}
+
+import Foundation

@@ -1,0 +1,95 @@
+/// The settings of one pgsnap run, after defaults, the configuration file and flags are merged
+/// (flags win over the file, the file over defaults).
+public struct Settings: Sendable, Equatable {
+    /// libpq connection string or URI; empty means libpq's defaults (PGHOST, PGSERVICE, …).
+    public var conninfo: String = ""
+    /// Directory where backups live.
+    public var target: String?
+    public var snapshot: SnapshotMode = .lvm
+    /// Size of each classic snapshot.
+    public var snapshotSize: SnapshotSize = .percentOfOrigin(20)
+    /// Print machine-readable JSON instead of text.
+    public var json: Bool = false
+    public var logLevel: LogLevel = .warning
+
+    /// The default configuration file, read only when it exists and no `--config` is given.
+    public static let defaultPath = "/etc/pgsnap/pgsnap.conf"
+
+    public init() {}
+
+    /// Merges `file` (if any) and `overrides` (flag values keyed by setting) over the defaults.
+    public static func resolve(file: ConfigFile?, overrides: [SettingKey: String]) throws(ConfigurationError)
+        -> Settings
+    {
+        var settings = Settings()
+        if let file {
+            for entry in file.entries {
+                let origin = SettingOrigin.file(path: file.path, line: entry.line)
+                guard let key = SettingKey(rawValue: entry.key) else {
+                    throw .unknownKey(origin: origin, key: entry.key, suggestion: SettingKey.suggestion(for: entry.key))
+                }
+                try settings.apply(key, entry.value, origin: origin)
+            }
+        }
+        for key in SettingKey.allCases {
+            guard let value = overrides[key] else { continue }
+            try settings.apply(key, value, origin: .flag(key.flag))
+        }
+        try settings.checkPasswordExposure(file: file, overrides: overrides)
+        return settings
+    }
+
+    private mutating func apply(_ key: SettingKey, _ value: String, origin: SettingOrigin) throws(ConfigurationError) {
+        func invalid(_ expected: String) -> ConfigurationError {
+            .invalidValue(origin: origin, key: key.rawValue, value: value, expected: expected)
+        }
+        switch key {
+        case .conninfo:
+            if case .failure(let error) = ConnectionString.containsPassword(value) {
+                throw invalid("a libpq connection string (libpq says: \(error.libpqMessage))")
+            }
+            conninfo = value
+        case .target:
+            guard value.hasPrefix("/") else { throw invalid("an absolute directory path") }
+            target = value
+        case .snapshot:
+            guard let mode = SnapshotMode(rawValue: value.lowercased()) else { throw invalid("'lvm' or 'none'") }
+            snapshot = mode
+        case .snapshotSize:
+            guard let size = SnapshotSize(parsing: value) else {
+                throw invalid("a percentage of the origin such as 20% or a size of at least 1M such as 10G")
+            }
+            snapshotSize = size
+        case .json:
+            guard let flag = Self.parseBool(value) else { throw invalid("on or off") }
+            json = flag
+        case .logLevel:
+            guard let level = LogLevel(rawValue: value.lowercased()) else {
+                throw invalid(LogLevel.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            logLevel = level
+        }
+    }
+
+    /// Passwords belong in .pgpass or a service file: never on the command line, and in a
+    /// configuration file only when no other user can read it.
+    private func checkPasswordExposure(file: ConfigFile?, overrides: [SettingKey: String]) throws(ConfigurationError) {
+        if let flagValue = overrides[.conninfo], case .success(true) = ConnectionString.containsPassword(flagValue) {
+            throw .passwordInArguments
+        }
+        if let file, file.entries.contains(where: { $0.key == SettingKey.conninfo.rawValue }),
+            case .success(true) = ConnectionString.containsPassword(conninfo), file.mode & 0o077 != 0
+        {
+            throw .passwordInReadableFile(path: file.path, mode: String(file.mode, radix: 8))
+        }
+    }
+
+    /// PostgreSQL's boolean spellings.
+    static func parseBool(_ text: String) -> Bool? {
+        switch text.lowercased() {
+        case "on", "true", "yes", "1": return true
+        case "off", "false", "no", "0": return false
+        default: return nil
+        }
+    }
+}

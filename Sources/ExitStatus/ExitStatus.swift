@@ -1,0 +1,24 @@
+/// The process exit codes pgsnap documents in docs/exit-codes.md.
+///
+/// Scripts and monitoring branch on these numbers, so a value never changes meaning once
+/// released; new kinds of failure get new numbers.
+public enum ExitStatus: Int32, Sendable, CaseIterable {
+    /// Everything asked for was done (for `check`: a backup can run).
+    case success = 0
+    /// An unexpected internal failure; the message says what, and it is a bug worth reporting.
+    case internalError = 1
+    /// The configuration file or flags are missing, malformed or contradictory.
+    case configuration = 3
+    /// PostgreSQL is unreachable, refused the login, or the role or settings don't allow a backup.
+    case postgres = 4
+    /// A path is not on LVM, device-mapper or LVM failed, or a volume group lacks free space.
+    case storage = 5
+    /// The backup target is missing, not writable, too small or on a volume that gets snapshotted.
+    case target = 6
+    /// Another pgsnap run holds the lock.
+    case lockBusy = 7
+    /// SIGINT, SIGTERM or SIGHUP ended the run after teardown.
+    case interrupted = 8
+    /// Command-line usage error (unknown flag, bad value); the same code ArgumentParser uses.
+    case usage = 64
+}

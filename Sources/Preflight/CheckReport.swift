@@ -1,0 +1,42 @@
+public import Configuration
+public import ExitStatus
+
+/// Everything `pgsnap check` found: the server, where each directory lives, the snapshots a
+/// backup would make, the target, and every problem standing in the way.
+public struct CheckReport: Sendable, Encodable {
+    public var snapshotMode: SnapshotMode
+    public var server: ServerFacts?
+    public var directories: [LocatedDirectory] = []
+    public var snapshots: [PlannedSnapshot] = []
+    public var target: TargetFacts?
+    public var problems: [Problem] = []
+
+    public init(snapshotMode: SnapshotMode) {
+        self.snapshotMode = snapshotMode
+    }
+
+    /// A backup could run.
+    public var ok: Bool { problems.isEmpty }
+
+    /// The exit status: success, or the earliest stage that has a problem (configuration,
+    /// PostgreSQL, storage, target — in that order, which is also their numeric order).
+    public var exitStatus: ExitStatus {
+        problems.map(\.exitStatus).min { $0.rawValue < $1.rawValue } ?? .success
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case ok, exitStatus = "exit_status", snapshotMode = "snapshot_mode", server, directories, snapshots, target, problems
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(ok, forKey: .ok)
+        try container.encode(exitStatus.rawValue, forKey: .exitStatus)
+        try container.encode(snapshotMode.rawValue, forKey: .snapshotMode)
+        try container.encode(server, forKey: .server)
+        try container.encode(directories, forKey: .directories)
+        try container.encode(snapshots, forKey: .snapshots)
+        try container.encode(target, forKey: .target)
+        try container.encode(problems, forKey: .problems)
+    }
+}

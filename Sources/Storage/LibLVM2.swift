@@ -1,0 +1,77 @@
+internal import CLVM2Cmd
+import Foundation
+
+private let lvmLog = LibraryLog()
+
+/// liblvm2cmd behind the `LVM` protocol. Owns the library handle and the one thread every call
+/// runs on (liblvm2cmd is not thread-safe and keeps per-process state).
+public final class LibLVM2: LVM, @unchecked Sendable {
+    /// `lvm2_run`'s success value: it returns 1, not 0.
+    static let commandSucceeded: Int32 = 1
+    /// LVM's `_LOG_WARN`: what the lvm tools print on stdout (report rows) arrives at this level.
+    static let printLevel: Int32 = 4
+    /// LVM's flag for messages forced to stderr, masked off to get the plain level.
+    static let stderrFlag: Int32 = 128
+
+    private let thread = DedicatedThread(name: "pgsnap-lvm")
+    nonisolated(unsafe) private var handle: UnsafeMutableRawPointer?
+
+    /// Initialises liblvm2cmd; refuses on a kernel without device-mapper, where LVM could only fail.
+    public init(kernel: KernelDevices = .current()) throws(StorageError) {
+        guard kernel.deviceMapperMajor != nil else {
+            throw StorageError(code: .noDeviceMapper, detail: "this kernel has no device-mapper (not in /proc/devices)")
+        }
+        let handle = thread.run { () -> UnsafeMutableRawPointer? in
+            // lvm2_init leaves the umask at 077; everything pgsnap creates later depends on ours.
+            let saved = umask(0o077)
+            umask(saved)
+            lvm2_log_fn { level, _, _, _, message in
+                if let message { lvmLog.append(level: level, String(cString: message)) }
+            }
+            let handle = lvm2_init()
+            umask(saved)
+            return handle
+        }
+        guard let handle else {
+            thread.stop()
+            throw StorageError(code: .lvmFailed, detail: "liblvm2cmd could not initialise",
+                               underlying: Self.errors(lvmLog.drain()))
+        }
+        self.handle = handle
+    }
+
+    deinit {
+        let handle = self.handle
+        thread.run { if let handle { lvm2_exit(handle) } }
+        thread.stop()
+    }
+
+    public func logicalVolumes() throws(StorageError) -> [LogicalVolume] {
+        let fields = LVMReport.fields.joined(separator: ",")
+        let output = try run("lvs --nameprefixes --noheadings --units b --nosuffix --options \(fields)",
+                             what: "list logical volumes")
+        return try LVMReport.parse(output)
+    }
+
+    /// Runs one lvm command line and returns the lines it printed on stdout.
+    func run(_ command: String, what: String) throws(StorageError) -> [String] {
+        let handle = self.handle
+        let (status, lines) = thread.run { () -> (Int32, [LibraryLog.Line]) in
+            _ = lvmLog.drain()
+            let saved = umask(0o077)
+            umask(saved)
+            let status = lvm2_run(handle, command)
+            umask(saved)
+            return (status, lvmLog.drain())
+        }
+        guard status == Self.commandSucceeded else {
+            throw StorageError(code: .lvmFailed, detail: "LVM could not \(what) (status \(status))",
+                               underlying: Self.errors(lines))
+        }
+        return lines.filter { $0.level == Self.printLevel }.map(\.text)
+    }
+
+    private static func errors(_ lines: [LibraryLog.Line]) -> String {
+        lines.filter { $0.level & ~stderrFlag <= 3 }.map(\.text).joined(separator: "; ")
+    }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `pgsnap` command: subcommands parse and validate, the library modules do the work.
+@main
+struct PgsnapCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pgsnap",
+        abstract: "Consistent online PostgreSQL backups from LVM snapshots.",
+        version: PgsnapVersion.current,
+        subcommands: [Check.self])
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import Configuration
+import ExitStatus
+
+/// Flags shared by every subcommand: one per configuration key, plus `--config`.
+struct SettingsOptions: ParsableArguments {
+    @Option(name: .long, help: "Configuration file (default: /etc/pgsnap/pgsnap.conf when it exists).")
+    var config: String?
+
+    @Option(name: .long, help: "libpq connection string, e.g. 'host=/run/postgresql port=5432 user=postgres'. Never put a password here: use ~/.pgpass.")
+    var conninfo: String?
+
+    @Option(name: .long, help: "Directory where backups live.")
+    var target: String?
+
+    @Option(name: .long, help: "Snapshot method: lvm or none.")
+    var snapshot: String?
+
+    @Option(name: .customLong("snapshot-size"), help: "Size of each classic snapshot: a percentage of its origin (20%) or a size (10G).")
+    var snapshotSize: String?
+
+    @Flag(name: .long, help: "Print JSON for scripts.")
+    var json = false
+
+    @Option(name: .customLong("log-level"), help: "debug, info, warning or error.")
+    var logLevel: String?
+
+    /// Merges defaults, the configuration file and these flags.
+    func resolve() throws(ConfigurationError) -> Settings {
+        let file: ConfigFile?
+        if let config {
+            file = try ConfigFile.load(path: config)
+        } else if let loaded = try? ConfigFile.load(path: Settings.defaultPath) {
+            file = loaded
+        } else if FileManagerProbe.exists(Settings.defaultPath) {
+            file = try ConfigFile.load(path: Settings.defaultPath)
+        } else {
+            file = nil
+        }
+        var overrides: [SettingKey: String] = [:]
+        overrides[.conninfo] = conninfo
+        overrides[.target] = target
+        overrides[.snapshot] = snapshot
+        overrides[.snapshotSize] = snapshotSize
+        overrides[.logLevel] = logLevel
+        if json { overrides[.json] = "on" }
+        return try Settings.resolve(file: file, overrides: overrides)
+    }
+}

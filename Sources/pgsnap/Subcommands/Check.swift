@@ -1,0 +1,35 @@
+import ArgumentParser
+import ExitStatus
+import Foundation
+import Preflight
+
+extension PgsnapCommand {
+    /// `pgsnap check`: can a backup run here, and if not, why not.
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check that a backup can run: PostgreSQL, the volumes under every tablespace, and the target.",
+            discussion: "Exits 0 only when a backup could run now. Changes nothing on the system.")
+
+        @OptionGroup var options: SettingsOptions
+
+        func run() throws {
+            let settings: Configuration.Settings
+            do {
+                settings = try options.resolve()
+            } catch {
+                try Terminal.fail(error, json: options.json)
+            }
+            let report = Preflight(settings: settings, environment: .live()).run()
+            if settings.json {
+                Terminal.printJSON(report)
+            } else {
+                print(CheckReportText.render(report))
+            }
+            if report.exitStatus != .success {
+                throw ExitCode(report.exitStatus.rawValue)
+            }
+        }
+    }
+}
+
+import Configuration

@@ -1,0 +1,23 @@
+import ArgumentParser
+import ExitStatus
+import Foundation
+
+/// How the executable speaks: JSON on stdout for scripts, one-line errors on stderr for people.
+enum Terminal {
+    static func printJSON(_ value: some Encodable) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(value), let text = String(data: data, encoding: .utf8) else { return }
+        print(text)
+    }
+
+    /// Prints `error` as one line (or a JSON object) and exits with its documented status.
+    static func fail(_ error: any PgsnapError, json: Bool) throws -> Never {
+        if json {
+            printJSON(["ok": "false", "error": error.message, "hint": error.hint,
+                       "exit_status": String(error.exitStatus.rawValue)])
+        }
+        FileHandle.standardError.write(Data("pgsnap: \(error)\n".utf8))
+        throw ExitCode(error.exitStatus.rawValue)
+    }
+}
