@@ -8,21 +8,20 @@ public final class ZstdCompressor {
     private var output: [UInt8]
 
     public init(level: Int, workers: Int) throws(ZstdError) {
+        // libzstd clamps out-of-range values silently; an admin's typo should be an error.
+        try Self.checkBounds(ZSTD_c_compressionLevel, level, "compression level")
+        try Self.checkBounds(ZSTD_c_nbWorkers, workers, "worker count")
         guard let context = ZSTD_createCCtx() else {
             throw ZstdError(operation: "create a compression context", zstdMessage: "out of memory")
         }
         self.context = context
         self.output = [UInt8](repeating: 0, count: ZSTD_CStreamOutSize())
-        do {
-            try Self.check(ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, Int32(level)),
-                           "set compression level \(level)")
-            try Self.check(ZSTD_CCtx_setParameter(context, ZSTD_c_checksumFlag, 1), "enable frame checksums")
-            try Self.check(ZSTD_CCtx_setParameter(context, ZSTD_c_nbWorkers, Int32(workers)),
-                           "use \(workers) worker threads")
-        } catch {
-            ZSTD_freeCCtx(context)
-            throw error
-        }
+        // From here on a throw still runs deinit, which frees the context.
+        try Self.check(ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, Int32(level)),
+                       "set compression level \(level)")
+        try Self.check(ZSTD_CCtx_setParameter(context, ZSTD_c_checksumFlag, 1), "enable frame checksums")
+        try Self.check(ZSTD_CCtx_setParameter(context, ZSTD_c_nbWorkers, Int32(workers)),
+                       "use \(workers) worker threads")
     }
 
     deinit { ZSTD_freeCCtx(context) }
@@ -49,6 +48,15 @@ public final class ZstdCompressor {
                 let inputDone = inBuffer.pos == inBuffer.size
                 if directive == ZSTD_e_continue ? inputDone : remaining == 0 { return }
             }
+        }
+    }
+
+    private static func checkBounds(_ parameter: ZSTD_cParameter, _ value: Int, _ name: String) throws(ZstdError) {
+        let bounds = ZSTD_cParam_getBounds(parameter)
+        try check(bounds.error, "read the bounds of the \(name)")
+        guard (Int(bounds.lowerBound)...Int(bounds.upperBound)).contains(value) else {
+            throw ZstdError(operation: "use \(name) \(value)",
+                            zstdMessage: "outside the supported range \(bounds.lowerBound)...\(bounds.upperBound)")
         }
     }
 

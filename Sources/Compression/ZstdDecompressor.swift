@@ -21,7 +21,8 @@ public final class ZstdDecompressor {
     public func decompress(_ input: UnsafeRawBufferPointer, sink: (UnsafeRawBufferPointer) throws -> Void) throws {
         var inBuffer = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)
         try output.withUnsafeMutableBytes { out in
-            // A full output buffer may hide more output even after all input is consumed.
+            // A full output buffer may hide more output after all input is consumed, unless the
+            // frame just ended (hint 0): calling again would start reading a next frame.
             var outputWasFull = false
             repeat {
                 var outBuffer = ZSTD_outBuffer(dst: out.baseAddress, size: out.count, pos: 0)
@@ -30,7 +31,7 @@ public final class ZstdDecompressor {
                 frameRemainder = hint
                 if outBuffer.pos > 0 { try sink(UnsafeRawBufferPointer(rebasing: out[..<outBuffer.pos])) }
                 outputWasFull = outBuffer.pos == outBuffer.size
-            } while inBuffer.pos < inBuffer.size || outputWasFull
+            } while inBuffer.pos < inBuffer.size || (outputWasFull && frameRemainder != 0)
         }
     }
 

@@ -19,7 +19,7 @@ public struct ServerInspector {
                    current_setting('wal_level') AS wal_level,
                    current_setting('archive_mode') AS archive_mode,
                    current_setting('data_checksums') AS data_checksums,
-                   current_setting('data_directory', true) AS data_directory,
+                   (SELECT setting FROM pg_settings WHERE name = 'data_directory') AS data_directory,
                    current_user AS role,
                    (SELECT rolsuper OR rolreplication FROM pg_roles WHERE rolname = current_user) AS can_slot,
                    \(Self.backupPrivilegeSQL(version: version)) AS can_backup
@@ -48,7 +48,7 @@ public struct ServerInspector {
     /// The data directory (holding pg_default and pg_global), each user tablespace, and pg_wal.
     public func directories(dataDirectory: String) throws(PostgresError) -> [ClusterDirectory] {
         let result = try session.query(
-            "SELECT oid::text, spcname, pg_tablespace_location(oid) AS location FROM pg_tablespace ORDER BY oid")
+            "SELECT oid::text, spcname, pg_tablespace_location(oid) AS location FROM pg_tablespace ORDER BY pg_tablespace.oid")
         var directories: [ClusterDirectory] = []
         for row in result.rows.indices {
             guard let oidText = result.value(row, "oid"), let oid = UInt32(oidText),

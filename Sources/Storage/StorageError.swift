@@ -5,19 +5,19 @@ public import ExitStatus
 public struct StorageError: PgsnapError, Equatable {
     public enum Code: String, Sendable {
         /// The running kernel has no device-mapper, so there is no LVM to snapshot.
-        case noDeviceMapper
+        case noDeviceMapper = "no_device_mapper"
         /// A path pgsnap must back up does not exist or cannot be examined.
-        case pathUnavailable
+        case pathUnavailable = "path_unavailable"
         /// /proc/self/mountinfo could not be read.
-        case mountTableUnreadable
+        case mountTableUnreadable = "mount_table_unreadable"
         /// A libdevmapper call failed.
-        case deviceMapperFailed
+        case deviceMapperFailed = "device_mapper_failed"
         /// An LVM command failed.
-        case lvmFailed
+        case lvmFailed = "lvm_failed"
         /// LVM printed something pgsnap could not parse.
-        case lvmUnexpectedOutput
+        case lvmUnexpectedOutput = "lvm_unexpected_output"
         /// A volume group or logical volume name breaks LVM's naming rules.
-        case invalidName
+        case invalidName = "invalid_name"
     }
 
     public let code: Code

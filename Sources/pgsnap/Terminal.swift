@@ -7,6 +7,7 @@ enum Terminal {
     static func printJSON(_ value: some Encodable) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
         guard let data = try? encoder.encode(value), let text = String(data: data, encoding: .utf8) else { return }
         print(text)
     }

@@ -1,0 +1,26 @@
+import PostgresClient
+
+/// A `PostgresSession` that answers from a script and records every statement, for unit tests
+/// of orchestration and of the SQL sent to versions this machine cannot run (14 and older).
+final class ScriptedSession: PostgresSession {
+    let serverVersionNumber: Int
+    /// First entry whose key occurs in the statement answers it.
+    var answers: [(contains: String, result: Result<QueryResult, PostgresError>)]
+    private(set) var statements: [String] = []
+    private(set) var closed = false
+
+    init(version: Int, answers: [(contains: String, result: Result<QueryResult, PostgresError>)]) {
+        serverVersionNumber = version
+        self.answers = answers
+    }
+
+    func query(_ sql: String, _ parameters: [String?]) throws(PostgresError) -> QueryResult {
+        statements.append(sql)
+        guard let answer = answers.first(where: { sql.contains($0.contains) }) else {
+            throw PostgresError(code: .queryFailed, libpqMessage: "script has no answer for: \(sql)")
+        }
+        return try answer.result.get()
+    }
+
+    func close() { closed = true }
+}
