@@ -33,6 +33,7 @@ let package = Package(
             dependencies: ["ExitStatus", "CDeviceMapper", "CLVM2Cmd", "CPgsnapShims"],
             swiftSettings: strict),
         .target(name: "Compression", dependencies: ["ExitStatus", "CZstd"], swiftSettings: strict),
+        .target(name: "Archive", dependencies: ["ExitStatus", "Compression", "CPgsnapShims"], swiftSettings: strict),
         .target(
             name: "Preflight",
             dependencies: ["ExitStatus", "Configuration", "PostgresClient", "Storage"],
@@ -48,7 +49,7 @@ let package = Package(
 
         .testTarget(
             name: "PgsnapTests",
-            dependencies: ["ExitStatus", "Configuration", "PostgresClient", "Storage", "Compression", "Preflight"],
+            dependencies: ["ExitStatus", "Configuration", "PostgresClient", "Storage", "Compression", "Archive", "Preflight"],
             swiftSettings: strict),
     ]
 )

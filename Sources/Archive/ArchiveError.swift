@@ -1,0 +1,40 @@
+public import ExitStatus
+
+/// A failure reading cluster files or writing an archive, carrying `strerror` text.
+public struct ArchiveError: PgsnapError, Equatable {
+    public enum Code: String, Sendable {
+        /// A file or directory of the cluster could not be read.
+        case readFailed = "read_failed"
+        /// The archive could not be written (often: the target filesystem is full).
+        case writeFailed = "write_failed"
+        /// A path or link target cannot be represented in a tar header.
+        case unrepresentable
+    }
+
+    public let code: Code
+    public let path: String
+    public let reason: String
+
+    public init(code: Code, path: String, reason: String) {
+        self.code = code
+        self.path = path
+        self.reason = reason
+    }
+
+    public var exitStatus: ExitStatus { code == .writeFailed ? .target : .internalError }
+
+    public var message: String {
+        switch code {
+        case .readFailed: return "cannot read \(path): \(reason)"
+        case .writeFailed: return "cannot write \(path): \(reason)"
+        case .unrepresentable: return "cannot archive \(path): \(reason)"
+        }
+    }
+
+    public var hint: String {
+        switch code {
+        case .writeFailed: return "check the target's free space and permissions"
+        case .readFailed, .unrepresentable: return ""
+        }
+    }
+}
