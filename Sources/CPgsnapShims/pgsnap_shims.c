@@ -2,7 +2,9 @@
 
 #include <libdevmapper.h>
 #include <stdarg.h>
+#include <signal.h>
 #include <stdio.h>
+#include <string.h>
 
 static pgsnap_dm_log_sink current_sink;
 
@@ -26,4 +28,32 @@ void pgsnap_dm_set_log_sink(pgsnap_dm_log_sink sink)
 {
     current_sink = sink;
     dm_log_with_errno_init(sink ? pgsnap_dm_log : NULL);
+}
+
+static volatile sig_atomic_t interrupting_signal;
+
+static void pgsnap_record_signal(int signal_number)
+{
+    if (!interrupting_signal)
+        interrupting_signal = signal_number;
+}
+
+int pgsnap_install_interrupt_handlers(void)
+{
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = pgsnap_record_signal;
+    sigemptyset(&action.sa_mask);
+    /* SA_RESTART: I/O carries on; the backup checks the flag between chunks and stages. */
+    action.sa_flags = SA_RESTART;
+    int signals[] = {SIGINT, SIGTERM, SIGHUP};
+    for (unsigned i = 0; i < sizeof signals / sizeof signals[0]; i++)
+        if (sigaction(signals[i], &action, NULL) != 0)
+            return -1;
+    return 0;
+}
+
+int pgsnap_interrupting_signal(void)
+{
+    return interrupting_signal;
 }

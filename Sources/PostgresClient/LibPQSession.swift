@@ -12,8 +12,12 @@ public final class LibPQSession: PostgresSession {
 
     /// Connects with `conninfo` (a libpq connection string or URI; empty for libpq defaults).
     public init(conninfo: String, applicationName: String = "pgsnap") throws(PostgresError) {
-        let keywords = ["dbname", "fallback_application_name"]
-        let values = [conninfo, applicationName]
+        // Keepalive defaults come first so that the caller's conninfo, expanded from dbname,
+        // overrides them: libpq keeps the last value of a repeated keyword. They detect a dead
+        // TCP peer during a long backup window; Unix sockets ignore them.
+        let keywords = ["keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count", "dbname",
+                        "fallback_application_name"]
+        let values = ["1", "30", "10", "6", conninfo, applicationName]
         let connection = Self.withCStrings(keywords) { keywordPointers in
             Self.withCStrings(values) { valuePointers in
                 PQconnectdbParams(keywordPointers, valuePointers, 1)

@@ -20,6 +20,14 @@ public enum LVMName {
         if let infix = reservedInfixes.first(where: name.contains) { throw invalid("'\(infix)' is reserved by LVM") }
     }
 
+    /// Throws unless `tag` uses only the characters LVM allows in tags.
+    public static func validateTag(_ tag: String) throws(StorageError) {
+        let allowedTag = allowed.union("/=!:&")
+        guard !tag.isEmpty, tag.utf8.count <= 1024, tag.allSatisfy(allowedTag.contains), !tag.hasPrefix("-") else {
+            throw StorageError(code: .invalidName, detail: "'\(tag)' is not a valid LVM tag")
+        }
+    }
+
     /// The /dev/mapper name of `vg/lv`: each hyphen inside a name doubled, then joined by one.
     public static func deviceMapperName(volumeGroup: String, logicalVolume: String) -> String {
         func escape(_ part: String) -> String { part.replacingOccurrences(of: "-", with: "--") }

@@ -5,7 +5,7 @@ private let lvmLog = LibraryLog()
 
 /// liblvm2cmd behind the `LVM` protocol. Owns the library handle and the one thread every call
 /// runs on (liblvm2cmd is not thread-safe and keeps per-process state).
-public final class LibLVM2: LVM, @unchecked Sendable {
+public final class LibLVM2: LVMSnapshots, @unchecked Sendable {
     /// `lvm2_run`'s success value: it returns 1, not 0.
     static let commandSucceeded: Int32 = 1
     /// LVM's `_LOG_WARN`: what the lvm tools print on stdout (report rows) arrives at this level.
@@ -51,6 +51,30 @@ public final class LibLVM2: LVM, @unchecked Sendable {
         let output = try run("lvs --nameprefixes --noheadings --units b --nosuffix --options \(fields)",
                              what: "list logical volumes")
         return try LVMReport.parse(output)
+    }
+
+    public func createSnapshot(of origin: LogicalVolume, name: String, sizeBytes: UInt64?, tags: [String])
+        throws(StorageError)
+    {
+        try LVMName.validate(origin.volumeGroup, isLogicalVolume: false)
+        try LVMName.validate(origin.name)
+        try LVMName.validate(name)
+        for tag in tags { try LVMName.validateTag(tag) }
+        var command = "lvcreate --snapshot --name \(name)"
+        if let sizeBytes {
+            command += " --size \(sizeBytes)b"
+        } else {
+            // Thin snapshots are created with the activation-skip flag set; pgsnap mounts them.
+            command += " --setactivationskip n --activate y"
+        }
+        command += tags.map { " --addtag \($0)" }.joined()
+        _ = try run(command + " \(origin.path)", what: "create snapshot \(origin.volumeGroup)/\(name)")
+    }
+
+    public func removeVolume(volumeGroup: String, name: String) throws(StorageError) {
+        try LVMName.validate(volumeGroup, isLogicalVolume: false)
+        try LVMName.validate(name)
+        _ = try run("lvremove --force \(volumeGroup)/\(name)", what: "remove \(volumeGroup)/\(name)")
     }
 
     /// Runs one lvm command line and returns the lines it printed on stdout.

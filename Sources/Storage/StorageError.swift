@@ -18,6 +18,10 @@ public struct StorageError: PgsnapError, Equatable {
         case lvmUnexpectedOutput = "lvm_unexpected_output"
         /// A volume group or logical volume name breaks LVM's naming rules.
         case invalidName = "invalid_name"
+        /// Mounting or unmounting a snapshot failed.
+        case mountFailed = "mount_failed"
+        /// A snapshot filled up or was invalidated while the backup read it.
+        case snapshotOverflow = "snapshot_overflow"
     }
 
     public let code: Code
@@ -47,6 +51,8 @@ public struct StorageError: PgsnapError, Equatable {
         case .deviceMapperFailed, .lvmFailed: return "pgsnap needs root; run 'lvs' to see what LVM reports"
         case .lvmUnexpectedOutput: return "please report this with the output of 'lvs --reportformat json'"
         case .invalidName: return "LVM names use letters, digits and + _ . - and may not start with '-'"
+        case .mountFailed: return "see the kernel log (dmesg) for the filesystem's reason"
+        case .snapshotOverflow: return "raise snapshot_size (see docs/sizing.md) or back up at a quieter time"
         }
     }
 }

@@ -7,4 +7,11 @@ typedef void (*pgsnap_dm_log_sink)(int level, int dm_errno_or_class, const char 
 /// Routes libdevmapper's variadic logger to `sink` (NULL restores libdevmapper's default).
 void pgsnap_dm_set_log_sink(pgsnap_dm_log_sink sink);
 
+/// Installs handlers for SIGINT, SIGTERM and SIGHUP that only record the signal, so a backup
+/// can finish its teardown before exiting. Returns 0, or -1 with errno set.
+int pgsnap_install_interrupt_handlers(void);
+
+/// The first interrupting signal received, or 0.
+int pgsnap_interrupting_signal(void);
+
 #endif

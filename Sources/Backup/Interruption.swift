@@ -1,0 +1,23 @@
+internal import CPgsnapShims
+
+/// SIGINT, SIGTERM and SIGHUP are recorded rather than acted on, so that a backup always
+/// finishes its teardown (unmount, remove snapshots, end backup mode) before it exits.
+public enum Interruption {
+    /// Installs the recording handlers; call once, early.
+    public static func install() {
+        _ = pgsnap_install_interrupt_handlers()
+    }
+
+    /// The signal that asked pgsnap to stop, if any.
+    public static var signal: Int32? {
+        let number = pgsnap_interrupting_signal()
+        return number == 0 ? nil : number
+    }
+
+    /// Throws `interrupted` once a signal arrived; stages call this between steps.
+    public static func check() throws(BackupError) {
+        if let signal {
+            throw BackupError(code: .interrupted, detail: "interrupted by signal \(signal)")
+        }
+    }
+}
