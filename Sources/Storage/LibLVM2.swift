@@ -8,8 +8,11 @@ private let lvmLog = LibraryLog()
 public final class LibLVM2: LVMSnapshots, @unchecked Sendable {
     /// `lvm2_run`'s success value: it returns 1, not 0.
     static let commandSucceeded: Int32 = 1
-    /// LVM's `_LOG_WARN`: what the lvm tools print on stdout (report rows) arrives at this level.
+    /// LVM's `_LOG_WARN`: what the lvm tools print on stdout arrives at this level. Measured with
+    /// LVM 2.03.16: with a log callback set, report rows come only through it, one row per call,
+    /// at this level and from libdm-report.c; status messages and warnings share the level.
     static let printLevel: Int32 = 4
+    static let reportSource = "libdm-report.c"
     /// LVM's flag for messages forced to stderr, masked off to get the plain level.
     static let stderrFlag: Int32 = 128
 
@@ -25,8 +28,9 @@ public final class LibLVM2: LVMSnapshots, @unchecked Sendable {
             // lvm2_init leaves the umask at 077; everything pgsnap creates later depends on ours.
             let saved = umask(0o077)
             umask(saved)
-            lvm2_log_fn { level, _, _, _, message in
-                if let message { lvmLog.append(level: level, String(cString: message)) }
+            lvm2_log_fn { level, file, _, _, message in
+                guard let message else { return }
+                lvmLog.append(level: level, String(cString: message), source: file.map { String(cString: $0) } ?? "")
             }
             let handle = lvm2_init()
             umask(saved)
@@ -92,7 +96,7 @@ public final class LibLVM2: LVMSnapshots, @unchecked Sendable {
             throw StorageError(code: .lvmFailed, detail: "LVM could not \(what) (status \(status))",
                                underlying: Self.errors(lines))
         }
-        return lines.filter { $0.level == Self.printLevel }.map(\.text)
+        return lines.filter { $0.level == Self.printLevel && $0.source.hasSuffix(Self.reportSource) }.map(\.text)
     }
 
     private static func errors(_ lines: [LibraryLog.Line]) -> String {

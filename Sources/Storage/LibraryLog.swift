@@ -9,14 +9,16 @@ final class LibraryLog: @unchecked Sendable {
     struct Line: Sendable {
         var level: Int32
         var text: String
+        /// The library source file that logged it (LVM reports come from libdm-report.c).
+        var source: String = ""
     }
 
     private let lock = NSLock()
     private var lines: [Line] = []
 
-    func append(level: Int32, _ text: String) {
+    func append(level: Int32, _ text: String, source: String = "") {
         lock.lock()
-        lines.append(Line(level: level, text: text.trimmingCharacters(in: .whitespacesAndNewlines)))
+        lines.append(Line(level: level, text: text.trimmingCharacters(in: .whitespacesAndNewlines), source: source))
         lock.unlock()
     }
 

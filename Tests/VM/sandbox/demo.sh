@@ -1,0 +1,31 @@
+#!/bin/bash
+# The README's sandbox: a scratch VG on loop devices, a PostgreSQL 15 cluster whose data
+# directory, pg_wal and a tablespace each sit on their own LV (the tablespace on a thin LV),
+# some data, and pgsnap's main job run against it. Everything is torn down afterwards.
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+
+: "${PGSNAP_BIN:?PGSNAP_BIN must point at the pgsnap binary}"
+say() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
+
+say "scratch volume group on loop devices"
+vg=$(vm_make_vg 2 1G)
+data_mnt=$(vm_mkfs_mount "$(vm_make_lv "$vg" data 400M)" ext4)
+wal_mnt=$(vm_mkfs_mount "$(vm_make_lv "$vg" wal 300M)" ext4)
+vm_make_thin_pool "$vg" pool 400M >/dev/null
+ts_mnt=$(vm_mkfs_mount "$(vm_make_thin_lv "$vg" pool ts 1G)" xfs)
+lvs -o lv_name,lv_attr,lv_size,pool_lv,data_percent "$vg" >&2
+
+say "scratch PostgreSQL 15 cluster: data, pg_wal and tablespace on separate LVs"
+pg_cluster_start "$data_mnt/pgdata" "$wal_mnt/pg_wal"
+pg_create_tablespace sandbox_ts "$ts_mnt/ts" >/dev/null
+pg_psql -c "CREATE TABLE demo TABLESPACE sandbox_ts AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 10000) g"
+target=$VM_SCEN_DIR/backups
+mkdir -p -m 0700 "$target"
+conninfo="host=$PGHOST port=$PGPORT user=postgres dbname=postgres"
+
+say "pgsnap check"
+"$PGSNAP_BIN" check --conninfo "$conninfo" --target "$target" >&2
+
+pg_cluster_stop
+say "sandbox done"
