@@ -7,6 +7,14 @@ public enum SettingKey: String, Sendable, CaseIterable {
     case snapshotSize = "snapshot_size"
     case json
     case logLevel = "log_level"
+    case runDirectory = "run_directory"
+    case checkpoint
+    case compressLevel = "compress_level"
+    case compressWorkers = "compress_workers"
+    case manifestChecksums = "manifest_checksums"
+    case walArchive = "wal_archive"
+    case watchInterval = "watch_interval"
+    case label
 
     /// The long flag that overrides this key.
     public var flag: String { "--" + rawValue.replacingOccurrences(of: "_", with: "-") }

@@ -11,6 +11,20 @@ public struct Settings: Sendable, Equatable {
     /// Print machine-readable JSON instead of text.
     public var json: Bool = false
     public var logLevel: LogLevel = .warning
+    /// Holds the run lock and the mount points of snapshots (`<run_directory>/mnt/<backup id>`).
+    public var runDirectory: String = "/run/pgsnap"
+    /// Ask for an immediate checkpoint at backup start (fast) or let it spread (spread).
+    public var fastCheckpoint: Bool = true
+    public var compressLevel: Int = 3
+    /// zstd worker threads per archive; 0 compresses on the reading thread.
+    public var compressWorkers: Int = 2
+    public var manifestChecksums: ManifestChecksums = .crc32c
+    /// A WAL archive directory to take segments from instead of the live pg_wal.
+    public var walArchive: String?
+    /// Seconds between snapshot fill checks.
+    public var watchInterval: Double = 2
+    /// Backup label recorded by PostgreSQL; default `pgsnap <id>`.
+    public var label: String?
 
     /// The default configuration file, read only when it exists and no `--config` is given.
     public static let defaultPath = "/etc/pgsnap/pgsnap.conf"
@@ -68,6 +82,39 @@ public struct Settings: Sendable, Equatable {
                 throw invalid(LogLevel.allCases.map(\.rawValue).joined(separator: ", "))
             }
             logLevel = level
+        case .runDirectory:
+            guard value.hasPrefix("/") else { throw invalid("an absolute directory path") }
+            runDirectory = value
+        case .checkpoint:
+            switch value.lowercased() {
+            case "fast": fastCheckpoint = true
+            case "spread": fastCheckpoint = false
+            default: throw invalid("'fast' or 'spread'")
+            }
+        case .compressLevel:
+            guard let level = Int(value), (1...19).contains(level) else { throw invalid("an integer from 1 to 19") }
+            compressLevel = level
+        case .compressWorkers:
+            guard let workers = Int(value), (0...64).contains(workers) else { throw invalid("an integer from 0 to 64") }
+            compressWorkers = workers
+        case .manifestChecksums:
+            guard let algorithm = ManifestChecksums(rawValue: value.lowercased()) else {
+                throw invalid("crc32c, sha256 or none")
+            }
+            manifestChecksums = algorithm
+        case .walArchive:
+            guard value.hasPrefix("/") else { throw invalid("an absolute directory path") }
+            walArchive = value
+        case .watchInterval:
+            guard let seconds = Double(value), seconds >= 0.1, seconds <= 3600 else {
+                throw invalid("seconds between 0.1 and 3600")
+            }
+            watchInterval = seconds
+        case .label:
+            guard !value.isEmpty, value.utf8.count < 1024, !value.contains("\n") else {
+                throw invalid("a single line of fewer than 1024 bytes")
+            }
+            label = value
         }
     }
 

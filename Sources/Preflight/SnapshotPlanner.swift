@@ -9,7 +9,9 @@ public enum SnapshotPlanner {
     {
         var snapshots: [PlannedSnapshot] = []
         var problems: [Problem] = []
-        for entry in located {
+        // pg_wal is never read from a snapshot: the backup copies WAL from the live pg_wal after
+        // backup mode ends, protected by its replication slot. So it needs neither LVM nor space.
+        for entry in located where entry.directory.role != .wal {
             guard let location = entry.location else { continue }
             guard let volume = location.logicalVolume, volume.kind == .classic || volume.kind == .thin else {
                 problems.append(notOnLVM(entry.directory, location))

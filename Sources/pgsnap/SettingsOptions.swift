@@ -25,6 +25,30 @@ struct SettingsOptions: ParsableArguments {
     @Option(name: .customLong("log-level"), help: "debug, info, warning or error.")
     var logLevel: String?
 
+    @Option(name: .customLong("run-directory"), help: "Directory for the run lock and snapshot mounts (default /run/pgsnap).")
+    var runDirectory: String?
+
+    @Option(name: .long, help: "Checkpoint at backup start: fast or spread.")
+    var checkpoint: String?
+
+    @Option(name: .customLong("compress-level"), help: "zstd level, 1-19 (default 3).")
+    var compressLevel: String?
+
+    @Option(name: .customLong("compress-workers"), help: "zstd worker threads per archive (default 2).")
+    var compressWorkers: String?
+
+    @Option(name: .customLong("manifest-checksums"), help: "crc32c, sha256 or none.")
+    var manifestChecksums: String?
+
+    @Option(name: .customLong("wal-archive"), help: "Take WAL segments from this archive directory instead of pg_wal.")
+    var walArchive: String?
+
+    @Option(name: .customLong("watch-interval"), help: "Seconds between snapshot fill checks (default 2).")
+    var watchInterval: String?
+
+    @Option(name: .long, help: "Backup label recorded by PostgreSQL.")
+    var label: String?
+
     /// Merges defaults, the configuration file and these flags.
     func resolve() throws(ConfigurationError) -> Settings {
         let file: ConfigFile?
@@ -43,6 +67,14 @@ struct SettingsOptions: ParsableArguments {
         overrides[.snapshot] = snapshot
         overrides[.snapshotSize] = snapshotSize
         overrides[.logLevel] = logLevel
+        overrides[.runDirectory] = runDirectory
+        overrides[.checkpoint] = checkpoint
+        overrides[.compressLevel] = compressLevel
+        overrides[.compressWorkers] = compressWorkers
+        overrides[.manifestChecksums] = manifestChecksums
+        overrides[.walArchive] = walArchive
+        overrides[.watchInterval] = watchInterval
+        overrides[.label] = label
         if json { overrides[.json] = "on" }
         return try Settings.resolve(file: file, overrides: overrides)
     }

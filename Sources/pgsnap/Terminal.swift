@@ -1,6 +1,8 @@
 import ArgumentParser
+import Configuration
 import ExitStatus
 import Foundation
+import Logging
 
 /// How the executable speaks: JSON on stdout for scripts, one-line errors on stderr for people.
 enum Terminal {
@@ -20,5 +22,17 @@ enum Terminal {
         }
         FileHandle.standardError.write(Data("pgsnap: \(error)\n".utf8))
         throw ExitCode(error.exitStatus.rawValue)
+    }
+
+    /// A logger writing to stderr at the configured level.
+    static func logger(_ settings: Settings) -> Logger {
+        let level: Logger.Level
+        switch settings.logLevel {
+        case .debug: level = .debug
+        case .info: level = .info
+        case .warning: level = .warning
+        case .error: level = .error
+        }
+        return Logger(label: "pgsnap") { _ in StderrLogHandler(logLevel: level) }
     }
 }

@@ -89,7 +89,7 @@ struct PreflightTests {
             size: .percentOfOrigin(10))
         #expect(problems.isEmpty)
         #expect(snapshots.count == 1)
-        #expect(snapshots[0].directories == ["pg_default", "pg_global", "pg_wal"])
+        #expect(snapshots[0].directories == ["pg_default", "pg_global"], "pg_wal is copied live, never snapshotted")
         // 10% of 10 GiB rounded up to 4 MiB extents.
         #expect(snapshots[0].sizeBytes == 1_073_741_824 + 4_194_304 - (1_073_741_824 % 4_194_304 == 0 ? 4_194_304 : 0))
     }

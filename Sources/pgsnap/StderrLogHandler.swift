@@ -1,0 +1,24 @@
+import Foundation
+import Logging
+
+/// A swift-log handler writing one line per record to stderr in the shape pgBackRest users
+/// know from their 3 a.m. logs: `2026-11-24 03:15:00.123 P12345    INFO: message`.
+struct StderrLogHandler: LogHandler {
+    var logLevel: Logger.Level
+    var metadata: Logger.Metadata = [:]
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss.SSS"
+        let name = event.level.rawValue.uppercased()
+        let padding = String(repeating: " ", count: max(0, 8 - name.count))
+        let line = "\(formatter.string(from: Date())) P\(getpid()) \(padding)\(name): \(event.message)\n"
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+}
