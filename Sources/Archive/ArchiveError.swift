@@ -9,6 +9,10 @@ public struct ArchiveError: PgsnapError, Equatable {
         case writeFailed = "write_failed"
         /// A path or link target cannot be represented in a tar header.
         case unrepresentable
+        /// libzstd refused to compress (a bug or memory exhaustion, not bad input).
+        case compressionFailed = "compression_failed"
+        /// The caller asked the archiver to stop (a signal arrived).
+        case interrupted
     }
 
     public let code: Code
@@ -21,20 +25,29 @@ public struct ArchiveError: PgsnapError, Equatable {
         self.reason = reason
     }
 
-    public var exitStatus: ExitStatus { code == .writeFailed ? .target : .internalError }
+    public var exitStatus: ExitStatus {
+        switch code {
+        case .writeFailed: return .target
+        case .interrupted: return .interrupted
+        case .readFailed, .unrepresentable, .compressionFailed: return .internalError
+        }
+    }
 
     public var message: String {
         switch code {
         case .readFailed: return "cannot read \(path): \(reason)"
         case .writeFailed: return "cannot write \(path): \(reason)"
         case .unrepresentable: return "cannot archive \(path): \(reason)"
+        case .compressionFailed: return "cannot compress \(path): \(reason)"
+        case .interrupted: return "stopped archiving \(path): \(reason)"
         }
     }
 
     public var hint: String {
         switch code {
         case .writeFailed: return "check the target's free space and permissions"
-        case .readFailed, .unrepresentable: return ""
+        case .interrupted: return "the partial archive was removed"
+        case .readFailed, .unrepresentable, .compressionFailed: return ""
         }
     }
 }

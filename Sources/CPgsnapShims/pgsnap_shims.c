@@ -2,6 +2,7 @@
 
 #include <libdevmapper.h>
 #include <stdarg.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -47,10 +48,16 @@ int pgsnap_install_interrupt_handlers(void)
     /* SA_RESTART: I/O carries on; the backup checks the flag between chunks and stages. */
     action.sa_flags = SA_RESTART;
     int signals[] = {SIGINT, SIGTERM, SIGHUP};
-    for (unsigned i = 0; i < sizeof signals / sizeof signals[0]; i++)
+    sigset_t unblock;
+    sigemptyset(&unblock);
+    for (unsigned i = 0; i < sizeof signals / sizeof signals[0]; i++) {
         if (sigaction(signals[i], &action, NULL) != 0)
             return -1;
-    return 0;
+        sigaddset(&unblock, signals[i]);
+    }
+    /* A parent may have spawned us with these blocked (the mask is inherited), which would
+     * leave a SIGTERM pending forever; threads started later inherit this thread's mask. */
+    return pthread_sigmask(SIG_UNBLOCK, &unblock, NULL) == 0 ? 0 : -1;
 }
 
 int pgsnap_interrupting_signal(void)

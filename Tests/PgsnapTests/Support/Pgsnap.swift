@@ -30,3 +30,37 @@ enum Pgsnap {
         return Run(status: result.status, output: result.output, stdout: result.stdout)
     }
 }
+
+extension Pgsnap {
+    /// A pgsnap process running in the background, for signal and failure tests.
+    struct Running {
+        let pid: pid_t
+        let outputPath: String
+
+        /// Waits for the exit and returns its status and combined output.
+        func wait() -> (Int32, String) {
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+            let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+            unlink(outputPath)
+            return ((status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f), output)
+        }
+    }
+
+    static func start(_ arguments: [String]) throws -> Running {
+        try #require(FileManager.default.isExecutableFile(atPath: path), "build pgsnap first: \(path)")
+        let outputPath = NSTemporaryDirectory() + "/pgsnap-cmd-\(UUID().uuidString).out"
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let status = posix_spawn(&pid, path, &actions, nil, argv, environ)
+        try #require(status == 0, "cannot start pgsnap: \(String(cString: strerror(status)))")
+        return Running(pid: pid, outputPath: outputPath)
+    }
+}

@@ -1,0 +1,40 @@
+public import Foundation
+public import PostgresClient
+public import Preflight
+public import Storage
+
+/// The system boundaries a backup reaches through: tests substitute scripted sessions and fake
+/// LVM, device-mapper and mounts to drive failure paths.
+public struct BackupEnvironment {
+    public var preflight: PreflightEnvironment
+    public var connect: (String) throws(PostgresError) -> any PostgresSession
+    public var lvm: () throws(StorageError) -> any LVMSnapshots
+    public var deviceMapper: () throws(StorageError) -> any DeviceMapper
+    public var mounter: any Mounter
+    public var clock: () -> Date
+
+    public init(preflight: PreflightEnvironment,
+                connect: @escaping (String) throws(PostgresError) -> any PostgresSession,
+                lvm: @escaping () throws(StorageError) -> any LVMSnapshots,
+                deviceMapper: @escaping () throws(StorageError) -> any DeviceMapper,
+                mounter: any Mounter, clock: @escaping () -> Date = Date.init) {
+        self.preflight = preflight
+        self.connect = connect
+        self.lvm = lvm
+        self.deviceMapper = deviceMapper
+        self.mounter = mounter
+        self.clock = clock
+    }
+
+    /// The real libpq, liblvm2cmd, libdevmapper and mount(2).
+    public static func live() -> BackupEnvironment {
+        let preflight = PreflightEnvironment.live()
+        let kernel = preflight.kernel
+        return BackupEnvironment(
+            preflight: preflight,
+            connect: { conninfo throws(PostgresError) in try LibPQSession(conninfo: conninfo) },
+            lvm: { () throws(StorageError) in try LibLVM2(kernel: kernel) },
+            deviceMapper: { () throws(StorageError) in try LibDeviceMapper(kernel: kernel) },
+            mounter: SystemMounter())
+    }
+}

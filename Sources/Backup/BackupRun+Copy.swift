@@ -1,0 +1,255 @@
+import Archive
+import Configuration
+import Foundation
+import PostgresClient
+import Preflight
+import Storage
+
+/// The copy stages: stream every volume, then the WAL, then the manifest, then commit.
+extension BackupRun {
+    /// What the copy produced, for the manifest and backup.json.
+    struct Copy {
+        var outcomes: [ArchiveOutcome] = []
+        var records: [ManifestFileRecord] = []
+        var seconds: Double = 0
+        var peakFill: [String: Double] = [:]
+        /// Set when backup mode ended during the copy (snapshot = none).
+        var stopped: BackupMode.Stopped?
+    }
+
+    /// 9. Stream every volume concurrently, each into its own archive; 11. watch the snapshots
+    /// meanwhile. Without snapshots backup mode ends after the last file is read, and
+    /// `backup_label`/`tablespace_map` go at the end of base.tar, as pg_basebackup does.
+    func streamVolumes(_ plan: BackupPlan, into target: String, stopped: BackupMode.Stopped?) throws -> Copy {
+        let server = plan.report.server
+        let major = (server?.versionNumber ?? 0) / 10000
+        let walker = DirectoryWalker(filter: BaseBackupFilter(serverMajorVersion: major))
+        let versionDirectory = try tablespaceVersionDirectory(major: major)
+        var listings: [(ArchiveJob, DirectoryListing)] = []
+        for source in plan.sources {
+            let root = plan.readPath(of: source)
+            switch source.directory.role {
+            case .tablespace:
+                let oid = source.directory.oid ?? 0
+                let listing = try walker.tablespace(at: RawPath(root), versionDirectory: RawPath(versionDirectory))
+                listings.append((ArchiveJob(archiveName: "\(oid).tar.zst", sourceRoot: root,
+                                            kind: .tablespace(oid: oid, versionDirectory: versionDirectory)), listing))
+            case .dataDirectory:
+                let listing = try walker.dataDirectory(at: RawPath(root))
+                listings.insert((ArchiveJob(archiveName: "base.tar.zst", sourceRoot: root, kind: .dataDirectory(generated: [])),
+                                 listing), at: 0)
+            case .wal:
+                continue
+            }
+        }
+        let total = listings.reduce(0) { $0 + $1.1.totalFileBytes }
+        let progress = ArchiveProgress()
+        let watcher = makeWatcher(plan, total: total, progress: progress)
+        watcher?.startWatching()
+        let started = Date()
+        var owner = stat()
+        _ = stat(server?.dataDirectory ?? "/", &owner)
+        let labelFiles = LabelFiles(known: stopped, uid: owner.st_uid, gid: owner.st_gid)
+        let others = DispatchGroup()
+        for _ in listings.dropFirst() { others.enter() }
+        let settings = self.settings
+        let jobs: [@Sendable () -> Result<VolumeArchiveResult, ArchiveError>] = listings.enumerated().map { index, item in
+            let (job, listing) = item
+            let archiver = VolumeArchiver(
+                outputPath: target + "/" + job.archiveName, compressionLevel: settings.compressLevel,
+                workers: settings.compressWorkers, checksumAlgorithm: Self.checksumAlgorithm(settings.manifestChecksums),
+                manifestPathPrefix: Self.manifestPrefix(job), progress: progress,
+                shouldStop: { Interruption.signal != nil || watcher?.abortReason != nil })
+            let isBase = index == 0
+            return {
+                let result = Result { () throws(ArchiveError) -> VolumeArchiveResult in
+                    try archiver.archive(listing.entries, trailingFiles: { () throws(ArchiveError) -> [GeneratedFile] in
+                        guard isBase else { return [] }
+                        others.wait()
+                        return try labelFiles.files()
+                    })
+                }
+                if !isBase { others.leave() }
+                return result
+            }
+        }
+        labelFiles.stopBackupMode = { [self] () throws -> BackupMode.Stopped in try stopBackupMode() }
+        let results = ArchiveThreads.run(jobs)
+        watcher?.stopWatching()
+        if let reason = watcher?.abortReason { throw reason }
+        try Interruption.check()
+        if let failure = labelFiles.failure { throw failure }
+        var copy = Copy(seconds: Date().timeIntervalSince(started), peakFill: watcher?.peakFill ?? [:],
+                        stopped: labelFiles.stopped)
+        for ((job, _), result) in zip(listings, results) {
+            let archived = try result.get()
+            copy.records += archived.manifestRecords
+            copy.outcomes.append(ArchiveOutcome(archiveName: job.archiveName, bytesRead: archived.bytesRead,
+                                                bytesWritten: archived.bytesWritten, files: archived.files))
+            if !archived.vanishedFiles.isEmpty {
+                log("\(archived.vanishedFiles.count) file(s) vanished while \(job.archiveName) was written (WAL replay recreates them)")
+            }
+        }
+        return copy
+    }
+
+    /// 7. The WAL from the start segment through the stop segment, from the live pg_wal (the
+    /// slot kept it) or the configured archive; `.done` markers so a restored server does not
+    /// archive them again. Then the slot goes.
+    func archiveWAL(_ plan: BackupPlan, started: BackupMode.Started, stopped: BackupMode.Stopped, into target: String)
+        throws -> (outcome: ArchiveOutcome, names: [String])
+    {
+        guard let backupMode else { throw BackupError(code: .notReady, detail: "backup mode was never started") }
+        let segmentSize = try backupMode.walSegmentSize()
+        let names = started.lsn.walFileNames(through: stopped.lsn, timeline: stopped.timeline, segmentSize: segmentSize)
+        let dataDirectory = plan.report.server?.dataDirectory ?? ""
+        let source = try settings.walArchive ?? VolumeResolver.identify(dataDirectory + "/pg_wal").resolved
+        var entries: [ArchiveEntry] = []
+        for name in names {
+            let path = source + "/" + name
+            var info = stat()
+            guard stat(path, &info) == 0, info.st_size == Int(segmentSize) else {
+                throw BackupError(code: .walMissing, detail: "WAL segment \(name) is missing or incomplete in \(source)",
+                                  underlying: String(cString: strerror(errno)))
+            }
+            entries.append(ArchiveEntry(
+                header: TarHeader(kind: .file, path: RawPath(name), mode: 0o600, uid: info.st_uid, gid: info.st_gid,
+                                  modificationTime: Int64(info.st_mtim.tv_sec), size: UInt64(info.st_size)),
+                sourcePath: RawPath(path)))
+        }
+        let owner = entries.first?.header
+        let markers = names.map {
+            GeneratedFile(path: RawPath("archive_status/\($0).done"), contents: [], mode: 0o600, uid: owner?.uid,
+                          gid: owner?.gid)
+        }
+        let archiver = VolumeArchiver(outputPath: target + "/pg_wal.tar.zst", compressionLevel: settings.compressLevel,
+                                      workers: settings.compressWorkers, checksumAlgorithm: .none,
+                                      shouldStop: { Interruption.signal != nil })
+        let result = try archiver.archive(entries, trailingFiles: { markers })
+        try backupMode.releaseWAL()
+        return (ArchiveOutcome(archiveName: "pg_wal.tar.zst", bytesRead: result.bytesRead,
+                               bytesWritten: result.bytesWritten, files: result.files), names)
+    }
+
+    /// 10. backup_manifest, in PostgreSQL's format, over every file of base and tablespace archives.
+    func writeManifest(_ copy: Copy, started: BackupMode.Started, stopped: BackupMode.Stopped, into target: String,
+                       plan: BackupPlan) throws {
+        let server = plan.report.server
+        let builder = ManifestBuilder(version: .forServer(
+            majorVersion: (server?.versionNumber ?? 0) / 10000,
+            systemIdentifier: UInt64(server?.systemIdentifier ?? "") ?? 0))
+        builder.add(copy.records)
+        try builder.write(walRanges: [WALRange(timeline: stopped.timeline, start: started.lsn.value, end: stopped.lsn.value)],
+                          to: target + "/backup_manifest")
+    }
+
+    /// 12. backup.json last, everything fsync'd, then the rename that makes the backup exist.
+    func commit(_ record: BackupRecord, from partial: String) throws {
+        guard let target = settings.target else { return }
+        let json = try record.encoded()
+        let path = partial + "/backup.json"
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw BackupError(code: .target, detail: "cannot create \(path)", underlying: String(cString: strerror(errno)))
+        }
+        let written = json.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        let synced = fsync(descriptor)
+        close(descriptor)
+        guard written == json.count, synced == 0 else {
+            throw BackupError(code: .target, detail: "cannot write \(path)", underlying: String(cString: strerror(errno)))
+        }
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: partial)) ?? [] {
+            try Durability.sync(partial + "/" + name)
+        }
+        try Durability.sync(partial)
+        let final = target + "/" + record.id
+        guard rename(partial, final) == 0 else {
+            throw BackupError(code: .target, detail: "cannot rename \(partial) to \(final)",
+                              underlying: String(cString: strerror(errno)))
+        }
+        committed()
+        try Durability.sync(target)
+    }
+
+    func makeRecord(plan: BackupPlan, copy: Copy, started: BackupMode.Started, stopped: BackupMode.Stopped,
+                    segments: [String], startTime: Date, backupModeSeconds: Double) -> BackupRecord {
+        let server = plan.report.server
+        let dataDirectory = server?.dataDirectory ?? ""
+        var info = stat()
+        _ = stat(dataDirectory, &info)
+        let read = copy.outcomes.reduce(0) { $0 + $1.bytesRead }
+        let written = copy.outcomes.reduce(0) { $0 + $1.bytesWritten }
+        let volumes = copy.outcomes.map { outcome -> BackupRecord.Volume in
+            let volume = volume(for: outcome.archiveName, in: plan)
+            return BackupRecord.Volume(
+                archive: outcome.archiveName, origin: volume?.snapshot.origin.path,
+                snapshotType: volume?.snapshot.origin.kind.rawValue, snapshotBytes: volume?.snapshot.sizeBytes,
+                peakFillPercent: volume.flatMap { copy.peakFill[$0.snapshot.origin.path] },
+                bytesRead: outcome.bytesRead, bytesWritten: outcome.bytesWritten, files: outcome.files)
+        }
+        return BackupRecord(
+            id: plan.id, label: settings.label ?? "pgsnap \(plan.id)", status: .complete, pgsnapVersion: pgsnapVersion,
+            postgresVersion: server?.version ?? "", postgresVersionNumber: server?.versionNumber ?? 0,
+            systemIdentifier: server?.systemIdentifier, timeline: stopped.timeline, startLSN: started.lsn.description,
+            stopLSN: stopped.lsn.description, walSegments: segments, startTime: startTime, stopTime: environment.clock(),
+            backupModeSeconds: backupModeSeconds, snapshotMode: settings.snapshot.rawValue, dataDirectory: dataDirectory,
+            dataDirectoryOwner: info.st_uid, dataDirectoryGroup: info.st_gid,
+            tablespaces: plan.sources.compactMap { source in
+                guard source.directory.role == .tablespace, let oid = source.directory.oid else { return nil }
+                return BackupRecord.Tablespace(oid: oid, name: source.directory.name, location: source.directory.path)
+            },
+            volumes: volumes, bytesRead: read, bytesWritten: written,
+            compressionRatio: written == 0 ? 0 : Double(read) / Double(written),
+            throughputBytesPerSecond: copy.seconds > 0 ? Double(read) / copy.seconds : 0,
+            compressionLevel: settings.compressLevel, manifestChecksums: settings.manifestChecksums.rawValue)
+    }
+
+    // MARK: - Helpers
+
+    private func volume(for archiveName: String, in plan: BackupPlan) -> BackupPlan.Volume? {
+        let source = plan.sources.first { source in
+            switch source.directory.role {
+            case .dataDirectory: return archiveName == "base.tar.zst"
+            case .tablespace: return archiveName == "\(source.directory.oid ?? 0).tar.zst"
+            case .wal: return false
+            }
+        }
+        return source?.volume.map { plan.volumes[$0] }
+    }
+
+    private func makeWatcher(_ plan: BackupPlan, total: UInt64, progress: ArchiveProgress) -> SnapshotWatcher? {
+        let classic = plan.volumes.filter { $0.snapshot.sizeBytes != nil }
+        guard !classic.isEmpty, let deviceMapper = try? environment.deviceMapper() else { return nil }
+        let watcher = SnapshotWatcher(
+            targets: classic.map {
+                SnapshotWatcher.Target(
+                    deviceMapperName: LVMName.deviceMapperName(volumeGroup: $0.snapshot.origin.volumeGroup,
+                                                               logicalVolume: $0.snapshotName),
+                    displayName: $0.snapshot.origin.path, sizeBytes: $0.snapshot.sizeBytes ?? 0)
+            },
+            deviceMapper: deviceMapper, interval: settings.watchInterval,
+            progress: { (progress.current.bytesRead, total) }, log: log)
+        setWatcher(watcher)
+        return watcher
+    }
+
+    /// `PG_<major>_<catalog version>`, the directory a tablespace holds for this server.
+    private func tablespaceVersionDirectory(major: Int) throws -> String {
+        guard let session else { throw BackupError(code: .notReady, detail: "no session") }
+        let catalog = try session.query("SELECT catalog_version_no::text FROM pg_control_system()").scalar() ?? ""
+        return "PG_\(major)_\(catalog)"
+    }
+
+    static func manifestPrefix(_ job: ArchiveJob) -> RawPath {
+        if case .tablespace(let oid, _) = job.kind { return RawPath("pg_tblspc/\(oid)/") }
+        return RawPath(bytes: [])
+    }
+
+    static func checksumAlgorithm(_ setting: ManifestChecksums) -> ChecksumAlgorithm {
+        switch setting {
+        case .crc32c: return .crc32c
+        case .sha256: return .sha256
+        case .none: return .none
+        }
+    }
+}

@@ -1,0 +1,211 @@
+public import Configuration
+import Foundation
+import PostgresClient
+import Preflight
+import Storage
+
+/// One `pgsnap backup`, as the list of named stages it runs. Every stage that creates
+/// something registers it for `teardown`, which runs on success, on every error and after a
+/// signal: mounts, snapshots, backup mode, slot and session, and the half-written directory.
+public final class BackupRun {
+    public let settings: Settings
+    let environment: BackupEnvironment
+    let log: @Sendable (String) -> Void
+    let pgsnapVersion: String
+
+    // What teardown undoes, in reverse order of creation.
+    private var lock: RunLock?
+    private(set) var session: (any PostgresSession)?
+    private(set) var backupMode: BackupMode?
+    private var lvm: (any LVMSnapshots)?
+    private var createdSnapshots: [(volumeGroup: String, name: String)] = []
+    private var mountedDirectories: [String] = []
+    private var partialDirectory: String?
+    private var watcher: SnapshotWatcher?
+
+    public init(settings: Settings, environment: BackupEnvironment, pgsnapVersion: String,
+                log: @escaping @Sendable (String) -> Void) {
+        self.settings = settings
+        self.environment = environment
+        self.pgsnapVersion = pgsnapVersion
+        self.log = log
+    }
+
+    /// Runs every stage and returns the record of the committed backup.
+    public func run() throws -> BackupRecord {
+        defer { teardown() }
+        let startTime = environment.clock()
+        try acquireLock()
+        try removeLeftovers()
+        let plan = try makePlan(id: BackupID.make(at: startTime))
+        try Interruption.check()
+        let started = try startBackupMode(plan)
+        let backupModeStart = Date()
+        try createSnapshots(plan)
+        let stopped = try stopBackupModeIfSnapshotted(plan)
+        let backupModeSeconds = stopped.map { _ in Date().timeIntervalSince(backupModeStart) }
+        try mountSnapshots(plan)
+        let target = try prepareTarget(plan)
+        var copy = try streamVolumes(plan, into: target, stopped: stopped)
+        let final = try stopped ?? copy.stopped ?? stopBackupMode()
+        let modeSeconds = backupModeSeconds ?? Date().timeIntervalSince(backupModeStart)
+        let segments = try archiveWAL(plan, started: started, stopped: final, into: target)
+        copy.outcomes.append(segments.outcome)
+        try writeManifest(copy, started: started, stopped: final, into: target, plan: plan)
+        let record = makeRecord(plan: plan, copy: copy, started: started, stopped: final, segments: segments.names,
+                                startTime: startTime, backupModeSeconds: modeSeconds)
+        try commit(record, from: target)
+        return record
+    }
+
+    // MARK: - Stages
+
+    /// 1. Lock: one run per host; a second one leaves at once.
+    func acquireLock() throws {
+        try createPrivateDirectory(settings.runDirectory)
+        lock = try RunLock(path: settings.runDirectory + "/pgsnap.lock")
+    }
+
+    /// 2. Leftovers of a crashed run: pgsnap's own mounts and tagged snapshots only.
+    func removeLeftovers() throws {
+        try Leftovers.unmount(under: settings.runDirectory + "/mnt", mounter: environment.mounter, log: log)
+        guard settings.snapshot == .lvm, environment.preflight.kernel.deviceMapperMajor != nil else { return }
+        let lvm = try environment.lvm()
+        self.lvm = lvm
+        try Leftovers.removeSnapshots(lvm: lvm, log: log)
+    }
+
+    /// 3. Plan: the same analysis as `pgsnap check`; any problem stops the run before PostgreSQL is touched.
+    func makePlan(id: String) throws -> BackupPlan {
+        let report = Preflight(settings: settings, environment: environment.preflight).run()
+        for problem in report.problems { log("problem: \(problem.message) — \(problem.hint)") }
+        if let first = report.problems.first {
+            throw BackupError(code: .notReady, detail: first.message, underlying: nil, status: report.exitStatus)
+        }
+        return try BackupPlan(id: id, report: report, settings: settings)
+    }
+
+    /// 4. Backup mode on one session kept for the whole window, with WAL reserved by a temporary slot.
+    func startBackupMode(_ plan: BackupPlan) throws -> BackupMode.Started {
+        let session = try environment.connect(settings.conninfo)
+        self.session = session
+        let mode = BackupMode(session: session)
+        backupMode = mode
+        try mode.prepareSession()
+        try mode.reserveWAL(slotName: "pgsnap_" + plan.id.lowercased())
+        let started = try mode.start(label: settings.label ?? "pgsnap \(plan.id)", fastCheckpoint: settings.fastCheckpoint)
+        log("backup mode started at \(started.lsn)")
+        return started
+    }
+
+    /// 5. One snapshot per logical volume, tagged as pgsnap's.
+    func createSnapshots(_ plan: BackupPlan) throws {
+        guard !plan.volumes.isEmpty else { return }
+        let lvm = try self.lvm ?? environment.lvm()
+        self.lvm = lvm
+        for volume in plan.volumes {
+            try Interruption.check()
+            let origin = volume.snapshot.origin
+            try lvm.createSnapshot(of: origin, name: volume.snapshotName, sizeBytes: volume.snapshot.sizeBytes,
+                                   tags: [Leftovers.tag])
+            createdSnapshots.append((origin.volumeGroup, volume.snapshotName))
+            log("snapshot \(origin.volumeGroup)/\(volume.snapshotName) of \(origin.path) created")
+        }
+    }
+
+    /// 6. Backup mode ends as soon as the last snapshot exists (not at all yet without snapshots).
+    func stopBackupModeIfSnapshotted(_ plan: BackupPlan) throws -> BackupMode.Stopped? {
+        guard !plan.volumes.isEmpty else { return nil }
+        return try stopBackupMode()
+    }
+
+    func stopBackupMode() throws -> BackupMode.Stopped {
+        guard let backupMode else { throw BackupError(code: .notReady, detail: "backup mode was never started") }
+        let stopped = try backupMode.stop(waitForArchive: settings.walArchive != nil)
+        log("backup mode stopped at \(stopped.lsn)")
+        return stopped
+    }
+
+    /// 8. Mount every snapshot read-only and check that it holds what it should.
+    func mountSnapshots(_ plan: BackupPlan) throws {
+        guard !plan.volumes.isEmpty else { return }
+        try createPrivateDirectory(settings.runDirectory + "/mnt")
+        try createPrivateDirectory(plan.mountRoot)
+        for volume in plan.volumes {
+            try Interruption.check()
+            try createPrivateDirectory(volume.mountDirectory)
+            let device = "/dev/\(volume.snapshot.origin.volumeGroup)/\(volume.snapshotName)"
+            let type = volume.originMount.filesystemType
+            try environment.mounter.mount(device: device, at: volume.mountDirectory, filesystemType: type,
+                                          options: SystemMounter.snapshotOptions(filesystemType: type))
+            mountedDirectories.append(volume.mountDirectory)
+        }
+        for source in plan.sources where source.volume != nil {
+            let path = plan.readPath(of: source)
+            let expected = source.directory.role == .dataDirectory ? path + "/PG_VERSION" : path
+            guard FileManager.default.fileExists(atPath: expected) else {
+                throw BackupError(code: .unexpectedSnapshotContents, detail: "\(expected) is missing in the snapshot")
+            }
+        }
+    }
+
+    /// The `<id>.partial` directory the archives are written into.
+    func prepareTarget(_ plan: BackupPlan) throws -> String {
+        guard let target = settings.target else {
+            throw ConfigurationError.missing(key: "target", flag: "--target")
+        }
+        let partial = target + "/" + plan.id + ".partial"
+        guard mkdir(partial, 0o700) == 0 else {
+            throw BackupError(code: .target, detail: "cannot create \(partial)", underlying: String(cString: strerror(errno)))
+        }
+        partialDirectory = partial
+        return partial
+    }
+
+    // MARK: - Teardown
+
+    /// Undoes everything, in reverse order; each step is attempted even if an earlier one fails.
+    func teardown() {
+        watcher?.stopWatching()
+        for directory in mountedDirectories.reversed() {
+            do { try environment.mounter.unmount(directory) } catch { log("teardown: \(error.message)") }
+        }
+        mountedDirectories = []
+        Leftovers.removeEmptyDirectories(under: settings.runDirectory + "/mnt")
+        if let lvm {
+            for snapshot in createdSnapshots.reversed() {
+                do {
+                    try lvm.removeVolume(volumeGroup: snapshot.volumeGroup, name: snapshot.name)
+                    log("snapshot \(snapshot.volumeGroup)/\(snapshot.name) removed")
+                } catch {
+                    log("teardown: \(error.message)")
+                }
+            }
+        }
+        createdSnapshots = []
+        if let backupMode, backupMode.isActive { _ = try? backupMode.stop(waitForArchive: false) }
+        if let backupMode { try? backupMode.releaseWAL() }
+        session?.close()
+        session = nil
+        if let partialDirectory {
+            try? FileManager.default.removeItem(atPath: partialDirectory)
+            self.partialDirectory = nil
+        }
+        lock = nil
+    }
+
+    /// The backup directory was renamed into place: teardown must no longer remove it.
+    func committed() {
+        partialDirectory = nil
+    }
+
+    func setWatcher(_ watcher: SnapshotWatcher) {
+        self.watcher = watcher
+    }
+
+    func createPrivateDirectory(_ path: String) throws {
+        if mkdir(path, 0o700) != 0 && errno != EEXIST {
+            throw BackupError(code: .runDirectory, detail: "cannot create \(path)", underlying: String(cString: strerror(errno)))
+        }
+    }
+}

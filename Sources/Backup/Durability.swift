@@ -1,0 +1,18 @@
+import Foundation
+
+/// fsync for files and directories: a backup is only recorded once its bytes and its directory
+/// entries are on stable storage.
+enum Durability {
+    static func sync(_ path: String) throws {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw BackupError(code: .target, detail: "cannot open \(path) to sync it", underlying: String(cString: strerror(errno)))
+        }
+        defer { close(descriptor) }
+        var status: Int32
+        repeat { status = fsync(descriptor) } while status != 0 && errno == EINTR
+        guard status == 0 else {
+            throw BackupError(code: .target, detail: "cannot sync \(path)", underlying: String(cString: strerror(errno)))
+        }
+    }
+}

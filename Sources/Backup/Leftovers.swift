@@ -1,0 +1,37 @@
+import Foundation
+import Storage
+
+/// Recognises and removes what a crashed or SIGKILLed earlier run left behind: mounts under
+/// pgsnap's own mount root and LVs carrying pgsnap's tag. Nothing else is ever touched.
+enum Leftovers {
+    /// The tag on every snapshot pgsnap creates.
+    static let tag = "pgsnap"
+
+    /// Unmounts every mount below `mountRoot`, deepest first, and removes the empty directories.
+    static func unmount(under mountRoot: String, mounter: any Mounter, log: (String) -> Void) throws(StorageError) {
+        let table = try MountTable.current()
+        let stale = table.entries.map(\.mountPoint).filter { $0.hasPrefix(mountRoot + "/") }
+        for directory in stale.sorted(by: { $0.count > $1.count }) {
+            log("unmounting leftover \(directory)")
+            try mounter.unmount(directory)
+        }
+        removeEmptyDirectories(under: mountRoot)
+    }
+
+    /// Removes every LV tagged `pgsnap`.
+    static func removeSnapshots(lvm: any LVMSnapshots, log: (String) -> Void) throws(StorageError) {
+        for volume in try lvm.logicalVolumes() where volume.tags.contains(tag) {
+            log("removing leftover snapshot \(volume.path)")
+            try lvm.removeVolume(volumeGroup: volume.volumeGroup, name: volume.name)
+        }
+    }
+
+    static func removeEmptyDirectories(under root: String) {
+        guard let children = try? FileManager.default.contentsOfDirectory(atPath: root) else { return }
+        for child in children {
+            let path = root + "/" + child
+            removeEmptyDirectories(under: path)
+            rmdir(path)
+        }
+    }
+}

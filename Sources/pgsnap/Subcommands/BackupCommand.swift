@@ -1,0 +1,51 @@
+import ArgumentParser
+import Backup
+import Configuration
+import ExitStatus
+import Foundation
+import Logging
+
+extension PgsnapCommand {
+    /// `pgsnap backup`: one consistent online backup into the target.
+    struct BackupCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "backup",
+            abstract: "Take a consistent online backup from LVM snapshots (or live files with --snapshot none).",
+            discussion: """
+                Silent on success except for one summary line (or JSON with --json). Teardown of mounts, \
+                snapshots and backup mode always runs, also after SIGINT, SIGTERM or SIGHUP.
+                """)
+
+        @OptionGroup var options: SettingsOptions
+
+        func run() throws {
+            let settings: Settings
+            do {
+                settings = try options.resolve()
+            } catch {
+                try Terminal.fail(error, json: options.json)
+            }
+            Interruption.install()
+            let logger = Terminal.logger(settings)
+            let backup = BackupRun(settings: settings, environment: .live(), pgsnapVersion: PgsnapVersion.current) {
+                logger.info("\($0)")
+            }
+            let record: BackupRecord
+            do {
+                record = try backup.run()
+            } catch let error as any PgsnapError {
+                if Interruption.signal != nil {
+                    try Terminal.fail(BackupError(code: .interrupted, detail: "interrupted by signal \(Interruption.signal ?? 0)"),
+                                      json: settings.json)
+                }
+                try Terminal.fail(error, json: settings.json)
+            }
+            if settings.json {
+                FileHandle.standardOutput.write((try? record.encoded()) ?? Data())
+                print()
+            } else {
+                print(BackupSummary.line(record))
+            }
+        }
+    }
+}

@@ -1,0 +1,180 @@
+import Foundation
+import Testing
+
+/// `pgsnap backup --snapshot none` end to end on real servers, restored with plain zstd and tar.
+/// (With LVM snapshots the same checks run in the VM scenarios.)
+@Suite("pgsnap backup without snapshots, restored with tar", .serialized)
+struct BackupCommandTests {
+    /// pgbench's invariant: every transaction adds the same delta to one account, teller,
+    /// branch and history row, so the four sums agree in any consistent state.
+    static let invariantSQL = """
+        SELECT (SELECT sum(abalance) FROM pgbench_accounts) = (SELECT sum(bbalance) FROM pgbench_branches)
+           AND (SELECT sum(bbalance) FROM pgbench_branches) = (SELECT sum(tbalance) FROM pgbench_tellers)
+           AND (SELECT sum(tbalance) FROM pgbench_tellers) = (SELECT coalesce(sum(delta), 0) FROM pgbench_history)
+        """
+
+    @Test(arguments: PostgresInstallation.required)
+    func backupUnderLoadRestoresToAConsistentCluster(major: Int) throws {
+        try withCluster(major) { cluster in
+            try cluster.createTablespace("fast")
+            try Command.output(cluster.installation.tool("pgbench"),
+                               ["-i", "-q", "-s", "2", "--tablespace=fast", "-h", cluster.socketDirectory, "-U", "postgres",
+                                "postgres"], asUser: TestCluster.user)
+            try cluster.psql("CREATE UNLOGGED TABLE scratch AS SELECT generate_series(1, 1000) AS i")
+            let target = try TemporaryDirectory.make(prefix: "pgsnap-target-")
+            let runDirectory = try TemporaryDirectory.make(prefix: "pgsnap-target-run-")
+            defer {
+                try? FileManager.default.removeItem(atPath: target)
+                try? FileManager.default.removeItem(atPath: runDirectory)
+            }
+            // Writes during the whole backup: the restored cluster must still be consistent.
+            // Short bounded pgbench runs, repeated until pgsnap has finished.
+            let backupDone = LockedFlag()
+            let loadDone = DispatchSemaphore(value: 0)
+            let load = Thread {
+                defer { loadDone.signal() }
+                while !backupDone.value {
+                    _ = Command.run(cluster.installation.tool("pgbench"),
+                                    ["-t", "200", "-c", "2", "-n", "-h", cluster.socketDirectory, "-U", "postgres", "postgres"],
+                                    asUser: TestCluster.user)
+                }
+            }
+            load.start()
+            let run = try Pgsnap.run(["backup", "--json", "--snapshot", "none", "--target", target,
+                                      "--run-directory", runDirectory, "--conninfo", cluster.conninfo,
+                                      "--checkpoint", "fast"])
+            backupDone.set()
+            loadDone.wait()
+            #expect(run.status == 0, "\(run.output)")
+            let record = try run.json()
+            let id = try #require(record["id"] as? String)
+            let backup = target + "/" + id
+            #expect(record["status"] as? String == "complete")
+            #expect(record["snapshot_mode"] as? String == "none")
+            #expect((record["wal_segments"] as? [String])?.isEmpty == false)
+            let oid = try cluster.psql("SELECT oid FROM pg_tablespace WHERE spcname = 'fast'")
+            let files = try FileManager.default.contentsOfDirectory(atPath: backup).sorted()
+            #expect(files == ["\(oid).tar.zst", "backup.json", "backup_manifest", "base.tar.zst", "pg_wal.tar.zst"].sorted())
+            for file in files {
+                let attributes = try FileManager.default.attributesOfItem(atPath: backup + "/" + file)
+                #expect((attributes[.posixPermissions] as? Int) == 0o600, "\(file)")
+            }
+            #expect((try FileManager.default.attributesOfItem(atPath: backup)[.posixPermissions] as? Int) == 0o700)
+            #expect(!FileManager.default.fileExists(atPath: backup + ".partial"))
+            // The server is out of backup mode and the slot is gone.
+            #expect(try cluster.psql("SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'pgsnap%'") == "0")
+
+            let restored = try RestoredCluster(backup: backup, installation: cluster.installation)
+            defer { restored.destroy() }
+            let verified = restored.verify(manifest: backup + "/backup_manifest")
+            #expect(verified.status == 0, "pg_verifybackup: \(verified.output)")
+            try restored.start()
+            #expect(try restored.psql(Self.invariantSQL) == "t", "\(restored.serverLog)")
+            #expect(try restored.psql("SELECT count(*) FROM pgbench_accounts") == "200000")
+            #expect(try restored.psql("SELECT spcname FROM pg_tablespace WHERE oid = \(oid)") == "fast")
+            // The unlogged table comes back empty (only its init fork was archived).
+            #expect(try restored.psql("SELECT count(*) FROM scratch") == "0")
+            if FileManager.default.fileExists(atPath: cluster.installation.binDirectory + "/../share/extension/amcheck.control")
+                || FileManager.default.fileExists(atPath: "/usr/share/postgresql/\(major)/extension/amcheck.control")
+            {
+                let amcheck = Command.run(cluster.installation.tool("pg_amcheck"),
+                                          ["--install-missing", "-h", restored.socketDirectory, "-U", "postgres", "--all"],
+                                          asUser: TestCluster.user)
+                #expect(amcheck.status == 0, "pg_amcheck: \(amcheck.output)")
+            }
+        }
+    }
+
+    @Test func aSecondRunWhileOneHoldsTheLockExits7() throws {
+        try withCluster(15) { cluster in
+            let target = try TemporaryDirectory.make(prefix: "pgsnap-target-")
+            let runDirectory = try TemporaryDirectory.make(prefix: "pgsnap-target-run-")
+            defer {
+                try? FileManager.default.removeItem(atPath: target)
+                try? FileManager.default.removeItem(atPath: runDirectory)
+            }
+            let descriptor = open(runDirectory + "/pgsnap.lock", O_RDWR | O_CREAT, 0o600)
+            #expect(flock(descriptor, LOCK_EX | LOCK_NB) == 0)
+            defer { close(descriptor) }
+            let run = try Pgsnap.run(["backup", "--snapshot", "none", "--target", target, "--run-directory", runDirectory,
+                                      "--conninfo", cluster.conninfo])
+            #expect(run.status == 7, "\(run.output)")
+            #expect(run.output.contains("another pgsnap run"))
+            #expect(try FileManager.default.contentsOfDirectory(atPath: target).isEmpty)
+            #expect(try cluster.psql("SELECT count(*) FROM pg_replication_slots") == "0")
+        }
+    }
+
+    @Test func sigtermMidStreamTearsDownAndRecordsNothing() throws {
+        try withCluster(15) { cluster in
+            try Command.output(cluster.installation.tool("pgbench"),
+                               ["-i", "-q", "-s", "30", "-h", cluster.socketDirectory, "-U", "postgres", "postgres"],
+                               asUser: TestCluster.user)
+            let target = try TemporaryDirectory.make(prefix: "pgsnap-target-")
+            let runDirectory = try TemporaryDirectory.make(prefix: "pgsnap-target-run-")
+            defer {
+                try? FileManager.default.removeItem(atPath: target)
+                try? FileManager.default.removeItem(atPath: runDirectory)
+            }
+            let process = try Pgsnap.start(["backup", "--snapshot", "none", "--target", target, "--run-directory",
+                                             runDirectory, "--conninfo", cluster.conninfo, "--compress-level", "19"])
+            // Wait until the copy is under way: the partial directory has an archive in it.
+            var streaming = false
+            for _ in 0..<200 where !streaming {
+                Thread.sleep(forTimeInterval: 0.05)
+                let entries = (try? FileManager.default.contentsOfDirectory(atPath: target)) ?? []
+                streaming = entries.contains { $0.hasSuffix(".partial") }
+            }
+            #expect(streaming, "the backup never started streaming")
+            kill(process.pid, SIGTERM)
+            let (status, output) = process.wait()
+            #expect(status == 8, "\(output)")
+            #expect(output.contains("interrupted"))
+            #expect(try FileManager.default.contentsOfDirectory(atPath: target).isEmpty, "no partial backup left")
+            #expect(try cluster.psql("SELECT count(*) FROM pg_replication_slots") == "0")
+            #expect(try cluster.psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgsnap'") == "0")
+        }
+    }
+
+    @Test func serverStoppedMidRunFailsCleanly() throws {
+        try withCluster(15) { cluster in
+            try Command.output(cluster.installation.tool("pgbench"),
+                               ["-i", "-q", "-s", "30", "-h", cluster.socketDirectory, "-U", "postgres", "postgres"],
+                               asUser: TestCluster.user)
+            let target = try TemporaryDirectory.make(prefix: "pgsnap-target-")
+            let runDirectory = try TemporaryDirectory.make(prefix: "pgsnap-target-run-")
+            defer {
+                try? FileManager.default.removeItem(atPath: target)
+                try? FileManager.default.removeItem(atPath: runDirectory)
+            }
+            let process = try Pgsnap.start(["backup", "--snapshot", "none", "--target", target, "--run-directory",
+                                             runDirectory, "--conninfo", cluster.conninfo, "--compress-level", "19"])
+            var streaming = false
+            for _ in 0..<200 where !streaming {
+                Thread.sleep(forTimeInterval: 0.05)
+                streaming = ((try? FileManager.default.contentsOfDirectory(atPath: target)) ?? []).contains { $0.hasSuffix(".partial") }
+            }
+            try cluster.stop()
+            let (status, output) = process.wait()
+            #expect(status == 4, "\(output)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: target).isEmpty, "no partial backup left")
+            try cluster.start()
+            #expect(try cluster.psql("SELECT count(*) FROM pg_replication_slots") == "0")
+        }
+    }
+}
+
+/// A flag one thread sets and another polls.
+final class LockedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var flag = false
+
+    var value: Bool {
+        lock.lock(); defer { lock.unlock() }
+        return flag
+    }
+
+    func set() {
+        lock.lock(); flag = true; lock.unlock()
+    }
+}
