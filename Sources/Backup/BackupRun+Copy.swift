@@ -53,13 +53,16 @@ extension BackupRun {
         let others = DispatchGroup()
         for _ in listings.dropFirst() { others.enter() }
         let settings = self.settings
+        // Without snapshots the backup is only valid if backup mode survives the copy: stop as
+        // soon as the server ends the session instead of copying for nothing.
+        let sessionLost = SessionWatch(session: stopped == nil ? session : nil)
         let jobs: [@Sendable () -> Result<VolumeArchiveResult, ArchiveError>] = listings.enumerated().map { index, item in
             let (job, listing) = item
             let archiver = VolumeArchiver(
                 outputPath: target + "/" + job.archiveName, compressionLevel: settings.compressLevel,
                 workers: settings.compressWorkers, checksumAlgorithm: Self.checksumAlgorithm(settings.manifestChecksums),
                 manifestPathPrefix: Self.manifestPrefix(job), progress: progress,
-                shouldStop: { Interruption.signal != nil || watcher?.abortReason != nil })
+                shouldStop: { Interruption.signal != nil || watcher?.abortReason != nil || sessionLost.lost })
             let isBase = index == 0
             return {
                 let result = Result { () throws(ArchiveError) -> VolumeArchiveResult in
@@ -78,6 +81,9 @@ extension BackupRun {
         watcher?.stopWatching()
         if let reason = watcher?.abortReason { throw reason }
         try Interruption.check()
+        if sessionLost.lost {
+            throw PostgresError(code: .connectionLost, libpqMessage: "the server ended the backup session during the copy")
+        }
         if let failure = labelFiles.failure { throw failure }
         var copy = Copy(seconds: Date().timeIntervalSince(started), peakFill: watcher?.peakFill ?? [:],
                         stopped: labelFiles.stopped)

@@ -31,6 +31,13 @@ public final class BackupRun {
         self.log = log
     }
 
+    /// Removes what killed runs left behind, under the run lock, and nothing else.
+    public func cleanup() throws {
+        defer { teardown() }
+        try acquireLock()
+        try removeLeftovers()
+    }
+
     /// Runs every stage and returns the record of the committed backup.
     public func run() throws -> BackupRecord {
         defer { teardown() }
@@ -66,9 +73,11 @@ public final class BackupRun {
         lock = try RunLock(path: settings.runDirectory + "/pgsnap.lock")
     }
 
-    /// 2. Leftovers of a crashed run: pgsnap's own mounts and tagged snapshots only.
+    /// 2. Leftovers of a crashed run: pgsnap's own mounts, tagged snapshots and partial
+    /// directories only. Also what `pgsnap cleanup` runs.
     func removeLeftovers() throws {
         try Leftovers.unmount(under: settings.runDirectory + "/mnt", mounter: environment.mounter, log: log)
+        if let target = settings.target { Leftovers.removePartialBackups(in: target, log: log) }
         guard settings.snapshot == .lvm, environment.preflight.kernel.deviceMapperMajor != nil else { return }
         let lvm = try environment.lvm()
         self.lvm = lvm

@@ -26,6 +26,15 @@ enum Leftovers {
         }
     }
 
+    /// Removes `<id>.partial` directories a killed run left in the target: never a complete backup.
+    static func removePartialBackups(in target: String, log: (String) -> Void) {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: target)) ?? [] {
+            guard name.hasSuffix(".partial"), BackupID.isValid(String(name.dropLast(".partial".count))) else { continue }
+            log("removing leftover partial backup \(target)/\(name)")
+            try? FileManager.default.removeItem(atPath: target + "/" + name)
+        }
+    }
+
     static func removeEmptyDirectories(under root: String) {
         guard let children = try? FileManager.default.contentsOfDirectory(atPath: root) else { return }
         for child in children {

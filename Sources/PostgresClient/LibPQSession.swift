@@ -44,6 +44,18 @@ public final class LibPQSession: PostgresSession {
         connection = nil
     }
 
+    /// Whether the server has sent something on an idle session, which for pgsnap's backup
+    /// session only happens when the server ends it (shutdown, crash, pg_terminate_backend).
+    /// Looks at the socket without reading, so it is safe from a watching thread while the
+    /// session is idle.
+    public var serverClosedConnection: Bool {
+        guard let connection else { return true }
+        let socket = PQsocket(connection)
+        guard socket >= 0 else { return true }
+        var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+        return poll(&descriptor, 1, 0) > 0 && descriptor.revents != 0
+    }
+
     /// Whether this session runs over TCP (keepalives matter) rather than a Unix socket.
     public var isTCP: Bool {
         guard let connection, let host = PQhost(connection) else { return false }

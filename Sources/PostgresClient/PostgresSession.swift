@@ -10,6 +10,8 @@ public protocol PostgresSession: AnyObject {
     func query(_ sql: String, _ parameters: [String?]) throws(PostgresError) -> QueryResult
     /// Ends the session; the server ends backup mode and drops temporary slots if still held.
     func close()
+    /// True once the server has ended the session while it was idle.
+    var serverClosedConnection: Bool { get }
 }
 
 extension PostgresSession {

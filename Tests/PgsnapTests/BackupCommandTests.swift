@@ -108,7 +108,7 @@ struct BackupCommandTests {
     @Test func sigtermMidStreamTearsDownAndRecordsNothing() throws {
         try withCluster(15) { cluster in
             try Command.output(cluster.installation.tool("pgbench"),
-                               ["-i", "-q", "-s", "30", "-h", cluster.socketDirectory, "-U", "postgres", "postgres"],
+                               ["-i", "-q", "-s", "15", "-h", cluster.socketDirectory, "-U", "postgres", "postgres"],
                                asUser: TestCluster.user)
             let target = try TemporaryDirectory.make(prefix: "pgsnap-target-")
             let runDirectory = try TemporaryDirectory.make(prefix: "pgsnap-target-run-")
@@ -139,7 +139,7 @@ struct BackupCommandTests {
     @Test func serverStoppedMidRunFailsCleanly() throws {
         try withCluster(15) { cluster in
             try Command.output(cluster.installation.tool("pgbench"),
-                               ["-i", "-q", "-s", "30", "-h", cluster.socketDirectory, "-U", "postgres", "postgres"],
+                               ["-i", "-q", "-s", "15", "-h", cluster.socketDirectory, "-U", "postgres", "postgres"],
                                asUser: TestCluster.user)
             let target = try TemporaryDirectory.make(prefix: "pgsnap-target-")
             let runDirectory = try TemporaryDirectory.make(prefix: "pgsnap-target-run-")

@@ -23,4 +23,6 @@ final class ScriptedSession: PostgresSession {
     }
 
     func close() { closed = true }
+
+    var serverClosedConnection: Bool { closed }
 }

@@ -1,0 +1,37 @@
+import ArgumentParser
+import Backup
+import Configuration
+import ExitStatus
+
+extension PgsnapCommand {
+    /// `pgsnap cleanup`: what a SIGKILLed or crashed run left behind, removed by hand.
+    struct Cleanup: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove mounts, snapshots and partial backups left by a killed run.",
+            discussion: """
+                Touches only what pgsnap creates: mounts under <run_directory>/mnt, LVs tagged 'pgsnap', \
+                and '<id>.partial' directories in the target. Takes the run lock, so it never races a running backup. \
+                Every backup runs the same cleanup first.
+                """)
+
+        @OptionGroup var options: SettingsOptions
+
+        func run() throws {
+            let settings: Settings
+            do {
+                settings = try options.resolve()
+            } catch {
+                try Terminal.fail(error, json: options.json)
+            }
+            let logger = Terminal.logger(settings)
+            let run = BackupRun(settings: settings, environment: .live(), pgsnapVersion: PgsnapVersion.current) {
+                logger.warning("\($0)")
+            }
+            do {
+                try run.cleanup()
+            } catch let error as any PgsnapError {
+                try Terminal.fail(error, json: settings.json)
+            }
+        }
+    }
+}

@@ -1,0 +1,130 @@
+#!/bin/bash
+# `pgsnap backup` from real LVM snapshots while pgbench writes: data directory on a classic
+# LV, pg_wal on its own LV, one tablespace on a classic LV (xfs), one on a thin LV. Restored
+# with zstd and tar only; pg_verifybackup accepts it; it reaches consistency; pgbench's
+# invariants hold; pg_amcheck is clean. Nothing of pgsnap's remains afterwards.
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+# shellcheck source=../restore.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../restore.sh"
+: "${PGSNAP_BIN:?PGSNAP_BIN must point at the pgsnap binary}"
+
+vg=$(vm_make_vg 2 1G)
+data_mnt=$(vm_mkfs_mount "$(vm_make_lv "$vg" data 400M)" ext4)
+wal_mnt=$(vm_mkfs_mount "$(vm_make_lv "$vg" wal 200M)" ext4)
+ts1_mnt=$(vm_mkfs_mount "$(vm_make_lv "$vg" ts1 300M)" xfs)
+vm_make_thin_pool "$vg" pool 400M >/dev/null
+ts2_mnt=$(vm_mkfs_mount "$(vm_make_thin_lv "$vg" pool ts2 1G)" ext4)
+target=$VM_SCEN_DIR/backups
+run_dir=$VM_SCEN_DIR/run
+mkdir -p -m 0700 "$target" "$run_dir"
+
+pg_cluster_start "$data_mnt/pgdata" "$wal_mnt/pg_wal"
+pg_create_tablespace ts_classic "$ts1_mnt/ts" >/dev/null
+pg_create_tablespace ts_thin "$ts2_mnt/ts" >/dev/null
+pg_as pgbench -i -q -s 3 --tablespace=ts_classic -h "$PGHOST" -p "$PGPORT" -U postgres postgres >&2
+pg_psql -c "CREATE TABLE thin_rows TABLESPACE ts_thin AS SELECT g, md5(g::text) FROM generate_series(1, 50000) g"
+conninfo="host=$PGHOST port=$PGPORT user=postgres dbname=postgres"
+backup() { "$PGSNAP_BIN" backup --conninfo "$conninfo" --target "$target" --run-directory "$run_dir" "$@"; }
+
+# Writes during the whole backup, in short bounded pgbench runs; with a second argument,
+# each run ends with a CHECKPOINT, which pushes the changed pages onto the origin volumes.
+load_until() {
+	while [[ ! -e $1 ]]; do
+		pg_as pgbench -n -t 100 -c 2 -h "$PGHOST" -p "$PGPORT" -U postgres postgres >/dev/null 2>&1 || true
+		[[ -z ${2:-} ]] || pg_psql -c CHECKPOINT >/dev/null 2>&1 || true
+	done
+}
+
+no_pgsnap_leftovers() {
+	[[ -z $(lvs --noheadings -o lv_name @pgsnap 2>/dev/null) ]] || vm_fail "pgsnap snapshots left: $(lvs -o lv_name,lv_tags "$vg")"
+	! grep -q " $run_dir/mnt" /proc/self/mounts || vm_fail "pgsnap mounts left: $(grep "$run_dir" /proc/self/mounts)"
+	[[ $(pg_psql -c "SELECT count(*) FROM pg_replication_slots") == 0 ]] || vm_fail "replication slot left"
+	! compgen -G "$target/*.partial" >/dev/null || vm_fail "partial backup left: $(ls "$target")"
+}
+
+vm_log "backup from snapshots under load"
+load_until "$VM_SCEN_DIR/stop-load" &
+load_pid=$!
+backup --json --snapshot-size 40% --log-level info >"$VM_SCEN_DIR/backup.json"
+touch "$VM_SCEN_DIR/stop-load"
+wait "$load_pid"
+cat "$VM_SCEN_DIR/backup.json" >&2
+no_pgsnap_leftovers
+id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$VM_SCEN_DIR/backup.json")
+python3 - "$VM_SCEN_DIR/backup.json" "$vg" <<'PY'
+import json, sys
+record, vg = json.load(open(sys.argv[1])), sys.argv[2]
+assert record["snapshot_mode"] == "lvm" and record["status"] == "complete", record
+origins = {v["archive"]: (v["origin"], v["snapshot_type"]) for v in record["volumes"]}
+assert origins["base.tar.zst"] == (f"{vg}/data", "classic"), origins
+kinds = sorted(t for a, (o, t) in origins.items() if a not in ("base.tar.zst", "pg_wal.tar.zst"))
+assert kinds == ["classic", "thin"], origins
+assert record["backup_mode_seconds"] < 60, record["backup_mode_seconds"]
+print("backup ok: backup mode", round(record["backup_mode_seconds"], 1), "s")
+PY
+[[ $(stat -c %a "$target/$id") == 700 && $(stat -c %a "$target/$id/base.tar.zst") == 600 ]] || vm_fail "backup modes"
+
+vm_log "restore with zstd and tar"
+restored=$(vm_restore_by_hand "$target/$id" "$VM_SCEN_DIR/restore")
+vm_verifybackup "$target/$id" "$restored"
+vm_restore_relocate_map "$restored"
+original_host=$PGHOST original_port=$PGPORT
+pg_cluster_stop "$PGDATA"
+port=$(_pg_free_port)
+sock=$VM_SCEN_DIR/restored-sock
+vm_pg_dir "$sock"
+echo "$restored" >>"$VM_SCEN_DIR/pg.list"
+pg_as pg_ctl start -w -t 300 -D "$restored" -l "$sock/log" -o "-p $port -k $sock -c listen_addresses=''" >&2 ||
+	{ tail -30 "$sock/log" >&2; vm_fail "restored cluster did not start"; }
+export PGHOST=$sock PGPORT=$port
+# (PostgreSQL refuses to open a backup whose WAL ends before the end-of-backup record.)
+[[ $(vm_pgbench_invariant) == t ]] || vm_fail "pgbench invariants do not hold"
+[[ $(pg_psql -c "SELECT count(*) FROM thin_rows") == 50000 ]] || vm_fail "thin tablespace rows"
+pg_as pg_amcheck --install-missing -h "$PGHOST" -p "$PGPORT" -U postgres --all >&2 || vm_fail "pg_amcheck"
+pg_cluster_stop "$restored"
+export PGHOST=$original_host PGPORT=$original_port
+pg_as pg_ctl start -w -t 120 -D "$data_mnt/pgdata" -l "$PGHOST/log" -o "-p $PGPORT -k $PGHOST -c listen_addresses=127.0.0.1" >&2
+
+vm_log "snapshot too small for the writes during the copy"
+load_until "$VM_SCEN_DIR/stop-load2" checkpoint &
+load_pid=$!
+set +e
+backup --snapshot-size 4M --compress-level 19 --watch-interval 0.5 >"$VM_SCEN_DIR/small.out" 2>&1
+status=$?
+set -e
+touch "$VM_SCEN_DIR/stop-load2"
+wait "$load_pid"
+cat "$VM_SCEN_DIR/small.out" >&2
+[[ $status == 5 ]] || vm_fail "small snapshot: exit $status, expected 5"
+grep -q "snapshot" "$VM_SCEN_DIR/small.out" || vm_fail "no snapshot message"
+no_pgsnap_leftovers
+[[ $(find "$target" -mindepth 1 -maxdepth 1 | wc -l) == 1 ]] || vm_fail "a failed backup was recorded: $(ls "$target")"
+
+vm_log "SIGKILL mid-stream, then cleanup"
+backup --compress-level 19 >"$VM_SCEN_DIR/killed.out" 2>&1 &
+pid=$!
+for _ in $(seq 1 300); do
+	grep -q " $run_dir/mnt" /proc/self/mounts && compgen -G "$target/*.partial" >/dev/null && break
+	sleep 0.2
+done
+kill -KILL "$pid"
+wait "$pid" || true
+[[ -n $(lvs --noheadings -o lv_name @pgsnap) ]] || vm_fail "the killed run should have left its snapshots"
+"$PGSNAP_BIN" cleanup --target "$target" --run-directory "$run_dir" >&2
+no_pgsnap_leftovers
+
+vm_log "a second backup while one runs"
+backup --compress-level 15 >"$VM_SCEN_DIR/first.out" 2>&1 &
+pid=$!
+for _ in $(seq 1 300); do [[ -s $run_dir/pgsnap.lock ]] && break; sleep 0.1; done
+set +e
+backup >"$VM_SCEN_DIR/second.out" 2>&1
+status=$?
+set -e
+wait "$pid" || vm_fail "the first backup failed: $(cat "$VM_SCEN_DIR/first.out")"
+[[ $status == 7 ]] || vm_fail "second run: exit $status, expected 7: $(cat "$VM_SCEN_DIR/second.out")"
+no_pgsnap_leftovers
+
+pg_cluster_stop
+vm_log "ok"
