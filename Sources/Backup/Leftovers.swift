@@ -18,12 +18,19 @@ enum Leftovers {
         removeEmptyDirectories(under: mountRoot)
     }
 
-    /// Removes every LV tagged `pgsnap`.
+    /// Removes every snapshot LV tagged `pgsnap`, or named `<origin>_pgsnap_<id>` (the name is
+    /// given at creation, the tag just after it, so a SIGKILL in between leaves the name only).
     static func removeSnapshots(lvm: any LVMSnapshots, log: (String) -> Void) throws(StorageError) {
-        for volume in try lvm.logicalVolumes() where volume.tags.contains(tag) {
+        for volume in try lvm.logicalVolumes() where isPgsnapSnapshot(volume) {
             log("removing leftover snapshot \(volume.path)")
             try lvm.removeVolume(volumeGroup: volume.volumeGroup, name: volume.name)
         }
+    }
+
+    static func isPgsnapSnapshot(_ volume: LogicalVolume) -> Bool {
+        if volume.tags.contains(tag) { return true }
+        guard volume.origin != nil, let range = volume.name.range(of: "_pgsnap_", options: .backwards) else { return false }
+        return BackupID.isValid(String(volume.name[range.upperBound...]))
     }
 
     /// Removes `<id>.partial` directories a killed run left in the target: never a complete backup.

@@ -4,7 +4,7 @@ import PostgresClient
 /// of orchestration and of the SQL sent to versions this machine cannot run (14 and older).
 final class ScriptedSession: PostgresSession {
     let serverVersionNumber: Int
-    /// First entry whose key occurs in the statement answers it.
+    /// First entry whose key occurs in the statement (or whose key is empty) answers it.
     var answers: [(contains: String, result: Result<QueryResult, PostgresError>)]
     private(set) var statements: [String] = []
     private(set) var closed = false
@@ -16,7 +16,7 @@ final class ScriptedSession: PostgresSession {
 
     func query(_ sql: String, _ parameters: [String?]) throws(PostgresError) -> QueryResult {
         statements.append(sql)
-        guard let answer = answers.first(where: { sql.contains($0.contains) }) else {
+        guard let answer = answers.first(where: { $0.contains.isEmpty || sql.contains($0.contains) }) else {
             throw PostgresError(code: .queryFailed, libpqMessage: "script has no answer for: \(sql)")
         }
         return try answer.result.get()

@@ -4,6 +4,8 @@
 # some data, and pgsnap's main job run against it. Everything is torn down afterwards.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+# shellcheck source=../restore.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../restore.sh"
 
 : "${PGSNAP_BIN:?PGSNAP_BIN must point at the pgsnap binary}"
 say() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
@@ -27,5 +29,20 @@ conninfo="host=$PGHOST port=$PGPORT user=postgres dbname=postgres"
 say "pgsnap check"
 "$PGSNAP_BIN" check --conninfo "$conninfo" --target "$target" >&2
 
+say "pgsnap backup (from LVM snapshots)"
+"$PGSNAP_BIN" backup --conninfo "$conninfo" --target "$target" --run-directory "$VM_SCEN_DIR/run" --log-level info >&2
+id=$(basename "$(ls -d "$target"/2*)")
+ls -l "$target/$id" >&2
+
+say "restore by hand with zstd and tar, verify with pg_verifybackup, start"
+restored=$(vm_restore_by_hand "$target/$id" "$VM_SCEN_DIR/restore")
+vm_verifybackup "$target/$id" "$restored"
+vm_restore_relocate_map "$restored"
 pg_cluster_stop
+sock=$VM_SCEN_DIR/restored
+vm_pg_dir "$sock"
+echo "$restored" >>"$VM_SCEN_DIR/pg.list"
+pg_as pg_ctl start -w -t 300 -D "$restored" -l "$sock/log" -o "-p $PGPORT -k $sock -c listen_addresses=''" >&2
+PGHOST=$sock pg_psql -c "SELECT 'restored cluster answers: ' || count(*) || ' rows in demo' FROM demo" >&2
+pg_cluster_stop "$restored"
 say "sandbox done"
