@@ -33,8 +33,8 @@ public struct BackupEnvironment {
         return BackupEnvironment(
             preflight: preflight,
             connect: { conninfo throws(PostgresError) in try LibPQSession(conninfo: conninfo) },
-            lvm: { () throws(StorageError) in try LibLVM2(kernel: kernel) },
-            deviceMapper: { () throws(StorageError) in try LibDeviceMapper(kernel: kernel) },
+            lvm: { () throws(StorageError) in try LibLVM2.shared(kernel: kernel) },
+            deviceMapper: { () throws(StorageError) in try LibDeviceMapper.shared(kernel: kernel) },
             mounter: SystemMounter())
     }
 }

@@ -27,7 +27,7 @@ public struct PreflightEnvironment {
             connect: { conninfo throws(PostgresError) in try LibPQSession(conninfo: conninfo) },
             kernel: kernel,
             mounts: { () throws(StorageError) in try MountTable.current() },
-            deviceMapper: { () throws(StorageError) in try LibDeviceMapper(kernel: kernel) },
-            lvm: { () throws(StorageError) in try LibLVM2(kernel: kernel) })
+            deviceMapper: { () throws(StorageError) in try LibDeviceMapper.shared(kernel: kernel) },
+            lvm: { () throws(StorageError) in try LibLVM2.shared(kernel: kernel) })
     }
 }

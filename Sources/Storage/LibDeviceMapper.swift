@@ -7,10 +7,23 @@ private let deviceMapperLock = NSLock()
 
 /// libdevmapper behind the `DeviceMapper` protocol. Owns libdevmapper's process-wide state:
 /// the log callback and the control-device handle, released in `deinit`.
-public final class LibDeviceMapper: DeviceMapper {
+public final class LibDeviceMapper: DeviceMapper, @unchecked Sendable {
+    nonisolated(unsafe) private static var sharedInstance: LibDeviceMapper?
+
+    /// The process's one owner of libdevmapper's global state (its log callback, the control
+    /// device), shared with liblvm2cmd, which uses the same library.
+    public static func shared(kernel: KernelDevices = .current()) throws(StorageError) -> LibDeviceMapper {
+        deviceMapperLock.lock()
+        defer { deviceMapperLock.unlock() }
+        if let sharedInstance { return sharedInstance }
+        let instance = try LibDeviceMapper(kernel: kernel)
+        sharedInstance = instance
+        return instance
+    }
+
     /// Refuses to start on a kernel without device-mapper, before libdevmapper can create
     /// /dev/mapper/control.
-    public init(kernel: KernelDevices = .current()) throws(StorageError) {
+    init(kernel: KernelDevices = .current()) throws(StorageError) {
         guard kernel.deviceMapperMajor != nil else {
             throw StorageError(code: .noDeviceMapper, detail: "this kernel has no device-mapper (not in /proc/devices)")
         }

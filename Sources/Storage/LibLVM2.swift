@@ -17,10 +17,25 @@ public final class LibLVM2: LVMSnapshots, @unchecked Sendable {
     static let stderrFlag: Int32 = 128
 
     private let thread = DedicatedThread(name: "pgsnap-lvm")
+
+    nonisolated(unsafe) private static var sharedInstance: LibLVM2?
+    private static let sharedLock = NSLock()
+
+    /// The process's one liblvm2cmd handle. liblvm2cmd keeps process-wide state, and
+    /// `lvm2_exit` on a second handle tears down what the first still uses (seen as a crash in
+    /// the next `lvm2_run`), so every user in the process shares this instance.
+    public static func shared(kernel: KernelDevices = .current()) throws(StorageError) -> LibLVM2 {
+        sharedLock.lock()
+        defer { sharedLock.unlock() }
+        if let sharedInstance { return sharedInstance }
+        let instance = try LibLVM2(kernel: kernel)
+        sharedInstance = instance
+        return instance
+    }
     nonisolated(unsafe) private var handle: UnsafeMutableRawPointer?
 
     /// Initialises liblvm2cmd; refuses on a kernel without device-mapper, where LVM could only fail.
-    public init(kernel: KernelDevices = .current()) throws(StorageError) {
+    init(kernel: KernelDevices = .current()) throws(StorageError) {
         guard kernel.deviceMapperMajor != nil else {
             throw StorageError(code: .noDeviceMapper, detail: "this kernel has no device-mapper (not in /proc/devices)")
         }
