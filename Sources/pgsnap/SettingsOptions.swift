@@ -49,6 +49,15 @@ struct SettingsOptions: ParsableArguments {
     @Option(name: .long, help: "Backup label recorded by PostgreSQL.")
     var label: String?
 
+    /// The merged settings, or exit with the configuration error's one line and code 3.
+    func settingsOrExit() throws -> Settings {
+        do {
+            return try resolve()
+        } catch {
+            try Terminal.fail(error, json: json)
+        }
+    }
+
     /// Merges defaults, the configuration file and these flags.
     func resolve() throws(ConfigurationError) -> Settings {
         let file: ConfigFile?

@@ -106,26 +106,7 @@ struct BackupCommandTests {
     }
 
     @Test func sigtermMidStreamTearsDownAndRecordsNothing() throws {
-        try withCluster(15) { cluster in
-            try Command.output(cluster.installation.tool("pgbench"),
-                               ["-i", "-q", "-s", "15", "-h", cluster.socketDirectory, "-U", "postgres", "postgres"],
-                               asUser: TestCluster.user)
-            let target = try TemporaryDirectory.make(prefix: "pgsnap-target-")
-            let runDirectory = try TemporaryDirectory.make(prefix: "pgsnap-target-run-")
-            defer {
-                try? FileManager.default.removeItem(atPath: target)
-                try? FileManager.default.removeItem(atPath: runDirectory)
-            }
-            let process = try Pgsnap.start(["backup", "--snapshot", "none", "--target", target, "--run-directory",
-                                             runDirectory, "--conninfo", cluster.conninfo, "--compress-level", "19"])
-            // Wait until the copy is under way: the partial directory has an archive in it.
-            var streaming = false
-            for _ in 0..<200 where !streaming {
-                Thread.sleep(forTimeInterval: 0.05)
-                let entries = (try? FileManager.default.contentsOfDirectory(atPath: target)) ?? []
-                streaming = entries.contains { $0.hasSuffix(".partial") }
-            }
-            #expect(streaming, "the backup never started streaming")
+        try withBackupStreaming { cluster, process, target throws in
             kill(process.pid, SIGTERM)
             let (status, output) = process.wait()
             #expect(status == 8, "\(output)")
@@ -137,6 +118,20 @@ struct BackupCommandTests {
     }
 
     @Test func serverStoppedMidRunFailsCleanly() throws {
+        try withBackupStreaming { cluster, process, target throws in
+            try cluster.stop()
+            let (status, output) = process.wait()
+            #expect(status == 4, "\(output)")
+            #expect(output.contains("ended the backup session"), "\(output)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: target).isEmpty, "no partial backup left")
+            try cluster.start()
+            #expect(try cluster.psql("SELECT count(*) FROM pg_replication_slots") == "0")
+        }
+    }
+
+    /// A PostgreSQL 15 cluster with a few hundred MB, and a slow (level 19) backup of it that is
+    /// already writing its archives when `body` runs.
+    private func withBackupStreaming(_ body: (TestCluster, Pgsnap.Running, String) throws -> Void) throws {
         try withCluster(15) { cluster in
             try Command.output(cluster.installation.tool("pgbench"),
                                ["-i", "-q", "-s", "15", "-h", cluster.socketDirectory, "-U", "postgres", "postgres"],
@@ -154,12 +149,8 @@ struct BackupCommandTests {
                 Thread.sleep(forTimeInterval: 0.05)
                 streaming = ((try? FileManager.default.contentsOfDirectory(atPath: target)) ?? []).contains { $0.hasSuffix(".partial") }
             }
-            try cluster.stop()
-            let (status, output) = process.wait()
-            #expect(status == 4, "\(output)")
-            #expect(try FileManager.default.contentsOfDirectory(atPath: target).isEmpty, "no partial backup left")
-            try cluster.start()
-            #expect(try cluster.psql("SELECT count(*) FROM pg_replication_slots") == "0")
+            #expect(streaming, "the backup never started streaming")
+            try body(cluster, process, target)
         }
     }
 }

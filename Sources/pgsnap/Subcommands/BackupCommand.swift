@@ -19,12 +19,7 @@ extension PgsnapCommand {
         @OptionGroup var options: SettingsOptions
 
         func run() throws {
-            let settings: Settings
-            do {
-                settings = try options.resolve()
-            } catch {
-                try Terminal.fail(error, json: options.json)
-            }
+            let settings = try options.settingsOrExit()
             Interruption.install()
             let logger = Terminal.logger(settings)
             let backup = BackupRun(settings: settings, environment: .live(), pgsnapVersion: PgsnapVersion.current) {

@@ -13,12 +13,7 @@ extension PgsnapCommand {
         @OptionGroup var options: SettingsOptions
 
         func run() throws {
-            let settings: Configuration.Settings
-            do {
-                settings = try options.resolve()
-            } catch {
-                try Terminal.fail(error, json: options.json)
-            }
+            let settings = try options.settingsOrExit()
             let report = Preflight(settings: settings, environment: .live()).run()
             if settings.json {
                 Terminal.printJSON(report)

@@ -17,12 +17,7 @@ extension PgsnapCommand {
         @OptionGroup var options: SettingsOptions
 
         func run() throws {
-            let settings: Settings
-            do {
-                settings = try options.resolve()
-            } catch {
-                try Terminal.fail(error, json: options.json)
-            }
+            let settings = try options.settingsOrExit()
             let logger = Terminal.logger(settings)
             let run = BackupRun(settings: settings, environment: .live(), pgsnapVersion: PgsnapVersion.current) {
                 logger.warning("\($0)")
