@@ -56,7 +56,7 @@ python3 - "$VM_SCEN_DIR/backup.json" "$vg" <<'PY'
 import json, sys
 record, vg = json.load(open(sys.argv[1])), sys.argv[2]
 assert record["snapshot_mode"] == "lvm" and record["status"] == "complete", record
-origins = {v["archive"]: (v["origin"], v["snapshot_type"]) for v in record["volumes"]}
+origins = {v["archive"]: (v.get("origin"), v.get("snapshot_type")) for v in record["volumes"]}
 assert origins["base.tar.zst"] == (f"{vg}/data", "classic"), origins
 kinds = sorted(t for a, (o, t) in origins.items() if a not in ("base.tar.zst", "pg_wal.tar.zst"))
 assert kinds == ["classic", "thin"], origins
@@ -102,7 +102,9 @@ no_pgsnap_leftovers
 [[ $(find "$target" -mindepth 1 -maxdepth 1 | wc -l) == 1 ]] || vm_fail "a failed backup was recorded: $(ls "$target")"
 
 vm_log "SIGKILL mid-stream, then cleanup"
-backup --compress-level 19 >"$VM_SCEN_DIR/killed.out" 2>&1 &
+# pgsnap itself in the background (not the shell function), so $! is pgsnap's pid.
+"$PGSNAP_BIN" backup --conninfo "$conninfo" --target "$target" --run-directory "$run_dir" --compress-level 19 \
+	>"$VM_SCEN_DIR/killed.out" 2>&1 &
 pid=$!
 for _ in $(seq 1 300); do
 	grep -q " $run_dir/mnt" /proc/self/mounts && compgen -G "$target/*.partial" >/dev/null && break
