@@ -43,9 +43,16 @@ extension BackupRun {
             }
         }
         let total = listings.reduce(0) { $0 + $1.1.totalFileBytes }
-        let progress = ArchiveProgress()
-        let watcher = makeWatcher(plan, total: total, progress: progress)
+        let perVolume = listings.map { _ in ArchiveProgress() }
+        let watcher = makeWatcher(plan, total: total) { perVolume.reduce(0) { $0 + $1.current.bytesRead } }
         watcher?.startWatching()
+        let reporter = onProgress.map { sink in
+            ProgressReporter(volumes: zip(listings, perVolume).map { item, progress in
+                ProgressReporter.Volume(name: item.0.archiveName, total: item.1.totalFileBytes, progress: progress)
+            }, sink: sink)
+        }
+        reporter?.startReporting()
+        defer { reporter?.stopReporting() }
         let started = Date()
         var owner = stat()
         _ = stat(server?.dataDirectory ?? "/", &owner)
@@ -61,7 +68,7 @@ extension BackupRun {
             let archiver = VolumeArchiver(
                 outputPath: target + "/" + job.archiveName, compressionLevel: settings.compressLevel,
                 workers: settings.compressWorkers, checksumAlgorithm: Self.checksumAlgorithm(settings.manifestChecksums),
-                manifestPathPrefix: Self.manifestPrefix(job), progress: progress,
+                manifestPathPrefix: Self.manifestPrefix(job), progress: perVolume[index],
                 shouldStop: { Interruption.signal != nil || watcher?.abortReason != nil || sessionLost.lost })
             let isBase = index == 0
             return {
@@ -223,7 +230,9 @@ extension BackupRun {
         return source?.volume.map { plan.volumes[$0] }
     }
 
-    private func makeWatcher(_ plan: BackupPlan, total: UInt64, progress: ArchiveProgress) -> SnapshotWatcher? {
+    private func makeWatcher(_ plan: BackupPlan, total: UInt64, bytesRead: @escaping @Sendable () -> UInt64)
+        -> SnapshotWatcher?
+    {
         let classic = plan.volumes.filter { $0.snapshot.sizeBytes != nil }
         guard !classic.isEmpty, let deviceMapper = try? environment.deviceMapper() else { return nil }
         let watcher = SnapshotWatcher(
@@ -234,7 +243,7 @@ extension BackupRun {
                     displayName: $0.snapshot.origin.path, sizeBytes: $0.snapshot.sizeBytes ?? 0)
             },
             deviceMapper: deviceMapper, interval: settings.watchInterval,
-            progress: { (progress.current.bytesRead, total) }, log: log)
+            progress: { (bytesRead(), total) }, log: log)
         setWatcher(watcher)
         return watcher
     }

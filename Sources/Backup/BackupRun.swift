@@ -12,6 +12,8 @@ public final class BackupRun {
     let environment: BackupEnvironment
     let log: @Sendable (String) -> Void
     let pgsnapVersion: String
+    /// Receives a progress line every second during the copy (set it only for a terminal).
+    public var onProgress: (@Sendable (String) -> Void)?
 
     // What teardown undoes, in reverse order of creation.
     private var lock: RunLock?

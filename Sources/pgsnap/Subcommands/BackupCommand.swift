@@ -25,6 +25,11 @@ extension PgsnapCommand {
             let backup = BackupRun(settings: settings, environment: .live(), pgsnapVersion: PgsnapVersion.current) {
                 logger.info("\($0)")
             }
+            if isatty(STDERR_FILENO) == 1 && !settings.json {
+                backup.onProgress = { line in
+                    FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
+                }
+            }
             let record: BackupRecord
             do {
                 record = try backup.run()
@@ -35,6 +40,7 @@ extension PgsnapCommand {
                 }
                 try Terminal.fail(error, json: settings.json)
             }
+            if backup.onProgress != nil { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
             if settings.json {
                 FileHandle.standardOutput.write((try? record.encoded()) ?? Data())
                 print()

@@ -1,0 +1,55 @@
+import Archive
+import Foundation
+import Preflight
+
+/// Once a second while the copy runs: per archive, bytes read of the total, rate and ETA, for a
+/// person watching a terminal. Never used when stderr is not a TTY (cron, scripts, tests).
+final class ProgressReporter: @unchecked Sendable {
+    struct Volume {
+        var name: String
+        var total: UInt64
+        var progress: ArchiveProgress
+    }
+
+    private let volumes: [Volume]
+    private let sink: @Sendable (String) -> Void
+    private let lock = NSLock()
+    private var stopped = false
+    private let start = Date()
+
+    init(volumes: [Volume], sink: @escaping @Sendable (String) -> Void) {
+        self.volumes = volumes
+        self.sink = sink
+    }
+
+    func startReporting() {
+        let thread = Thread { [self] in
+            while !isStopped {
+                Thread.sleep(forTimeInterval: 1)
+                if !isStopped { sink(line()) }
+            }
+        }
+        thread.name = "pgsnap-progress"
+        thread.start()
+    }
+
+    func stopReporting() {
+        lock.lock(); stopped = true; lock.unlock()
+    }
+
+    private var isStopped: Bool {
+        lock.lock(); defer { lock.unlock() }
+        return stopped
+    }
+
+    func line() -> String {
+        let elapsed = max(Date().timeIntervalSince(start), 0.001)
+        return volumes.map { volume in
+            let done = volume.progress.current.bytesRead
+            let rate = Double(done) / elapsed
+            let left = volume.total > done ? Double(volume.total - done) / max(rate, 1) : 0
+            let name = volume.name.replacingOccurrences(of: ".tar.zst", with: "")
+            return "\(name) \(ByteCount(done))/\(ByteCount(volume.total)) \(ByteCount(UInt64(rate)))/s ETA \(Int(left))s"
+        }.joined(separator: " | ")
+    }
+}
