@@ -197,7 +197,11 @@ extension BackupRun {
             return BackupRecord.Volume(
                 archive: outcome.archiveName, origin: volume?.snapshot.origin.path,
                 snapshotType: volume?.snapshot.origin.kind.rawValue, snapshotBytes: volume?.snapshot.sizeBytes,
-                peakFillPercent: volume.flatMap { copy.peakFill[$0.snapshot.origin.path] },
+                peakFillPercent: volume.flatMap { volume in
+                    let origin = volume.snapshot.origin
+                    // A thin snapshot's fill is its pool's.
+                    return copy.peakFill[origin.path] ?? origin.pool.flatMap { copy.peakFill["\(origin.volumeGroup)/\($0)"] }
+                },
                 bytesRead: outcome.bytesRead, bytesWritten: outcome.bytesWritten, files: outcome.files)
         }
         return BackupRecord(
@@ -233,15 +237,25 @@ extension BackupRun {
     private func makeWatcher(_ plan: BackupPlan, total: UInt64, bytesRead: @escaping @Sendable () -> UInt64)
         -> SnapshotWatcher?
     {
-        let classic = plan.volumes.filter { $0.snapshot.sizeBytes != nil }
-        guard !classic.isEmpty, let deviceMapper = try? environment.deviceMapper() else { return nil }
+        var targets = plan.volumes.filter { $0.snapshot.sizeBytes != nil }.map {
+            SnapshotWatcher.Target(
+                deviceMapperName: LVMName.deviceMapperName(volumeGroup: $0.snapshot.origin.volumeGroup,
+                                                           logicalVolume: $0.snapshotName),
+                displayName: $0.snapshot.origin.path, sizeBytes: $0.snapshot.sizeBytes ?? 0)
+        }
+        // Thin snapshots: watch each pool once; its data device is `<vg>-<pool>-tpool`.
+        let pools = Set(plan.volumes.compactMap { volume in
+            volume.snapshot.origin.pool.map { "\(volume.snapshot.origin.volumeGroup)/\($0)" }
+        })
+        for pool in pools.sorted() {
+            let parts = pool.split(separator: "/").map(String.init)
+            targets.append(SnapshotWatcher.Target(
+                deviceMapperName: LVMName.deviceMapperName(volumeGroup: parts[0], logicalVolume: parts[1]) + "-tpool",
+                displayName: pool, sizeBytes: 0, isThinPool: true))
+        }
+        guard !targets.isEmpty, let deviceMapper = try? environment.deviceMapper() else { return nil }
         let watcher = SnapshotWatcher(
-            targets: classic.map {
-                SnapshotWatcher.Target(
-                    deviceMapperName: LVMName.deviceMapperName(volumeGroup: $0.snapshot.origin.volumeGroup,
-                                                               logicalVolume: $0.snapshotName),
-                    displayName: $0.snapshot.origin.path, sizeBytes: $0.snapshot.sizeBytes ?? 0)
-            },
+            targets: targets,
             deviceMapper: deviceMapper, interval: settings.watchInterval,
             progress: { (bytesRead(), total) }, log: log)
         setWatcher(watcher)

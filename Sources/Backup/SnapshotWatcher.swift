@@ -13,6 +13,8 @@ final class SnapshotWatcher: @unchecked Sendable {
         var deviceMapperName: String
         var displayName: String
         var sizeBytes: UInt64
+        /// A thin pool behind thin snapshots, rather than a classic snapshot's own store.
+        var isThinPool = false
     }
 
     private let targets: [Target]
@@ -75,6 +77,10 @@ final class SnapshotWatcher: @unchecked Sendable {
 
     func checkOnce() {
         for target in targets {
+            if target.isThinPool {
+                checkPool(target)
+                continue
+            }
             let status: SnapshotStatus
             do {
                 status = try deviceMapper.snapshotStatus(name: target.deviceMapperName)
@@ -87,15 +93,35 @@ final class SnapshotWatcher: @unchecked Sendable {
         }
     }
 
-    private func evaluate(_ status: SnapshotStatus, of target: Target) {
-        let percent = status.percentUsed
+    /// Thin snapshots fail together with their pool: out of space, read-only or failing.
+    private func checkPool(_ target: Target) {
+        do {
+            let status = try deviceMapper.thinPoolStatus(name: target.deviceMapperName)
+            note(status.percentUsed, for: target)
+            if status.failing || status.percentUsed >= 100 {
+                record(BackupError(code: .snapshotOverflow,
+                                   detail: "thin pool \(target.displayName) ran out of space or failed during the copy"))
+            }
+        } catch {
+            record(BackupError(code: .snapshotOverflow, detail: "cannot read the status of thin pool \(target.displayName)",
+                               underlying: error.message))
+        }
+    }
+
+    /// Records the peak and logs each 25% step once.
+    private func note(_ percent: Double, for target: Target) {
         lock.lock()
         peaks[target.displayName] = max(peaks[target.displayName] ?? 0, percent)
         let step = Int(percent / 25)
         let shouldLog = step > (lastLogged[target.displayName] ?? 0)
         if shouldLog { lastLogged[target.displayName] = step }
         lock.unlock()
-        if shouldLog { log("snapshot \(target.displayName) is \(Int(percent))% full") }
+        if shouldLog { log("\(target.isThinPool ? "thin pool" : "snapshot") \(target.displayName) is \(Int(percent))% full") }
+    }
+
+    private func evaluate(_ status: SnapshotStatus, of target: Target) {
+        let percent = status.percentUsed
+        note(percent, for: target)
         if status.invalid || status.overflow || status.mergeFailed {
             record(BackupError(code: .snapshotOverflow,
                                detail: "snapshot \(target.displayName) overflowed (\(ByteCount(target.sizeBytes))) and was invalidated"))

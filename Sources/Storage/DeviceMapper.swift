@@ -4,4 +4,6 @@ public protocol DeviceMapper: AnyObject {
     func device(_ number: DeviceNumber) throws(StorageError) -> DeviceMapperDevice?
     /// Current fill of the classic snapshot device `name` (its /dev/mapper name).
     func snapshotStatus(name: String) throws(StorageError) -> SnapshotStatus
+    /// Current fill of the thin pool whose data device is `name` (`vg-pool-tpool`).
+    func thinPoolStatus(name: String) throws(StorageError) -> ThinPoolStatus
 }

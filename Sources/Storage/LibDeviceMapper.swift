@@ -66,6 +66,30 @@ public final class LibDeviceMapper: DeviceMapper, @unchecked Sendable {
         return parsed
     }
 
+    public func thinPoolStatus(name: String) throws(StorageError) -> ThinPoolStatus {
+        let parsed = try withTask(Int32(DM_DEVICE_STATUS), what: "read the status of \(name)") { task in
+            dm_task_set_name(task, name) != 0
+        } result: { task -> ThinPoolStatus? in
+            var start: UInt64 = 0, length: UInt64 = 0
+            var type: UnsafeMutablePointer<CChar>?, params: UnsafeMutablePointer<CChar>?
+            _ = dm_get_next_target(task, nil, &start, &length, &type, &params)
+            guard let type, String(cString: type) == "thin-pool", let params,
+                let pool = dm_pool_create("pgsnap-status", 512)
+            else { return nil }
+            defer { dm_pool_destroy(pool) }
+            var status: UnsafeMutablePointer<dm_status_thin_pool>?
+            guard dm_get_status_thin_pool(pool, params, &status) != 0, let value = status?.pointee else { return nil }
+            return ThinPoolStatus(
+                usedDataBlocks: value.used_data_blocks, totalDataBlocks: value.total_data_blocks,
+                usedMetadataBlocks: value.used_metadata_blocks, totalMetadataBlocks: value.total_metadata_blocks,
+                failing: value.fail != 0 || value.out_of_data_space != 0 || value.read_only != 0 || value.error != 0)
+        }
+        guard let parsed else {
+            throw StorageError(code: .deviceMapperFailed, detail: "\(name) is not a thin pool")
+        }
+        return parsed
+    }
+
     private static func parseSnapshotStatus(_ params: UnsafeMutablePointer<CChar>) -> SnapshotStatus? {
         guard let pool = dm_pool_create("pgsnap-status", 512) else { return nil }
         defer { dm_pool_destroy(pool) }

@@ -13,6 +13,10 @@ final class FakeDeviceMapper: DeviceMapper {
     func snapshotStatus(name: String) throws(StorageError) -> SnapshotStatus {
         throw StorageError(code: .deviceMapperFailed, detail: "no status in this fake")
     }
+
+    func thinPoolStatus(name: String) throws(StorageError) -> ThinPoolStatus {
+        throw StorageError(code: .deviceMapperFailed, detail: "no status in this fake")
+    }
 }
 
 /// LVM with a fixed list of volumes, or a scripted failure.
