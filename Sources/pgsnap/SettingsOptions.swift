@@ -63,12 +63,14 @@ struct SettingsOptions: ParsableArguments {
         let file: ConfigFile?
         if let config {
             file = try ConfigFile.load(path: config)
-        } else if let loaded = try? ConfigFile.load(path: Settings.defaultPath) {
-            file = loaded
-        } else if FileManagerProbe.exists(Settings.defaultPath) {
-            file = try ConfigFile.load(path: Settings.defaultPath)
         } else {
-            file = nil
+            // The default file is optional: a missing one means defaults and flags only, but one
+            // that exists and is broken is reported.
+            do {
+                file = try ConfigFile.load(path: Settings.defaultPath)
+            } catch .fileNotFound {
+                file = nil
+            }
         }
         var overrides: [SettingKey: String] = [:]
         overrides[.conninfo] = conninfo
