@@ -19,6 +19,12 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     case lockBusy = 7
     /// SIGINT, SIGTERM or SIGHUP ended the run after teardown.
     case interrupted = 8
+    /// The backup is missing, incomplete or damaged: `verify` found problems, or `restore` met a
+    /// truncated, corrupt or hostile archive and stopped.
+    case damaged = 9
+    /// The restore destination was refused: not empty (without `--overwrite`), a server is
+    /// running there, or it cannot be created or given to the cluster's owner.
+    case restoreDestination = 10
     /// Command-line usage error (unknown flag, bad value); the same code ArgumentParser uses.
     case usage = 64
 }
