@@ -43,10 +43,14 @@ let package = Package(
             dependencies: ["ExitStatus", "Configuration", "PostgresClient", "Storage", "Compression", "Archive",
                            "Preflight", "CPgsnapShims"],
             swiftSettings: strict),
+        .target(
+            name: "Restore",
+            dependencies: ["ExitStatus", "Compression", "Archive", "Backup", "CPgsnapShims"],
+            swiftSettings: strict),
         .executableTarget(
             name: "pgsnap",
             dependencies: [
-                "ExitStatus", "Configuration", "PostgresClient", "Storage", "Preflight", "Backup",
+                "ExitStatus", "Configuration", "PostgresClient", "Storage", "Preflight", "Backup", "Restore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -54,7 +58,7 @@ let package = Package(
 
         .testTarget(
             name: "PgsnapTests",
-            dependencies: ["ExitStatus", "Configuration", "PostgresClient", "Storage", "Compression", "Archive", "Preflight", "Backup"],
+            dependencies: ["ExitStatus", "Configuration", "PostgresClient", "Storage", "Compression", "Archive", "Preflight", "Backup", "Restore"],
             swiftSettings: strict),
     ]
 )

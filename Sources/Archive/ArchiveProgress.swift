@@ -18,7 +18,7 @@ public final class ArchiveProgress: @unchecked Sendable {
         return counters
     }
 
-    func record(read: UInt64 = 0, written: UInt64 = 0, files: Int = 0) {
+    public func record(read: UInt64 = 0, written: UInt64 = 0, files: Int = 0) {
         lock.lock()
         counters.bytesRead += read
         counters.bytesWritten += written

@@ -1,14 +1,20 @@
-import Archive
+public import Archive
 import Foundation
 import Preflight
 
 /// Once a second while the copy runs: per archive, bytes read of the total, rate and ETA, for a
 /// person watching a terminal. Never used when stderr is not a TTY (cron, scripts, tests).
-final class ProgressReporter: @unchecked Sendable {
-    struct Volume {
-        var name: String
-        var total: UInt64
-        var progress: ArchiveProgress
+public final class ProgressReporter: @unchecked Sendable {
+    public struct Volume {
+        public var name: String
+        public var total: UInt64
+        public var progress: ArchiveProgress
+
+        public init(name: String, total: UInt64, progress: ArchiveProgress) {
+            self.name = name
+            self.total = total
+            self.progress = progress
+        }
     }
 
     private let volumes: [Volume]
@@ -17,12 +23,12 @@ final class ProgressReporter: @unchecked Sendable {
     private var stopped = false
     private let start = Date()
 
-    init(volumes: [Volume], sink: @escaping @Sendable (String) -> Void) {
+    public init(volumes: [Volume], sink: @escaping @Sendable (String) -> Void) {
         self.volumes = volumes
         self.sink = sink
     }
 
-    func startReporting() {
+    public func startReporting() {
         let thread = Thread { [self] in
             while !isStopped {
                 Thread.sleep(forTimeInterval: 1)
@@ -33,7 +39,7 @@ final class ProgressReporter: @unchecked Sendable {
         thread.start()
     }
 
-    func stopReporting() {
+    public func stopReporting() {
         lock.lock(); stopped = true; lock.unlock()
     }
 

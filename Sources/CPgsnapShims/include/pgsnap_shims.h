@@ -14,4 +14,8 @@ int pgsnap_install_interrupt_handlers(void);
 /// The first interrupting signal received, or 0.
 int pgsnap_interrupting_signal(void);
 
+/* syncfs(2): flush one filesystem. glibc declares it only under _GNU_SOURCE, which Swift's
+ * Glibc module does not define. Returns 0 or -1 with errno set. */
+int pgsnap_syncfs(int fd);
+
 #endif

@@ -1,0 +1,184 @@
+internal import Archive
+internal import Compression
+internal import Foundation
+internal import Glibc
+
+/// Extracts one archive of a backup into its root directory, checking every file against the
+/// manifest as it goes, so a damaged archive stops the restore before anything is declared
+/// complete.
+struct ArchiveExtraction {
+    struct Result: Sendable {
+        var files = 0
+        var bytes: UInt64 = 0
+        /// Manifest paths of the files extracted.
+        var manifestPaths: [RawPath] = []
+        var held: [HeldFile] = []
+        var walFiles: [String] = []
+    }
+
+    let archive: StoredBackup.Archive
+    let index: ManifestIndex
+    /// OIDs whose `pg_tblspc/<oid>` link restore recreates itself.
+    let tablespaceOIDs: Set<UInt32>
+    let progress: ArchiveProgress
+    let shouldStop: @Sendable () -> Bool
+
+    func run(into extractor: SafeExtractor) throws(RestoreError) -> Result {
+        let reader: ZstdReader
+        do {
+            reader = try ZstdReader(path: archive.path)
+        } catch {
+            throw RestoreError(code: .damaged, detail: "cannot open \(archive.name)", underlying: Self.describe(error))
+        }
+        let tar = TarReader { buffer in
+            do {
+                return try reader.readFully(into: buffer)
+            } catch let failure as ZstdReader.Failure {
+                switch failure {
+                case .truncated: throw TarReadError.truncated
+                case .corrupt(let message): throw TarReadError.corrupt(message)
+                case .io(let message): throw TarReadError.source(message)
+                }
+            }
+        }
+        var result = Result()
+        do {
+            while let member = try tar.next() {
+                if shouldStop() { throw RestoreError(code: .interrupted, detail: "restore interrupted") }
+                try extract(member, from: tar, into: extractor, result: &result)
+            }
+        } catch let error as TarReadError {
+            throw RestoreError(code: .damaged, detail: "archive \(archive.name) \(error.description)")
+        } catch let error as RestoreError {
+            throw error
+        } catch {
+            throw RestoreError(code: .damaged, detail: "archive \(archive.name) cannot be read", underlying: "\(error)")
+        }
+        return result
+    }
+
+    private func extract(_ member: TarMember, from tar: TarReader, into extractor: SafeExtractor,
+                         result: inout Result) throws {
+        let components: [[UInt8]]
+        switch SafeExtractor.components(member.path) {
+        case .success(let parts): components = parts
+        case .failure(let refused): throw hostile(member, refused.reason)
+        }
+        let relative = RawPath(bytes: Array(components.joined(separator: [UInt8(ascii: "/")])))
+        if archive.role == .wal {
+            try checkWALName(member, relative)
+        }
+        if archive.role == .dataDirectory, components.count >= 2, components[0] == Array("pg_tblspc".utf8),
+           let oid = UInt32(String(decoding: components[1], as: UTF8.self)), tablespaceOIDs.contains(oid)
+        {
+            // The link to a tablespace is recreated to wherever it is restored; nothing may
+            // live under it in the base archive.
+            guard components.count == 2, member.kind == .symlink else {
+                throw hostile(member, "would be written through tablespace link pg_tblspc/\(oid)")
+            }
+            return
+        }
+        switch member.kind {
+        case .directory:
+            try extractor.makeDirectory(components, mode: member.mode, memberPath: relative)
+        case .file:
+            try extractFile(member, relative: relative, components: components, from: tar, into: extractor, result: &result)
+        case .symlink:
+            throw hostile(member, "is a symlink to \(member.linkTarget?.description ?? "?"), which pgsnap archives never hold")
+        case .hardLink:
+            throw hostile(member, "is a hard link to \(member.linkTarget?.description ?? "?")")
+        case .other(let type):
+            throw hostile(member, "is a special file (tar type '\(String(UnicodeScalar(type)))')")
+        }
+    }
+
+    private func extractFile(_ member: TarMember, relative: RawPath, components: [[UInt8]], from tar: TarReader,
+                             into extractor: SafeExtractor, result: inout Result) throws {
+        let record: ManifestFileRecord?
+        if let prefix = archive.manifestPrefix {
+            let manifestPath = prefix.appending(relative)
+            guard let found = index[manifestPath] else {
+                throw RestoreError(code: .damaged, detail: "archive \(archive.name) holds \(relative), which backup_manifest does not list")
+            }
+            record = found
+            result.manifestPaths.append(manifestPath)
+        } else {
+            record = nil
+        }
+        var checksum = FileChecksum(record?.checksumAlgorithm ?? .none)
+        var size: UInt64 = 0
+        if archive.role == .dataDirectory && HeldFile.names.contains(relative) {
+            guard member.size <= 1 << 20 else { throw hostile(member, "is \(member.size) bytes, far more than PostgreSQL writes") }
+            var contents: [UInt8] = []
+            try tar.readContent { chunk in
+                checksum.update(chunk)
+                contents += chunk
+            }
+            size = UInt64(contents.count)
+            try check(record, relative: relative, size: size, checksum: checksum)
+            result.held.append(HeldFile(path: relative, contents: contents, mode: member.mode,
+                                        modificationTime: member.modificationTime))
+            return
+        }
+        let descriptor = try extractor.createFile(components, mode: member.mode, memberPath: relative)
+        defer { close(descriptor) }
+        let path = extractor.rootPath + "/" + relative.description
+        try tar.readContent { chunk in
+            checksum.update(chunk)
+            try SafeExtractor.writeAll(descriptor, chunk, path: path)
+            size += UInt64(chunk.count)
+            progress.record(read: UInt64(chunk.count))
+        }
+        SafeExtractor.setModificationTime(descriptor, member.modificationTime)
+        try check(record, relative: relative, size: size, checksum: checksum)
+        result.files += 1
+        result.bytes += size
+        if archive.role == .wal && components.count == 1 {
+            result.walFiles.append(String(decoding: components[0], as: UTF8.self))
+        }
+    }
+
+    private func check(_ record: ManifestFileRecord?, relative: RawPath, size: UInt64, checksum: FileChecksum) throws {
+        guard let record else { return }
+        if let problem = ManifestIndex.mismatch(record, size: size, checksum: checksum.finalize()) {
+            throw RestoreError(code: .damaged, detail: "\(relative) in \(archive.name) \(problem)")
+        }
+    }
+
+    /// The WAL archive holds segment files, timeline history files and `.done` markers only.
+    private func checkWALName(_ member: TarMember, _ relative: RawPath) throws {
+        let name = relative.description
+        let parts = name.split(separator: "/")
+        let valid: Bool
+        switch member.kind {
+        case .directory: valid = name == "archive_status"
+        case .file:
+            if parts.count == 1 {
+                valid = Self.isWALFileName(parts[0])
+            } else {
+                valid = parts.count == 2 && parts[0] == "archive_status" && parts[1].hasSuffix(".done")
+                    && Self.isWALFileName(parts[1].dropLast(5))
+            }
+        default: valid = false
+        }
+        guard valid else { throw hostile(member, "does not belong in a WAL archive") }
+    }
+
+    static func isWALFileName(_ name: Substring) -> Bool {
+        let hex = name.utf8.prefix(while: { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains($0) })
+        if hex.count == 24 && name.utf8.count == 24 { return true }
+        return hex.count == 8 && name.utf8.count == 16 && name.hasSuffix(".history")
+    }
+
+    private func hostile(_ member: TarMember, _ reason: String) -> RestoreError {
+        RestoreError(code: .hostile, detail: "refusing archive member \(member.path) of \(archive.name): it \(reason)")
+    }
+
+    static func describe(_ failure: ZstdReader.Failure) -> String {
+        switch failure {
+        case .io(let message): return message
+        case .corrupt(let message): return "corrupt: \(message)"
+        case .truncated: return "truncated"
+        }
+    }
+}

@@ -1,0 +1,14 @@
+public import Archive
+
+/// A file restore keeps in memory and writes only at the very end: `backup_label` and
+/// `global/pg_control` make a data directory startable, so they must not exist before every
+/// other byte is in place; `tablespace_map` may be rewritten for relocated tablespaces.
+public struct HeldFile: Sendable {
+    public var path: RawPath
+    public var contents: [UInt8]
+    public var mode: UInt32
+    public var modificationTime: Int64
+
+    /// Members held back, by name inside the data directory.
+    public static let names: Set<RawPath> = ["backup_label", "tablespace_map", "global/pg_control"]
+}

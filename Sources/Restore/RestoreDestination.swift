@@ -1,0 +1,105 @@
+internal import Foundation
+internal import Glibc
+
+/// One directory a restore writes into (the data directory or a tablespace location): checked
+/// before anything is written and emptied again if the restore fails.
+///
+/// A directory the restore created is removed on failure; one that existed (empty, or emptied
+/// by `--overwrite`) is left empty, so a failed restore never leaves files that could be
+/// mistaken for a cluster.
+final class RestoreDestination {
+    let path: String
+    let purpose: String
+    private(set) var created = false
+
+    init(path: String, purpose: String) {
+        self.path = path
+        self.purpose = purpose
+    }
+
+    /// Refuses a non-empty directory unless `overwrite`, in which case its contents go.
+    func prepare(overwrite: Bool, owner: RestoreOwner?) throws(RestoreError) {
+        var info = stat()
+        if lstat(path, &info) == 0 {
+            guard info.st_mode & S_IFMT == S_IFDIR else {
+                throw RestoreError(code: .destination, detail: "\(purpose) \(path) exists and is not a directory")
+            }
+            let entries = try contents()
+            if !entries.isEmpty {
+                guard overwrite else {
+                    throw RestoreError(code: .destination,
+                                       detail: "\(purpose) \(path) is not empty (\(entries.count) entries); pass --overwrite to replace its contents")
+                }
+                try clear()
+            }
+        } else if errno == ENOENT {
+            try createParents()
+            guard mkdir(path, 0o700) == 0 else {
+                throw RestoreError(code: .destination, detail: "cannot create \(purpose) \(path)", underlying: Self.describe(errno))
+            }
+            created = true
+        } else {
+            throw RestoreError(code: .destination, detail: "cannot examine \(purpose) \(path)", underlying: Self.describe(errno))
+        }
+        guard chmod(path, 0o700) == 0 else {
+            throw RestoreError(code: .destination, detail: "cannot set mode 0700 on \(path)", underlying: Self.describe(errno))
+        }
+        if let owner, chown(path, owner.uid, owner.gid) != 0 {
+            throw RestoreError(code: .destination, detail: "cannot give \(path) to \(owner.uid):\(owner.gid)",
+                               underlying: Self.describe(errno))
+        }
+    }
+
+    /// After a failure: remove what was written.
+    func rollBack() {
+        if created {
+            try? FileManager.default.removeItem(atPath: path)
+        } else {
+            try? clear()
+        }
+    }
+
+    /// A PostgreSQL server whose postmaster.pid names a live process owns the directory.
+    static func runningServer(in dataDirectory: String) -> Int32? {
+        guard let text = try? String(contentsOfFile: dataDirectory + "/postmaster.pid", encoding: .utf8),
+              let first = text.split(separator: "\n").first, let pid = Int32(first.trimmingCharacters(in: .whitespaces)),
+              pid > 0
+        else { return nil }
+        return kill(pid, 0) == 0 || errno == EPERM ? pid : nil
+    }
+
+    private func contents() throws(RestoreError) -> [String] {
+        do {
+            return try FileManager.default.contentsOfDirectory(atPath: path)
+        } catch {
+            throw RestoreError(code: .destination, detail: "cannot read \(purpose) \(path)", underlying: error.localizedDescription)
+        }
+    }
+
+    /// Removes every entry; symlinks are removed, never followed.
+    private func clear() throws(RestoreError) {
+        for name in try contents() {
+            do {
+                try FileManager.default.removeItem(atPath: path + "/" + name)
+            } catch {
+                throw RestoreError(code: .destination, detail: "cannot remove \(path)/\(name)", underlying: error.localizedDescription)
+            }
+        }
+    }
+
+    private func createParents() throws(RestoreError) {
+        let parent = (path as NSString).deletingLastPathComponent
+        guard !parent.isEmpty, parent != "/" else { return }
+        do {
+            try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o755])
+        } catch {
+            throw RestoreError(code: .destination, detail: "cannot create \(parent)", underlying: error.localizedDescription)
+        }
+    }
+
+    static func describe(_ number: Int32) -> String {
+        guard let text = strerror(number) else { return "error \(number)" }
+        return String(cString: text)
+    }
+}

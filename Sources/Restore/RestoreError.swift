@@ -1,0 +1,57 @@
+public import ExitStatus
+
+/// Why a restore (or opening a stored backup) stopped. Each carries the path or member it is
+/// about and, where the kernel or a library said why, its words.
+public struct RestoreError: PgsnapError, Equatable {
+    public enum Code: String, Sendable {
+        /// No complete backup with that ID in the target.
+        case notFound = "not_found"
+        /// An archive, the manifest or backup.json is missing, truncated, corrupt or does not
+        /// match the manifest.
+        case damaged
+        /// An archive member would write outside the restore's directories, or is of a kind a
+        /// pgsnap backup never holds.
+        case hostile
+        /// The destination is not empty, a server runs there, or it cannot be written.
+        case destination
+        /// Contradictory or malformed restore options.
+        case invalidOption = "invalid_option"
+        /// A signal stopped the restore.
+        case interrupted
+    }
+
+    public let code: Code
+    public let detail: String
+    public let underlying: String?
+
+    public init(code: Code, detail: String, underlying: String? = nil) {
+        self.code = code
+        self.detail = detail
+        self.underlying = underlying
+    }
+
+    public var exitStatus: ExitStatus {
+        switch code {
+        case .notFound, .damaged, .hostile: return .damaged
+        case .destination: return .restoreDestination
+        case .invalidOption: return .usage
+        case .interrupted: return .interrupted
+        }
+    }
+
+    public var message: String {
+        guard let underlying, !underlying.isEmpty else { return detail }
+        return "\(detail): \(underlying)"
+    }
+
+    public var hint: String {
+        switch code {
+        case .notFound: return "run 'pgsnap list' to see the backups in the target"
+        case .damaged: return "run 'pgsnap verify' on it and restore another backup; what was written was removed"
+        case .hostile: return "this archive is not one pgsnap wrote; nothing was written outside the destination and what was written was removed"
+        case .destination: return "choose an empty directory, stop the server using it, or pass --overwrite"
+        case .invalidOption: return "see 'pgsnap restore --help'"
+        case .interrupted: return "what was written was removed; run the restore again"
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import ArgumentParser
+import Backup
+import Configuration
+import ExitStatus
+import Foundation
+import Preflight
+import Restore
+
+extension PgsnapCommand {
+    /// `pgsnap restore`: one backup back into a data directory, ready to start.
+    struct RestoreCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "restore",
+            abstract: "Restore a backup into a data directory (and its tablespaces), ready to start.",
+            discussion: """
+                Every file is checked against backup_manifest while it is extracted. global/pg_control, the \
+                recovery settings and backup_label are written last, and a restore that fails removes what it \
+                wrote, so a directory that looks like a cluster is always a complete one. Without recovery \
+                options the server replays the backup's own WAL and starts; with --restore-command or a target it \
+                does archive recovery (recovery.signal), with --standby it follows a primary (standby.signal).
+                """)
+
+        @Argument(help: "Backup ID (see 'pgsnap list'), or 'latest'.")
+        var id: String
+
+        @Option(name: .long, help: "Data directory to restore into (created if missing; must be empty unless --overwrite).")
+        var pgdata: String
+
+        @Option(name: .customLong("tablespace"), help: ArgumentHelp("Restore a tablespace elsewhere: OID=DIR or NAME=DIR (repeatable).", valueName: "OID|NAME=DIR"))
+        var tablespaces: [String] = []
+
+        @Flag(name: .long, help: "Replace the contents of non-empty destination directories.")
+        var overwrite = false
+
+        @Option(name: .long, help: "OS user (name or uid) to own the restored files (default: the original data directory's owner).")
+        var owner: String?
+
+        @Flag(name: .long, help: "Start as a standby (standby.signal) instead of recovering and promoting.")
+        var standby = false
+
+        @Option(name: .customLong("restore-command"), help: "restore_command for archive recovery, e.g. 'cp /archive/%f %p'.")
+        var restoreCommand: String?
+
+        @Option(name: .customLong("target-time"), help: "Recover up to this time (recovery_target_time), e.g. '2026-11-24 03:15:00+00'.")
+        var targetTime: String?
+
+        @Option(name: .customLong("target-name"), help: "Recover up to this named restore point (recovery_target_name).")
+        var targetName: String?
+
+        @Option(name: .customLong("target-lsn"), help: "Recover up to this LSN (recovery_target_lsn).")
+        var targetLSN: String?
+
+        @Option(name: .customLong("target-action"), help: "At the target: pause, promote or shutdown (recovery_target_action).")
+        var targetAction: String?
+
+        @OptionGroup var options: SettingsOptions
+
+        func run() throws {
+            let settings = try options.settingsOrExit()
+            Interruption.install()
+            let logger = Terminal.logger(settings)
+            do {
+                guard let target = settings.target else {
+                    throw ConfigurationError.missing(key: "target", flag: "--target")
+                }
+                var action: RecoverySettings.Action?
+                if let targetAction {
+                    guard let parsed = RecoverySettings.Action(rawValue: targetAction) else {
+                        throw RestoreError(code: .invalidOption, detail: "--target-action \(targetAction): expected pause, promote or shutdown")
+                    }
+                    action = parsed
+                }
+                guard pgdata.hasPrefix("/") else {
+                    throw RestoreError(code: .invalidOption, detail: "--pgdata \(pgdata): give an absolute path")
+                }
+                let request = RestoreRequest(
+                    target: target, backupID: id, dataDirectory: pgdata,
+                    tablespaces: try tablespaces.map { text throws(RestoreError) in try TablespaceMapping(parsing: text) },
+                    overwrite: overwrite, owner: try owner.map { text throws(RestoreError) in try RestoreOwner.resolve(text) },
+                    recovery: RecoverySettings(standby: standby, restoreCommand: restoreCommand, targetTime: targetTime,
+                                               targetName: targetName, targetLSN: targetLSN, targetAction: action))
+                let restorer = Restorer(request: request, log: { logger.info("\($0)") })
+                if isatty(STDERR_FILENO) == 1 && !settings.json {
+                    restorer.onProgress = { line in FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8)) }
+                }
+                let result = try restorer.run()
+                if restorer.onProgress != nil { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+                if settings.json {
+                    Terminal.printJSON(result)
+                } else {
+                    var line = "pgsnap: restored backup \(result.id) into \(result.pgdata): \(result.files) files, "
+                    line += "\(ByteCount(result.bytes)), \(result.walSegments) WAL segments, "
+                    line += String(format: "%.1f s; recovery: ", result.seconds) + result.recovery
+                    let moved: [String] = result.tablespaces.map { "\($0.name) → \($0.location)" }
+                    if !moved.isEmpty { line += "; tablespaces: " + moved.joined(separator: ", ") }
+                    print(line)
+                }
+            } catch let error as any PgsnapError {
+                if Interruption.signal != nil {
+                    try Terminal.fail(RestoreError(code: .interrupted, detail: "restore interrupted by signal \(Interruption.signal ?? 0)"),
+                                      json: settings.json)
+                }
+                try Terminal.fail(error, json: settings.json)
+            }
+        }
+    }
+}
