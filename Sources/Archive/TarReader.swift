@@ -163,8 +163,10 @@ public final class TarReader {
 
     private func ustarName() -> [UInt8] {
         let name = field(at: 0, width: 100)
-        let isUstar = block[257..<262].elementsEqual("ustar".utf8)
-        let prefix = isUstar ? field(at: 345, width: 155) : []
+        // Only POSIX headers ("ustar\0") have a prefix there; GNU ones ("ustar  \0") keep atime
+        // and ctime at 345 (tar --incremental fills them), which are not part of the name.
+        let isPosix = block[257..<263].elementsEqual("ustar\0".utf8)
+        let prefix = isPosix ? field(at: 345, width: 155) : []
         return prefix.isEmpty ? name : prefix + [UInt8(ascii: "/")] + name
     }
 
