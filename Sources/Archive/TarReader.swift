@@ -23,6 +23,9 @@ public final class TarReader {
 
     /// The next member, or nil after the end-of-archive marker. Skips whatever the caller left
     /// unread of the previous member.
+    ///
+    /// Before returning nil the rest of the stream is read and discarded: a decompressing source
+    /// only checks its frame checksum, and notices a file cut short, when it reaches its end.
     public func next() throws -> TarMember? {
         if finished { return nil }
         try skipRest()
@@ -35,6 +38,7 @@ public final class TarReader {
                 // Two zero blocks end the archive; GNU tar accepts one, and so do we, but a stream
                 // that simply stops after it is still complete.
                 finished = true
+                try drain()
                 return nil
             }
             try checkChecksum()
@@ -118,6 +122,15 @@ public final class TarReader {
         if count == 0 { return false }
         if count < 512 { throw TarReadError.truncated }
         return true
+    }
+
+    /// Reads the source to its end (the second zero block, blocking-factor padding, and for a
+    /// .zst source the frame checksum), ignoring the bytes as tar readers do.
+    private func drain() throws {
+        while true {
+            let count = try scratch.withUnsafeMutableBytes { buffer in try source(buffer) }
+            if count < scratch.count { return }
+        }
     }
 
     private func skipRest() throws {
