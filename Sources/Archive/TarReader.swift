@@ -23,6 +23,9 @@ public final class TarReader {
 
     /// The next member, or nil after the end-of-archive marker. Skips whatever the caller left
     /// unread of the previous member.
+    ///
+    /// Before returning nil the rest of the stream is read and discarded: a decompressing source
+    /// only checks its frame checksum, and notices a file cut short, when it reaches its end.
     public func next() throws -> TarMember? {
         if finished { return nil }
         try skipRest()
@@ -35,6 +38,7 @@ public final class TarReader {
                 // Two zero blocks end the archive; GNU tar accepts one, and so do we, but a stream
                 // that simply stops after it is still complete.
                 finished = true
+                try drain()
                 return nil
             }
             try checkChecksum()
@@ -120,6 +124,15 @@ public final class TarReader {
         return true
     }
 
+    /// Reads the source to its end (the second zero block, blocking-factor padding, and for a
+    /// .zst source the frame checksum), ignoring the bytes as tar readers do.
+    private func drain() throws {
+        while true {
+            let count = try scratch.withUnsafeMutableBytes { buffer in try source(buffer) }
+            if count < scratch.count { return }
+        }
+    }
+
     private func skipRest() throws {
         try readContent { _ in }
     }
@@ -163,8 +176,10 @@ public final class TarReader {
 
     private func ustarName() -> [UInt8] {
         let name = field(at: 0, width: 100)
-        let isUstar = block[257..<262].elementsEqual("ustar".utf8)
-        let prefix = isUstar ? field(at: 345, width: 155) : []
+        // Only POSIX headers ("ustar\0") have a prefix there; GNU ones ("ustar  \0") keep atime
+        // and ctime at 345 (tar --incremental fills them), which are not part of the name.
+        let isPosix = block[257..<263].elementsEqual("ustar\0".utf8)
+        let prefix = isPosix ? field(at: 345, width: 155) : []
         return prefix.isEmpty ? name : prefix + [UInt8(ascii: "/")] + name
     }
 
