@@ -47,10 +47,14 @@ let package = Package(
             name: "Restore",
             dependencies: ["ExitStatus", "Compression", "Archive", "Backup", "CPgsnapShims"],
             swiftSettings: strict),
+        .target(
+            name: "Verify",
+            dependencies: ["ExitStatus", "Compression", "Archive", "Backup", "Restore"],
+            swiftSettings: strict),
         .executableTarget(
             name: "pgsnap",
             dependencies: [
-                "ExitStatus", "Configuration", "PostgresClient", "Storage", "Preflight", "Backup", "Restore",
+                "ExitStatus", "Configuration", "PostgresClient", "Storage", "Preflight", "Backup", "Restore", "Verify",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -58,7 +62,7 @@ let package = Package(
 
         .testTarget(
             name: "PgsnapTests",
-            dependencies: ["ExitStatus", "Configuration", "PostgresClient", "Storage", "Compression", "Archive", "Preflight", "Backup", "Restore"],
+            dependencies: ["ExitStatus", "Configuration", "PostgresClient", "Storage", "Compression", "Archive", "Preflight", "Backup", "Restore", "Verify"],
             swiftSettings: strict),
     ]
 )

@@ -25,21 +25,11 @@ struct ArchiveExtraction {
 
     func run(into extractor: SafeExtractor) throws(RestoreError) -> Result {
         let reader: ZstdReader
+        let tar: TarReader
         do {
-            reader = try ZstdReader(path: archive.path)
+            (reader, tar) = try ArchiveStream.open(archive.path)
         } catch {
             throw RestoreError(code: .damaged, detail: "cannot open \(archive.name)", underlying: Self.describe(error))
-        }
-        let tar = TarReader { buffer in
-            do {
-                return try reader.readFully(into: buffer)
-            } catch let failure as ZstdReader.Failure {
-                switch failure {
-                case .truncated: throw TarReadError.truncated
-                case .corrupt(let message): throw TarReadError.corrupt(message)
-                case .io(let message): throw TarReadError.source(message)
-                }
-            }
         }
         var result = Result()
         do {
@@ -47,6 +37,8 @@ struct ArchiveExtraction {
                 if shouldStop() { throw RestoreError(code: .interrupted, detail: "restore interrupted") }
                 try extract(member, from: tar, into: extractor, result: &result)
             }
+            // The frame's checksum is checked when the frame ends, after the tar trailer.
+            try ArchiveStream.drain(reader)
         } catch let error as TarReadError {
             throw RestoreError(code: .damaged, detail: "archive \(archive.name) \(error.description)")
         } catch let error as RestoreError {
@@ -60,7 +52,7 @@ struct ArchiveExtraction {
     private func extract(_ member: TarMember, from tar: TarReader, into extractor: SafeExtractor,
                          result: inout Result) throws {
         let components: [[UInt8]]
-        switch SafeExtractor.components(member.path) {
+        switch MemberPath.components(member.path) {
         case .success(let parts): components = parts
         case .failure(let refused): throw hostile(member, refused.reason)
         }
@@ -154,20 +146,14 @@ struct ArchiveExtraction {
         case .directory: valid = name == "archive_status"
         case .file:
             if parts.count == 1 {
-                valid = Self.isWALFileName(parts[0])
+                valid = MemberPath.isWALFileName(parts[0])
             } else {
                 valid = parts.count == 2 && parts[0] == "archive_status" && parts[1].hasSuffix(".done")
-                    && Self.isWALFileName(parts[1].dropLast(5))
+                    && MemberPath.isWALFileName(parts[1].dropLast(5))
             }
         default: valid = false
         }
         guard valid else { throw hostile(member, "does not belong in a WAL archive") }
-    }
-
-    static func isWALFileName(_ name: Substring) -> Bool {
-        let hex = name.utf8.prefix(while: { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains($0) })
-        if hex.count == 24 && name.utf8.count == 24 { return true }
-        return hex.count == 8 && name.utf8.count == 16 && name.hasSuffix(".history")
     }
 
     private func hostile(_ member: TarMember, _ reason: String) -> RestoreError {

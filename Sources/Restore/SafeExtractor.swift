@@ -37,19 +37,6 @@ final class SafeExtractor {
 
     // MARK: - Paths
 
-    /// A member name split into components, or the reason it is refused: absolute, `..`, empty.
-    static func components(_ path: RawPath) -> Result<[[UInt8]], RefusedPath> {
-        if path.bytes.first == UInt8(ascii: "/") { return .failure(RefusedPath(reason: "is an absolute path")) }
-        var parts: [[UInt8]] = []
-        for part in path.bytes.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true) {
-            if part.elementsEqual([UInt8(ascii: ".")]) { continue }
-            if part.elementsEqual([UInt8(ascii: "."), UInt8(ascii: ".")]) { return .failure(RefusedPath(reason: "contains '..'")) }
-            parts.append(Array(part))
-        }
-        if parts.isEmpty { return .failure(RefusedPath(reason: "is empty")) }
-        return .success(parts)
-    }
-
     /// The directory holding `components`' last element, creating missing directories (0700)
     /// on the way; never through a symlink.
     func parent(of components: [[UInt8]], memberPath: RawPath) throws(RestoreError) -> Int32 {
@@ -229,9 +216,4 @@ extension SafeExtractor {
         }
         return contents
     }
-}
-
-/// Why a member name cannot be extracted.
-struct RefusedPath: Error {
-    var reason: String
 }

@@ -53,6 +53,13 @@ public struct StoredBackup: Sendable {
         } catch {
             throw RestoreError(code: .damaged, detail: "backup \(resolved): backup_manifest \(error.description)")
         }
+        let archives = try archives(of: record, in: directory)
+        return StoredBackup(directory: directory, record: record, manifestBytes: manifestBytes, manifest: manifest,
+                            archives: archives)
+    }
+
+    /// The archives backup.json names, with their roles; pg_wal.tar.zst always among them.
+    public static func archives(of record: BackupRecord, in directory: String) throws(RestoreError) -> [Archive] {
         var archives: [Archive] = []
         for volume in record.volumes {
             let role: Archive.Role
@@ -63,7 +70,7 @@ public struct StoredBackup: Sendable {
             } else if let oid = UInt32(volume.archive.replacingOccurrences(of: ".tar.zst", with: "")) {
                 role = .tablespace(oid: oid)
             } else {
-                throw RestoreError(code: .damaged, detail: "backup \(resolved): backup.json names an unknown archive \(volume.archive)")
+                throw RestoreError(code: .damaged, detail: "backup \(record.id): backup.json names an unknown archive \(volume.archive)")
             }
             archives.append(Archive(name: volume.archive, role: role, path: directory + "/" + volume.archive))
         }
@@ -71,10 +78,9 @@ public struct StoredBackup: Sendable {
             archives.append(Archive(name: "pg_wal.tar.zst", role: .wal, path: directory + "/pg_wal.tar.zst"))
         }
         guard archives.contains(where: { $0.role == .dataDirectory }) else {
-            throw RestoreError(code: .damaged, detail: "backup \(resolved): backup.json names no base.tar.zst")
+            throw RestoreError(code: .damaged, detail: "backup \(record.id): backup.json names no base.tar.zst")
         }
-        return StoredBackup(directory: directory, record: record, manifestBytes: manifestBytes, manifest: manifest,
-                            archives: archives)
+        return archives
     }
 
     /// The archives that are not in the directory.
@@ -82,7 +88,7 @@ public struct StoredBackup: Sendable {
         archives.filter { !FileManager.default.fileExists(atPath: $0.path) }
     }
 
-    static func readRecord(directory: String, id: String) throws(RestoreError) -> BackupRecord {
+    public static func readRecord(directory: String, id: String) throws(RestoreError) -> BackupRecord {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw RestoreError(code: .notFound, detail: "no backup \(id) in \(URL(fileURLWithPath: directory).deletingLastPathComponent().path)")
@@ -106,7 +112,7 @@ public struct StoredBackup: Sendable {
     }
 
     /// The newest directory with a backup.json; IDs sort by time.
-    static func latest(in target: String) throws(RestoreError) -> String {
+    public static func latest(in target: String) throws(RestoreError) -> String {
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: target)
