@@ -265,7 +265,7 @@ public final class Restorer {
         if shouldStop() { throw RestoreError(code: .interrupted, detail: "restore interrupted by a signal") }
 
         if let map = held.first(where: { $0.path == "tablespace_map" }) {
-            let contents = Self.tablespaceMap(placements, original: map.contents, backup: backup.record)
+            let contents = Self.tablespaceMap(placements, original: map.contents)
             try extractor.writeFile(Self.split("tablespace_map"), contents: contents, mode: map.mode,
                                     modificationTime: map.modificationTime, memberPath: "tablespace_map")
             if contents != map.contents { record("tablespace_map", contents) }
@@ -305,7 +305,7 @@ public final class Restorer {
 
     /// `tablespace_map` for the chosen locations: the original bytes when nothing moved,
     /// otherwise one `<oid> <location>` line per tablespace with PostgreSQL's escaping.
-    static func tablespaceMap(_ placements: [Placement], original: [UInt8], backup: BackupRecord) -> [UInt8] {
+    static func tablespaceMap(_ placements: [Placement], original: [UInt8]) -> [UInt8] {
         if placements.allSatisfy({ $0.location == $0.tablespace.location }) { return original }
         var text = ""
         for placement in placements {

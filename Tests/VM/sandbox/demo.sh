@@ -34,10 +34,17 @@ say "pgsnap backup (from LVM snapshots)"
 id=$(basename "$(ls -d "$target"/2*)")
 ls -l "$target/$id" >&2
 
-say "restore by hand with zstd and tar, verify with pg_verifybackup, start"
-restored=$(vm_restore_by_hand "$target/$id" "$VM_SCEN_DIR/restore")
-vm_verifybackup "$target/$id" "$restored"
-vm_restore_relocate_map "$restored"
+say "pgsnap verify (every archive against backup_manifest, and the WAL)"
+"$PGSNAP_BIN" verify "$id" --target "$target" >&2
+
+say "pgsnap restore (tablespace relocated), then pg_verifybackup on the restored tree"
+restored=$VM_SCEN_DIR/restore/data
+"$PGSNAP_BIN" restore "$id" --target "$target" --pgdata "$restored" \
+	--tablespace "sandbox_ts=$VM_SCEN_DIR/restore/sandbox_ts" >&2
+ls -l "$restored/pg_tblspc" >&2
+pg_as pg_verifybackup "$restored" >&2
+
+say "start the restored cluster and query it"
 pg_cluster_stop
 sock=$VM_SCEN_DIR/restored
 vm_pg_dir "$sock"
