@@ -38,15 +38,17 @@ let package = Package(
             name: "Preflight",
             dependencies: ["ExitStatus", "Configuration", "PostgresClient", "Storage"],
             swiftSettings: strict),
+        // The target as a catalog of runs (list, info, retention); Backup uses it, never the reverse.
+        .target(name: "Catalog", dependencies: ["ExitStatus"], swiftSettings: strict),
         .target(
             name: "Backup",
             dependencies: ["ExitStatus", "Configuration", "PostgresClient", "Storage", "Compression", "Archive",
-                           "Preflight", "CPgsnapShims"],
+                           "Preflight", "CPgsnapShims", "Catalog"],
             swiftSettings: strict),
         .executableTarget(
             name: "pgsnap",
             dependencies: [
-                "ExitStatus", "Configuration", "PostgresClient", "Storage", "Preflight", "Backup",
+                "ExitStatus", "Configuration", "PostgresClient", "Storage", "Preflight", "Backup", "Catalog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -54,7 +56,7 @@ let package = Package(
 
         .testTarget(
             name: "PgsnapTests",
-            dependencies: ["ExitStatus", "Configuration", "PostgresClient", "Storage", "Compression", "Archive", "Preflight", "Backup"],
+            dependencies: ["ExitStatus", "Configuration", "PostgresClient", "Storage", "Compression", "Archive", "Preflight", "Backup", "Catalog"],
             swiftSettings: strict),
     ]
 )
