@@ -7,5 +7,5 @@ struct PgsnapCommand: ParsableCommand {
         commandName: "pgsnap",
         abstract: "Consistent online PostgreSQL backups from LVM snapshots.",
         version: PgsnapVersion.current,
-        subcommands: [Check.self, BackupCommand.self, Cleanup.self])
+        subcommands: [Check.self, BackupCommand.self, Cleanup.self, List.self, Info.self, Prune.self])
 }
