@@ -38,23 +38,25 @@ let package = Package(
             name: "Preflight",
             dependencies: ["ExitStatus", "Configuration", "PostgresClient", "Storage"],
             swiftSettings: strict),
+        // The target as a catalog of runs (list, info, retention); Backup uses it, never the reverse.
+        .target(name: "Catalog", dependencies: ["ExitStatus"], swiftSettings: strict),
         .target(
             name: "Backup",
             dependencies: ["ExitStatus", "Configuration", "PostgresClient", "Storage", "Compression", "Archive",
-                           "Preflight", "CPgsnapShims"],
+                           "Preflight", "CPgsnapShims", "Catalog"],
             swiftSettings: strict),
         .target(
             name: "Restore",
-            dependencies: ["ExitStatus", "Compression", "Archive", "Backup", "CPgsnapShims"],
+            dependencies: ["ExitStatus", "Compression", "Archive", "Backup", "Catalog", "CPgsnapShims"],
             swiftSettings: strict),
         .target(
             name: "Verify",
-            dependencies: ["ExitStatus", "Compression", "Archive", "Backup", "Restore"],
+            dependencies: ["ExitStatus", "Compression", "Archive", "Backup", "Catalog", "Restore"],
             swiftSettings: strict),
         .executableTarget(
             name: "pgsnap",
             dependencies: [
-                "ExitStatus", "Configuration", "PostgresClient", "Storage", "Preflight", "Backup", "Restore", "Verify",
+                "ExitStatus", "Configuration", "PostgresClient", "Storage", "Preflight", "Backup", "Catalog", "Restore", "Verify",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -62,7 +64,7 @@ let package = Package(
 
         .testTarget(
             name: "PgsnapTests",
-            dependencies: ["ExitStatus", "Configuration", "PostgresClient", "Storage", "Compression", "Archive", "Preflight", "Backup", "Restore", "Verify"],
+            dependencies: ["ExitStatus", "Configuration", "PostgresClient", "Storage", "Compression", "Archive", "Preflight", "Backup", "Catalog", "Restore", "Verify"],
             swiftSettings: strict),
     ]
 )

@@ -58,7 +58,7 @@ public struct BackupError: PgsnapError, Equatable {
         case .lockBusy: return "wait for it to finish; pgsnap never runs twice at once"
         case .runDirectory: return "pgsnap needs root and a writable run directory (run_directory)"
         case .notReady: return "run 'pgsnap check' for details"
-        case .interrupted: return "teardown finished; nothing was left behind and no backup was recorded"
+        case .interrupted: return "teardown finished; the target keeps only a record of the failed run"
         case .snapshotOverflow: return "raise snapshot_size (docs/sizing.md) or back up at a quieter time"
         case .unexpectedSnapshotContents: return "check that the volumes pgsnap found are the cluster's"
         case .target: return "check the target's free space and permissions"

@@ -24,6 +24,11 @@ public final class BackupRun {
     private var mountedDirectories: [String] = []
     private var partialDirectory: String?
     private var watcher: SnapshotWatcher?
+    // What a failed run records in `<id>.failed/backup.json`.
+    private(set) var startTime: Date?
+    private(set) var failure: Failure?
+    /// Receives warnings that do not fail the run (retention after a backup); `log` when nil.
+    public var onWarning: (@Sendable (String) -> Void)?
 
     public init(settings: Settings, environment: BackupEnvironment, pgsnapVersion: String,
                 log: @escaping @Sendable (String) -> Void) {
@@ -40,10 +45,24 @@ public final class BackupRun {
         try removeLeftovers()
     }
 
-    /// Runs every stage and returns the record of the committed backup.
+    /// Runs every stage and returns the record of the committed backup; then applies the
+    /// configured retention, whose failure is only a warning (the backup itself is complete).
+    /// A failure after the target directory was created leaves `<id>.failed/backup.json`.
     public func run() throws -> BackupRecord {
         defer { teardown() }
         let startTime = environment.clock()
+        self.startTime = startTime
+        do {
+            let record = try runStages(startTime: startTime)
+            applyRetention(after: record)
+            return record
+        } catch {
+            failure = Failure(error)
+            throw error
+        }
+    }
+
+    private func runStages(startTime: Date) throws -> BackupRecord {
         try acquireLock()
         try removeLeftovers()
         let plan = try makePlan(id: BackupID.make(at: startTime))
@@ -199,7 +218,7 @@ public final class BackupRun {
         session?.close()
         session = nil
         if let partialDirectory {
-            try? FileManager.default.removeItem(atPath: partialDirectory)
+            recordFailure(in: partialDirectory)
             self.partialDirectory = nil
         }
         lock = nil

@@ -15,6 +15,8 @@ public enum SettingKey: String, Sendable, CaseIterable {
     case walArchive = "wal_archive"
     case watchInterval = "watch_interval"
     case label
+    case keepLast = "keep_last"
+    case keepDays = "keep_days"
 
     /// The long flag that overrides this key.
     public var flag: String { "--" + rawValue.replacingOccurrences(of: "_", with: "-") }

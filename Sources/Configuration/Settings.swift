@@ -25,6 +25,10 @@ public struct Settings: Sendable, Equatable {
     public var watchInterval: Double = 2
     /// Backup label recorded by PostgreSQL; default `pgsnap <id>`.
     public var label: String?
+    /// Retention: keep the newest N complete backups (docs/retention.md).
+    public var keepLast: Int?
+    /// Retention: keep complete backups younger than D days.
+    public var keepDays: Int?
 
     /// The default configuration file, read only when it exists and no `--config` is given.
     public static let defaultPath = "/etc/pgsnap/pgsnap.conf"
@@ -115,6 +119,12 @@ public struct Settings: Sendable, Equatable {
                 throw invalid("a single line of fewer than 1024 bytes")
             }
             label = value
+        case .keepLast:
+            guard let count = Int(value), count >= 1 else { throw invalid("a positive integer") }
+            keepLast = count
+        case .keepDays:
+            guard let days = Int(value), days >= 1 else { throw invalid("a positive integer (days)") }
+            keepDays = days
         }
     }
 

@@ -18,6 +18,8 @@ public struct RestoreError: PgsnapError, Equatable {
         case invalidOption = "invalid_option"
         /// A signal stopped the restore.
         case interrupted
+        /// The backup target cannot be read.
+        case target
     }
 
     public let code: Code
@@ -36,6 +38,7 @@ public struct RestoreError: PgsnapError, Equatable {
         case .destination: return .restoreDestination
         case .invalidOption: return .usage
         case .interrupted: return .interrupted
+        case .target: return .target
         }
     }
 
@@ -52,6 +55,7 @@ public struct RestoreError: PgsnapError, Equatable {
         case .destination: return "choose an empty directory, stop the server using it, or pass --overwrite"
         case .invalidOption: return "see 'pgsnap restore --help'"
         case .interrupted: return "what was written was removed; run the restore again"
+        case .target: return "check the target's path and permissions"
         }
     }
 }

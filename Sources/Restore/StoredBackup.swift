@@ -1,5 +1,6 @@
 public import Archive
 public import Backup
+internal import Catalog
 internal import Foundation
 
 /// A complete backup as it sits in the target: its record, its checked manifest and the
@@ -36,10 +37,7 @@ public struct StoredBackup: Sendable {
     /// Opens `id` (or `latest`) in `target`, checking the manifest's own checksum and that every
     /// archive backup.json names is present.
     public static func open(target: String, id: String) throws(RestoreError) -> StoredBackup {
-        let resolved = id == "latest" ? try latest(in: target) : id
-        guard BackupID.isValid(resolved) else {
-            throw RestoreError(code: .notFound, detail: "\"\(id)\" is not a backup ID (like 20261124T031500Z) or 'latest'")
-        }
+        let resolved = try resolve(id, in: target)
         let directory = target + "/" + resolved
         let record = try readRecord(directory: directory, id: resolved)
         let manifestPath = directory + "/backup_manifest"
@@ -111,18 +109,14 @@ public struct StoredBackup: Sendable {
         }
     }
 
-    /// The newest directory with a backup.json; IDs sort by time.
-    public static func latest(in target: String) throws(RestoreError) -> String {
-        let names: [String]
+    /// The ID of the complete backup `id` names (`latest` included), through the catalog, so a
+    /// failed or crashed run is refused with what the catalog knows about it.
+    public static func resolve(_ id: String, in target: String) throws(RestoreError) -> String {
         do {
-            names = try FileManager.default.contentsOfDirectory(atPath: target)
+            let catalog = try BackupCatalog(target: target, lockPath: nil)
+            return try catalog.completeBackup(id).id
         } catch {
-            throw RestoreError(code: .notFound, detail: "cannot read the target \(target)", underlying: "\(error.localizedDescription)")
+            throw RestoreError(code: error.exitStatus == .damaged ? .notFound : .target, detail: error.message)
         }
-        let complete = names.filter { BackupID.isValid($0) && FileManager.default.fileExists(atPath: target + "/" + $0 + "/backup.json") }
-        guard let newest = complete.max() else {
-            throw RestoreError(code: .notFound, detail: "no complete backup in \(target)")
-        }
-        return newest
     }
 }

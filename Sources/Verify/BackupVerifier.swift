@@ -1,5 +1,6 @@
 internal import Archive
 internal import Backup
+internal import Catalog
 internal import Foundation
 public import Restore
 
@@ -21,23 +22,17 @@ public struct BackupVerifier: Sendable {
 
     /// The complete backups in the target, oldest first (what `verify --all` checks).
     public func backupIDs() throws(RestoreError) -> [String] {
-        let names: [String]
         do {
-            names = try FileManager.default.contentsOfDirectory(atPath: target)
+            return try BackupCatalog(target: target, lockPath: nil).entries.filter(\.restorable).map(\.id).sorted()
         } catch {
-            throw RestoreError(code: .notFound, detail: "cannot read the target \(target)", underlying: error.localizedDescription)
+            throw RestoreError(code: .target, detail: error.message)
         }
-        return names.filter { BackupID.isValid($0) && FileManager.default.fileExists(atPath: target + "/" + $0 + "/backup.json") }
-            .sorted()
     }
 
     /// Verifies one backup; throws only when there is no such backup at all.
     public func verify(id requested: String) throws(RestoreError) -> VerifyReport {
         let started = Date()
-        let id = requested == "latest" ? try StoredBackup.latest(in: target) : requested
-        guard BackupID.isValid(id) else {
-            throw RestoreError(code: .notFound, detail: "\"\(requested)\" is not a backup ID (like 20261124T031500Z) or 'latest'")
-        }
+        let id = try StoredBackup.resolve(requested, in: target)
         let directory = target + "/" + id
         var report = VerifyReport(id: id)
         let record: BackupRecord

@@ -49,6 +49,12 @@ struct SettingsOptions: ParsableArguments {
     @Option(name: .long, help: "Backup label recorded by PostgreSQL.")
     var label: String?
 
+    @Option(name: .customLong("keep-last"), help: "Retention: keep the newest N complete backups.")
+    var keepLast: String?
+
+    @Option(name: .customLong("keep-days"), help: "Retention: keep complete backups younger than D days.")
+    var keepDays: String?
+
     /// The merged settings, or exit with the configuration error's one line and code 3.
     func settingsOrExit() throws -> Settings {
         do {
@@ -86,6 +92,8 @@ struct SettingsOptions: ParsableArguments {
         overrides[.walArchive] = walArchive
         overrides[.watchInterval] = watchInterval
         overrides[.label] = label
+        overrides[.keepLast] = keepLast
+        overrides[.keepDays] = keepDays
         if json { overrides[.json] = "on" }
         return try Settings.resolve(file: file, overrides: overrides)
     }

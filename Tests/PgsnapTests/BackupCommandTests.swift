@@ -105,13 +105,14 @@ struct BackupCommandTests {
         }
     }
 
-    @Test func sigtermMidStreamTearsDownAndRecordsNothing() throws {
+    @Test func sigtermMidStreamTearsDownAndRecordsOnlyTheFailure() throws {
         try withBackupStreaming { cluster, process, target throws in
             kill(process.pid, SIGTERM)
             let (status, output) = process.wait()
             #expect(status == 8, "\(output)")
             #expect(output.contains("interrupted"))
-            #expect(try FileManager.default.contentsOfDirectory(atPath: target).isEmpty, "no partial backup left")
+            let failed = try FailedRun.onlyRecord(in: target)
+            #expect(failed["exit_status"] as? Int == 8, "only a failed-run record is left: \(failed)")
             #expect(try cluster.psql("SELECT count(*) FROM pg_replication_slots") == "0")
             #expect(try cluster.psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgsnap'") == "0")
         }
@@ -123,7 +124,8 @@ struct BackupCommandTests {
             let (status, output) = process.wait()
             #expect(status == 4, "\(output)")
             #expect(output.contains("ended the backup session"), "\(output)")
-            #expect(try FileManager.default.contentsOfDirectory(atPath: target).isEmpty, "no partial backup left")
+            let failed = try FailedRun.onlyRecord(in: target)
+            #expect(failed["exit_status"] as? Int == 4, "only a failed-run record is left: \(failed)")
             try cluster.start()
             #expect(try cluster.psql("SELECT count(*) FROM pg_replication_slots") == "0")
         }
@@ -152,8 +154,9 @@ struct BackupCommandTests {
                                       runDirectory, "--conninfo", cluster.conninfo, "--compress-level", "1"])
             #expect(run.status == 6, "\(run.output)")
             #expect(run.output.contains("No space left on device"), "\(run.output)")
-            let left = try FileManager.default.contentsOfDirectory(atPath: mountPoint).filter { $0 != "lost+found" }
-            #expect(left.isEmpty, "nothing may be left on the target: \(left)")
+            // The archives are gone; only the small failed-run record remains.
+            let failed = try FailedRun.onlyRecord(in: mountPoint)
+            #expect((failed["error"] as? String)?.contains("No space left on device") == true, "\(failed)")
             #expect(try cluster.psql("SELECT count(*) FROM pg_replication_slots") == "0")
             #expect(try cluster.psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgsnap'") == "0")
         }

@@ -25,6 +25,7 @@ extension PgsnapCommand {
             let backup = BackupRun(settings: settings, environment: .live(), pgsnapVersion: PgsnapVersion.current) {
                 logger.info("\($0)")
             }
+            backup.onWarning = { logger.warning("\($0)") }
             if isatty(STDERR_FILENO) == 1 && !settings.json {
                 backup.onProgress = { line in
                     FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))

@@ -99,7 +99,14 @@ cat "$VM_SCEN_DIR/small.out" >&2
 [[ $status == 5 ]] || vm_fail "small snapshot: exit $status, expected 5"
 grep -q "snapshot" "$VM_SCEN_DIR/small.out" || vm_fail "no snapshot message"
 no_pgsnap_leftovers
-[[ $(find "$target" -mindepth 1 -maxdepth 1 | wc -l) == 1 ]] || vm_fail "a failed backup was recorded: $(ls "$target")"
+# Besides the complete backup, at most a failed-run record: <id>.failed/ holding only backup.json.
+mapfile -t extra < <(find "$target" -mindepth 1 -maxdepth 1 ! -name "$id")
+for entry in "${extra[@]}"; do
+	[[ $entry == *.failed && $(ls "$entry") == backup.json ]] || vm_fail "unexpected in the target after a failure: $(ls "$target")"
+	python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["status"] != "failed")' "$entry/backup.json" ||
+		vm_fail "not a failed record: $(cat "$entry/backup.json")"
+	rm -r "$entry"
+done
 
 vm_log "SIGKILL mid-stream, then cleanup"
 # pgsnap itself in the background (not the shell function), so $! is pgsnap's pid.

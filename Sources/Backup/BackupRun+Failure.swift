@@ -1,0 +1,74 @@
+import Catalog
+import ExitStatus
+import Foundation
+
+extension BackupRun {
+    /// Why a run failed, as the command line reports it: a signal wins over the error it
+    /// caused, exactly as `pgsnap backup` prints it.
+    struct Failure {
+        let message: String
+        let exitStatus: ExitStatus
+
+        init(_ error: any Error) {
+            if let signal = Interruption.signal {
+                message = "interrupted by signal \(signal)"
+                exitStatus = .interrupted
+            } else if let error = error as? any PgsnapError {
+                message = error.message
+                exitStatus = error.exitStatus
+            } else {
+                message = String(describing: error)
+                exitStatus = .internalError
+            }
+        }
+    }
+
+    /// Turns a failed run's `<id>.partial` into `<id>.failed/` holding only a failed record, so
+    /// the catalog shows that (and why) the scheduled backup did not happen, while no archive
+    /// that nobody can restore from takes space.
+    ///
+    /// Order matters: every file goes first (also a `backup.json` of a commit that failed at
+    /// its rename), then the failed record is written and synced, then the rename; at no point
+    /// does anything look complete. Best effort: if any step fails (the target itself may be
+    /// what broke), the partial directory is just removed, as before.
+    func recordFailure(in partial: String) {
+        guard let failure, let startTime else {
+            try? FileManager.default.removeItem(atPath: partial)
+            return
+        }
+        do {
+            let id = String((partial as NSString).lastPathComponent.dropLast(".partial".count))
+            for name in try FileManager.default.contentsOfDirectory(atPath: partial) {
+                try FileManager.default.removeItem(atPath: partial + "/" + name)
+            }
+            let record = FailedRunRecord(
+                id: id, label: settings.label ?? "pgsnap \(id)", startTime: startTime, stopTime: environment.clock(),
+                error: failure.message, exitStatus: failure.exitStatus.rawValue, pgsnapVersion: pgsnapVersion)
+            try writeSynced(try record.encoded(), to: partial + "/backup.json")
+            try Durability.sync(partial)
+            let failed = String(partial.dropLast(".partial".count)) + ".failed"
+            guard rename(partial, failed) == 0 else {
+                throw BackupError(code: .target, detail: "cannot rename \(partial) to \(failed)",
+                                  underlying: String(cString: strerror(errno)))
+            }
+            try Durability.sync((partial as NSString).deletingLastPathComponent)
+            log("failed run recorded in \(failed)")
+        } catch {
+            log("teardown: cannot record the failed run (\(error)); removing \(partial)")
+            try? FileManager.default.removeItem(atPath: partial)
+        }
+    }
+
+    private func writeSynced(_ data: Data, to path: String) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw BackupError(code: .target, detail: "cannot create \(path)", underlying: String(cString: strerror(errno)))
+        }
+        let written = data.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        let synced = fsync(descriptor)
+        close(descriptor)
+        guard written == data.count, synced == 0 else {
+            throw BackupError(code: .target, detail: "cannot write \(path)", underlying: String(cString: strerror(errno)))
+        }
+    }
+}

@@ -1,0 +1,110 @@
+public import Foundation
+
+/// Every run in a target, newest first, read from the directory names and `backup.json` files
+/// alone: the target is the catalog, so there is no index to lose or fall out of step.
+///
+/// Only names pgsnap creates count (`<id>`, `<id>.partial`, `<id>.failed`, `<id>.removing`);
+/// anything else an admin keeps in the target is ignored.
+public struct BackupCatalog: Sendable {
+    public let target: String
+    /// Newest first (IDs are UTC start times, so they sort by age).
+    public let entries: [CatalogEntry]
+    /// `<id>.removing` directories of a prune that was interrupted: half-deleted, never listed,
+    /// removed by the next prune.
+    public let interruptedRemovals: [String]
+
+    /// Reads the catalog of `target`.
+    ///
+    /// - Parameter lockPath: the run lock (`<run_directory>/pgsnap.lock`), to tell a running
+    ///   backup's `.partial` from a crashed one; nil when the caller holds the lock itself, so
+    ///   no other run can be in progress.
+    public init(target: String, lockPath: String?) throws(CatalogError) {
+        self.target = target
+        var entries: [CatalogEntry] = []
+        var removals: [String] = []
+        for name in try TargetFiles.names(in: target) {
+            guard let parsed = EntryName(name) else { continue }
+            let path = target + "/" + name
+            guard let info = TargetFiles.status(path), TargetFiles.isDirectory(info) else { continue }
+            switch parsed.suffix {
+            case .removing:
+                removals.append(path)
+            case .partial:
+                entries.append(CatalogEntry(id: parsed.id, name: name, path: path, status: .partial, record: nil))
+            case .failed:
+                let record = try Self.record(in: path)
+                entries.append(CatalogEntry(id: parsed.id, name: name, path: path, status: .failed, record: record))
+            case .none:
+                let record = try Self.record(in: path)
+                let complete = record.map { $0.status == "complete" && $0.id == parsed.id } ?? false
+                entries.append(CatalogEntry(id: parsed.id, name: name, path: path,
+                                            status: complete ? .complete : .incomplete, record: record))
+            }
+        }
+        entries.sort { ($0.id, $0.name) > ($1.id, $1.name) }
+        // A run removes older partial directories before it creates its own, so while the lock
+        // is held only the newest partial can be the live one.
+        if let lockPath, let newest = entries.firstIndex(where: { $0.status == .partial }),
+            RunLockProbe.isHeld(lockPath)
+        {
+            entries[newest].status = .running
+        }
+        self.entries = entries
+        interruptedRemovals = removals.sorted()
+    }
+
+    /// The newest complete backup, what `latest` means.
+    public var latestComplete: CatalogEntry? {
+        entries.first { $0.status == .complete }
+    }
+
+    /// The run with this ID (or `latest`), whatever its status; a complete backup wins over
+    /// a leftover with the same ID.
+    public func entry(_ id: String) throws(CatalogError) -> CatalogEntry {
+        if id == "latest" {
+            guard let latest = latestComplete else { throw .noCompleteBackup(target: target) }
+            return latest
+        }
+        let matches = entries.filter { $0.id == id }
+        guard let entry = matches.first(where: { $0.status == .complete }) ?? matches.first else {
+            throw .unknownBackup(id: id, target: target)
+        }
+        return entry
+    }
+
+    /// The complete backup with this ID (or `latest`): exit 9 for anything else, naming it.
+    public func completeBackup(_ id: String) throws(CatalogError) -> CatalogEntry {
+        let entry = try entry(id)
+        guard entry.status == .complete else {
+            throw .notComplete(id: entry.id, status: entry.status.rawValue, error: entry.record?.error)
+        }
+        return entry
+    }
+
+    /// The raw `backup.json` of an entry, so `info` can show every key, also ones this module
+    /// does not decode.
+    public func recordData(of entry: CatalogEntry) throws(CatalogError) -> Data {
+        let path = entry.path + "/backup.json"
+        guard let data = try TargetFiles.contents(of: path) else {
+            throw .notComplete(id: entry.id, status: entry.status.rawValue, error: nil)
+        }
+        return data
+    }
+
+    /// The files of a backup besides `backup.json`, by name, with their sizes.
+    public func files(of entry: CatalogEntry) throws(CatalogError) -> [ArchiveFile] {
+        var files: [ArchiveFile] = []
+        for name in try TargetFiles.names(in: entry.path) where name != "backup.json" {
+            guard let info = TargetFiles.status(entry.path + "/" + name), TargetFiles.isRegularFile(info) else { continue }
+            files.append(ArchiveFile(name: name, bytes: UInt64(info.st_size)))
+        }
+        return files.sorted { $0.name < $1.name }
+    }
+
+    /// A record that does not parse is no record: the entry is then incomplete (or a failed
+    /// run without details), never an error that hides the rest of the catalog.
+    private static func record(in directory: String) throws(CatalogError) -> CatalogRecord? {
+        guard let data = try TargetFiles.contents(of: directory + "/backup.json") else { return nil }
+        return try? CatalogRecord.decode(data)
+    }
+}

@@ -1,0 +1,58 @@
+public import ExitStatus
+
+/// Why the catalog of a target could not be read or changed. Each case names the target, the
+/// backup or the path involved, so the one-line message is enough to act on.
+public enum CatalogError: PgsnapError, Equatable {
+    /// No `target` is configured, so there is no catalog to read.
+    case noTarget
+    /// The target or one of its entries cannot be listed or read; carries `strerror` text.
+    case unreadable(path: String, reason: String)
+    /// No backup with this ID exists in the target.
+    case unknownBackup(id: String, target: String)
+    /// The backup exists but is not complete (failed, partial, running or incomplete).
+    case notComplete(id: String, status: String, error: String?)
+    /// `latest` was asked for, but the target holds no complete backup.
+    case noCompleteBackup(target: String)
+    /// `prune` was run with neither `keep_last` nor `keep_days`.
+    case noRetentionRule
+    /// Removing a backup directory failed half-way; carries `strerror` text.
+    case removalFailed(path: String, reason: String)
+
+    public var exitStatus: ExitStatus {
+        switch self {
+        case .noTarget, .noRetentionRule: return .configuration
+        case .unreadable, .removalFailed: return .target
+        case .unknownBackup, .notComplete, .noCompleteBackup: return .damaged
+        }
+    }
+
+    public var message: String {
+        switch self {
+        case .noTarget:
+            return "no value for 'target' (set it in the configuration file or with --target)"
+        case .unreadable(let path, let reason):
+            return "cannot read \(path): \(reason)"
+        case .unknownBackup(let id, let target):
+            return "no backup \(id) in \(target)"
+        case .notComplete(let id, let status, let error):
+            return "backup \(id) is \(status), not complete" + (error.map { ": \($0)" } ?? "")
+        case .noCompleteBackup(let target):
+            return "no complete backup in \(target)"
+        case .noRetentionRule:
+            return "no retention rule: set keep_last or keep_days (--keep-last N, --keep-days D)"
+        case .removalFailed(let path, let reason):
+            return "cannot remove \(path): \(reason)"
+        }
+    }
+
+    public var hint: String {
+        switch self {
+        case .noTarget: return "docs/configuration.md describes it"
+        case .unreadable: return "pgsnap needs read access to the target (run it as the user that takes backups)"
+        case .unknownBackup, .noCompleteBackup: return "'pgsnap list' shows the backups in the target"
+        case .notComplete: return "only complete backups can be used; 'pgsnap list' shows their status"
+        case .noRetentionRule: return "docs/retention.md explains the rules"
+        case .removalFailed: return "check the target's permissions; the next prune finishes the removal"
+        }
+    }
+}

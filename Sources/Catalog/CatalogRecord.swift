@@ -1,0 +1,39 @@
+public import Foundation
+
+/// What the catalog reads from a `backup.json`: the complete record a backup commits last and
+/// the small record a failed run leaves. Decoded leniently (everything but the ID and status
+/// optional) because the catalog must still list a record written by an older or newer pgsnap,
+/// and it deliberately does not import the Backup module that owns `BackupRecord`.
+public struct CatalogRecord: Decodable, Sendable, Equatable {
+    public var id: String
+    public var status: String
+    public var label: String?
+    public var startTime: Date?
+    public var stopTime: Date?
+    public var postgresVersion: String?
+    public var bytesRead: UInt64?
+    public var bytesWritten: UInt64?
+    public var timeline: UInt32?
+    public var startLSN: String?
+    public var stopLSN: String?
+    public var walSegments: [String]?
+    /// The one-line message of a failed run.
+    public var error: String?
+    /// The exit status a failed run ended with.
+    public var exitStatus: Int32?
+    public var pgsnapVersion: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, status, label, startTime = "start_time", stopTime = "stop_time"
+        case postgresVersion = "postgresql_version", bytesRead = "bytes_read", bytesWritten = "bytes_written"
+        case timeline, startLSN = "start_lsn", stopLSN = "stop_lsn", walSegments = "wal_segments"
+        case error, exitStatus = "exit_status", pgsnapVersion = "pgsnap_version"
+    }
+
+    /// Parses `backup.json` as pgsnap writes it (ISO-8601 times).
+    public static func decode(_ data: Data) throws -> CatalogRecord {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try decoder.decode(CatalogRecord.self, from: data)
+    }
+}

@@ -1,0 +1,49 @@
+public import Foundation
+
+/// Applies a retention policy to a catalog: plan first, then remove.
+public enum Pruner {
+    /// Complete backups outside every rule go (never the newest one); running runs stay;
+    /// failed, partial and incomplete runs older than the newest complete backup go, because
+    /// a newer good backup makes them useless, while newer ones stay as evidence of what
+    /// happened since.
+    public static func plan(_ catalog: BackupCatalog, policy: RetentionPolicy, now: Date) -> PrunePlan {
+        let newestComplete = catalog.latestComplete?.id
+        var removed: [CatalogEntry] = []
+        var kept: [CatalogEntry] = []
+        var completeRank = 0
+        for entry in catalog.entries {
+            let keep: Bool
+            switch entry.status {
+            case .complete:
+                keep = policy.keeps(rank: completeRank, start: entry.startTime, now: now)
+                completeRank += 1
+            case .running:
+                keep = true
+            case .failed, .partial, .incomplete:
+                keep = newestComplete.map { entry.id >= $0 } ?? true
+            }
+            if keep { kept.append(entry) } else { removed.append(entry) }
+        }
+        return PrunePlan(removed: removed, kept: kept, interruptedRemovals: catalog.interruptedRemovals)
+    }
+
+    /// Removes what `plan` says, each directory renamed to `<id>.removing` first so a
+    /// half-deleted backup never looks complete (nor like any run), then deleted, then the
+    /// target synced. Stops at the first failure; the next prune finishes a `.removing` left.
+    public static func apply(_ plan: PrunePlan, target: String, log: (String) -> Void) throws(CatalogError) {
+        for path in plan.interruptedRemovals {
+            log("finishing the interrupted removal of \(path)")
+            try TargetFiles.removeTree(path)
+        }
+        for entry in plan.removed {
+            let removing = target + "/" + entry.id + ".removing"
+            guard rename(entry.path, removing) == 0 else {
+                throw .removalFailed(path: entry.path, reason: String(cString: strerror(errno)))
+            }
+            try TargetFiles.syncDirectory(target)
+            try TargetFiles.removeTree(removing)
+            try TargetFiles.syncDirectory(target)
+            log("removed \(entry.status.rawValue) backup \(entry.id)")
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+
+/// The few system calls the catalog makes on a target, each failure carrying `strerror` text
+/// rather than Foundation's wrapped errors.
+enum TargetFiles {
+    /// Names in a directory, without `.` and `..`.
+    static func names(in directory: String) throws(CatalogError) -> [String] {
+        guard let stream = opendir(directory) else {
+            throw .unreadable(path: directory, reason: String(cString: strerror(errno)))
+        }
+        defer { closedir(stream) }
+        var names: [String] = []
+        while let entry = readdir(stream) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// lstat(2): never follows a symlink, so a link in the target is never taken for a backup.
+    static func status(_ path: String) -> stat? {
+        var info = stat()
+        return lstat(path, &info) == 0 ? info : nil
+    }
+
+    static func isDirectory(_ info: stat) -> Bool { info.st_mode & S_IFMT == S_IFDIR }
+    static func isRegularFile(_ info: stat) -> Bool { info.st_mode & S_IFMT == S_IFREG }
+
+    /// The whole file, or nil when it does not exist; any other failure (permissions, I/O) is
+    /// thrown, because a record that exists but cannot be read must not be taken for a missing one.
+    static func contents(of path: String) throws(CatalogError) -> Data? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        if descriptor < 0 {
+            if errno == ENOENT { return nil }
+            throw .unreadable(path: path, reason: String(cString: strerror(errno)))
+        }
+        defer { close(descriptor) }
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw .unreadable(path: path, reason: String(cString: strerror(errno)))
+            }
+            if count == 0 { return data }
+            data.append(contentsOf: buffer[0..<count])
+        }
+    }
+
+    /// Removes a directory tree without following symlinks inside it.
+    static func removeTree(_ path: String) throws(CatalogError) {
+        guard let info = status(path) else {
+            if errno == ENOENT { return }
+            throw .removalFailed(path: path, reason: String(cString: strerror(errno)))
+        }
+        if isDirectory(info) {
+            for name in try names(in: path) { try removeTree(path + "/" + name) }
+            guard rmdir(path) == 0 else { throw .removalFailed(path: path, reason: String(cString: strerror(errno))) }
+        } else {
+            guard unlink(path) == 0 else { throw .removalFailed(path: path, reason: String(cString: strerror(errno))) }
+        }
+    }
+
+    /// fsync of a directory, so a rename or removal in it survives a power loss.
+    static func syncDirectory(_ path: String) throws(CatalogError) {
+        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw .removalFailed(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(descriptor) }
+        var status: Int32
+        repeat { status = fsync(descriptor) } while status != 0 && errno == EINTR
+        guard status == 0 else { throw .removalFailed(path: path, reason: String(cString: strerror(errno))) }
+    }
+}

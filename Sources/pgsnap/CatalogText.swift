@@ -1,0 +1,106 @@
+import Catalog
+import Foundation
+import Preflight
+
+/// The text forms of `list`, `info` and `prune`: aligned columns and key/value blocks a DBA
+/// reads in a terminal or a cron mail; scripts use `--json`.
+enum CatalogText {
+    static func list(_ catalog: BackupCatalog) -> String {
+        guard !catalog.entries.isEmpty else { return "no backups in \(catalog.target)" }
+        let header = ["ID", "STATUS", "STARTED (UTC)", "DURATION", "POSTGRESQL", "READ", "WRITTEN", "WAL", "LABEL"]
+        let rows = catalog.entries.map { entry -> [String] in
+            let record = entry.record
+            return [
+                entry.id, entry.status.rawValue, entry.startTime.map(time) ?? "-",
+                entry.durationSeconds.map(duration) ?? "-", record?.postgresVersion ?? "-",
+                record?.bytesRead.map { ByteCount($0).description } ?? "-",
+                record?.bytesWritten.map { ByteCount($0).description } ?? "-",
+                entry.walRange.map { "\($0.start)..\($0.stop)" } ?? "-", record?.label ?? "-",
+            ]
+        }
+        return table([header] + rows)
+    }
+
+    /// Every key of backup.json, the important ones first, then the backup's files.
+    static func info(_ object: [String: Any], files: [ArchiveFile]) -> String {
+        let first = ["id", "status", "label", "start_time", "stop_time", "backup_mode_seconds", "postgresql_version",
+                     "system_identifier", "timeline", "start_lsn", "stop_lsn", "wal_segments", "snapshot_mode",
+                     "data_directory", "tablespaces", "bytes_read", "bytes_written", "compression_ratio"]
+        let keys = first.filter { object[$0] != nil } + object.keys.filter { !first.contains($0) }.sorted()
+        var rows: [[String]] = []
+        for key in keys {
+            rows.append([key.replacingOccurrences(of: "_", with: " "), value(of: key, object[key] ?? NSNull())])
+            if key == "stop_time", let seconds = seconds(from: object["start_time"], to: object["stop_time"]) {
+                rows.append(["duration", duration(seconds)])
+            }
+        }
+        var text = table(rows)
+        text += "\n\narchives\n"
+        text += table(files.map { ["  " + $0.name, ByteCount($0.bytes).description] })
+        return text
+    }
+
+    static func prune(_ report: PruneReport) -> String {
+        var rows = report.removed.map { [report.dryRun ? "would remove" : "removed", $0.id, $0.status.rawValue] }
+        rows += report.kept.map { ["kept", $0.id, $0.status.rawValue] }
+        return rows.isEmpty ? "nothing to prune" : table(rows)
+    }
+
+    private static func value(of key: String, _ value: Any) -> String {
+        switch (key, value) {
+        case ("bytes_read", let bytes as NSNumber), ("bytes_written", let bytes as NSNumber):
+            return "\(ByteCount(bytes.uint64Value)) (\(bytes) bytes)"
+        case ("wal_segments", let segments as [String]):
+            guard let first = segments.first, let last = segments.last else { return "none" }
+            return "\(first)..\(last) (\(segments.count) segments)"
+        case ("tablespaces", let spaces as [[String: Any]]):
+            return spaces.isEmpty ? "none" : spaces.map { "\($0["oid"] ?? "?") \($0["name"] ?? "?") \($0["location"] ?? "?")" }
+                .joined(separator: "; ")
+        case ("volumes", let volumes as [[String: Any]]):
+            return volumes.map { volume in
+                let origin = volume["origin"] as? String ?? "live files"
+                return "\(volume["archive"] ?? "?") from \(origin)"
+            }.joined(separator: "; ")
+        case (_, let text as String):
+            return text
+        case (_, is NSNull):
+            return "-"
+        default:
+            return "\(value)"
+        }
+    }
+
+    private static func seconds(from start: Any?, to stop: Any?) -> Double? {
+        let formatter = ISO8601DateFormatter()
+        guard let start = start as? String, let stop = stop as? String, let from = formatter.date(from: start),
+            let to = formatter.date(from: stop)
+        else { return nil }
+        return to.timeIntervalSince(from)
+    }
+
+    private static func time(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        return formatter.string(from: date)
+    }
+
+    private static func duration(_ seconds: Double) -> String {
+        let whole = Int(seconds.rounded())
+        if whole < 60 { return "\(whole)s" }
+        if whole < 3600 { return "\(whole / 60)m\(String(format: "%02d", whole % 60))s" }
+        return "\(whole / 3600)h\(String(format: "%02d", whole / 60 % 60))m"
+    }
+
+    /// Left-aligned columns two spaces apart; the last column is not padded.
+    private static func table(_ rows: [[String]]) -> String {
+        let columns = rows.map(\.count).max() ?? 0
+        let widths = (0..<columns).map { column in rows.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { column, cell in
+                column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+}

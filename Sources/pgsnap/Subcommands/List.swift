@@ -1,0 +1,31 @@
+import ArgumentParser
+import Catalog
+import ExitStatus
+
+extension PgsnapCommand {
+    /// `pgsnap list`: every run in the target, newest first.
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the backups in the target, newest first.",
+            discussion: """
+                Status is complete, failed, partial (a crashed run), running (a run holding the lock) or \
+                incomplete (a backup directory without a readable record). Only complete backups can be restored.
+                """)
+
+        @OptionGroup var options: SettingsOptions
+
+        func run() throws {
+            let settings = try options.settingsOrExit()
+            do {
+                let catalog = try CatalogAccess.open(settings)
+                if settings.json {
+                    Terminal.printJSON(["backups": catalog.entries])
+                } else {
+                    print(CatalogText.list(catalog))
+                }
+            } catch {
+                try Terminal.fail(error, json: settings.json)
+            }
+        }
+    }
+}

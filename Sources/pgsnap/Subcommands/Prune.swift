@@ -1,0 +1,46 @@
+import ArgumentParser
+import Catalog
+import ExitStatus
+import Foundation
+
+extension PgsnapCommand {
+    /// `pgsnap prune`: applies the retention rules to the target.
+    struct Prune: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove backups outside the retention rules (keep_last, keep_days).",
+            discussion: """
+                A complete backup goes only when no rule keeps it; the newest complete backup always stays, \
+                running runs always stay; failed, partial and incomplete runs older than the newest complete \
+                backup go. Each directory is renamed to <id>.removing before it is deleted, so a half-removed \
+                backup never looks complete. Without a rule: exit 3.
+                """)
+
+        @Flag(name: .customLong("dry-run"), help: "Show what would be removed; remove nothing.")
+        var dryRun = false
+
+        @OptionGroup var options: SettingsOptions
+
+        func run() throws {
+            let settings = try options.settingsOrExit()
+            let logger = Terminal.logger(settings)
+            do {
+                guard let policy = RetentionPolicy(keepLast: settings.keepLast, keepDays: settings.keepDays) else {
+                    throw CatalogError.noRetentionRule
+                }
+                let catalog = try CatalogAccess.open(settings)
+                let plan = Pruner.plan(catalog, policy: policy, now: Date())
+                if !dryRun {
+                    try Pruner.apply(plan, target: catalog.target) { logger.info("\($0)") }
+                }
+                let report = PruneReport(plan: plan, dryRun: dryRun)
+                if settings.json {
+                    Terminal.printJSON(report)
+                } else {
+                    print(CatalogText.prune(report))
+                }
+            } catch let error as CatalogError {
+                try Terminal.fail(error, json: settings.json)
+            }
+        }
+    }
+}
