@@ -10,11 +10,16 @@ internal import Glibc
 final class RestoreDestination {
     let path: String
     let purpose: String
+    /// For tablespace locations that come from backup.json rather than the command line:
+    /// `--overwrite` only empties a directory that holds nothing but `PG_*` version directories,
+    /// so a damaged or hostile record cannot turn `--overwrite` into `rm -rf /etc`.
+    let overwriteOnlyTablespaceContents: Bool
     private(set) var created = false
 
-    init(path: String, purpose: String) {
+    init(path: String, purpose: String, overwriteOnlyTablespaceContents: Bool = false) {
         self.path = path
         self.purpose = purpose
+        self.overwriteOnlyTablespaceContents = overwriteOnlyTablespaceContents
     }
 
     /// Refuses a non-empty directory unless `overwrite`, in which case its contents go.
@@ -29,6 +34,10 @@ final class RestoreDestination {
                 guard overwrite else {
                     throw RestoreError(code: .destination,
                                        detail: "\(purpose) \(path) is not empty (\(entries.count) entries); pass --overwrite to replace its contents")
+                }
+                if overwriteOnlyTablespaceContents, let other = entries.first(where: { !$0.hasPrefix("PG_") }) {
+                    throw RestoreError(code: .destination,
+                                       detail: "\(purpose) \(path) holds \(other), which is not a tablespace's; pgsnap only overwrites tablespace contents there (relocate it with --tablespace)")
                 }
                 try clear()
             }

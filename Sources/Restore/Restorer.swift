@@ -97,6 +97,10 @@ public final class Restorer {
         var seen: Set<String> = [request.dataDirectory]
         for placement in placements {
             let location = placement.location
+            guard location.hasPrefix("/"), location != "/", !location.split(separator: "/").contains("..") else {
+                throw RestoreError(code: .damaged,
+                                   detail: "tablespace \(placement.tablespace.name) has location \"\(location)\", which is not a usable absolute directory; relocate it with --tablespace")
+            }
             guard !seen.contains(location) else {
                 throw RestoreError(code: .invalidOption,
                                    detail: "tablespace \(placement.tablespace.name) would be restored to \(location), which another directory of this restore already uses")
@@ -130,7 +134,10 @@ public final class Restorer {
                                detail: "a PostgreSQL server (pid \(pid)) is running in \(request.dataDirectory); stop it first")
         }
         let all = [RestoreDestination(path: request.dataDirectory, purpose: "data directory")]
-            + placements.map { RestoreDestination(path: $0.location, purpose: "tablespace \($0.tablespace.name) location") }
+            + placements.map { placement in
+                RestoreDestination(path: placement.location, purpose: "tablespace \(placement.tablespace.name) location",
+                                   overwriteOnlyTablespaceContents: placement.location == placement.tablespace.location)
+            }
         for destination in all {
             try destination.prepare(overwrite: request.overwrite, owner: owner)
             destinations.append(destination)

@@ -17,8 +17,11 @@ struct WALCoverage {
         guard let segmentSize = sizes.values.first, segmentSize.nonzeroBitCount == 1,
               (1 << 20)...(1 << 30) ~= segmentSize
         else {
-            return [VerifyProblem(kind: .walMissing, archive: archive,
-                                  message: "\(archive) holds no usable WAL segment; the backup cannot reach consistency")]
+            let names = recordedSegments.isEmpty ? [nil] : recordedSegments.map { Optional($0) }
+            return names.map { name in
+                VerifyProblem(kind: .walMissing, archive: archive, path: name,
+                              message: "\(archive) holds no usable WAL segment\(name.map { " (\($0) is missing)" } ?? ""); the backup cannot reach consistency")
+            }
         }
         var expected: [String] = []
         for range in ranges {
