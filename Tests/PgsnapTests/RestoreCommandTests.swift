@@ -121,7 +121,8 @@ struct RestoreCommandTests {
             try cluster.createTablespace("fast")
             try cluster.psql("CREATE TABLE kept TABLESPACE fast AS SELECT generate_series(1, 1000) AS g")
             let target = try TemporaryDirectory.make(prefix: "pgsnap-target-")
-            let scratch = try TemporaryDirectory.make(prefix: "pgsnap-restore-refusals-")
+            // postgres must reach the restored directories (pg_verifybackup runs as postgres).
+            let scratch = try TemporaryDirectory.make(prefix: "pgsnap-restore-refusals-", owner: TestCluster.user)
             defer {
                 try? FileManager.default.removeItem(atPath: target)
                 try? FileManager.default.removeItem(atPath: scratch)
@@ -229,9 +230,10 @@ struct RestoreCommandTests {
             Thread.sleep(forTimeInterval: 1.1)
             try cluster.psql("SELECT pg_create_restore_point('before_drop')")
             let lsn = try cluster.psql("SELECT pg_current_wal_insert_lsn()")
-            // Whole seconds, at least 1 s after the rows were committed and before the drop.
-            let time = try cluster.psql(
-                "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
+            // Whole seconds, at least 1 s after the rows were committed and before the drop, in
+            // the form psql prints a timestamptz (what a DBA copies). Not "…T…Z": PostgreSQL's
+            // recovery_target_time rejects time zone abbreviations such as Z.
+            let time = try cluster.psql("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || '+00'")
             Thread.sleep(forTimeInterval: 1.1)
             try cluster.psql("DROP TABLE precious")
             let segment = try cluster.psql("SELECT pg_walfile_name(pg_switch_wal())")

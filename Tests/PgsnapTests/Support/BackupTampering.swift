@@ -71,6 +71,12 @@ enum BackupTampering {
         tar.insert(contentsOf: members, at: member.start)
     }
 
+    /// Removes member `name` (with any pax header in front of it) from an uncompressed tar.
+    static func removeMember(_ name: String, from tar: inout [UInt8]) throws {
+        let member = try #require(try RawTar.member(name, in: tar), "no member \(name)")
+        tar.removeSubrange(member.start..<(member.dataOffset + (member.size + 511) / 512 * 512))
+    }
+
     // MARK: - backup_manifest
 
     static func crc32c(_ contents: [UInt8]) -> String {
