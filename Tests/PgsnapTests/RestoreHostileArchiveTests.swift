@@ -21,6 +21,16 @@ struct RestoreHostileArchiveTests {
         let aroundBefore = around(places)
         let outsideBefore = FileTree.listing(places.outside)
         let passwdBefore = try #require(FileTree.lstatus("/etc/passwd"))
+        // A wrong extractor that links to /etc/passwd and then applies the data directory's
+        // owner (chown -R postgres, say) takes the host's passwd away from root: put it back.
+        defer {
+            if let now = FileTree.lstatus("/etc/passwd"),
+                now.st_uid != passwdBefore.st_uid || now.st_gid != passwdBefore.st_gid || now.st_mode != passwdBefore.st_mode
+            {
+                chown("/etc/passwd", passwdBefore.st_uid, passwdBefore.st_gid)
+                chmod("/etc/passwd", passwdBefore.st_mode & 0o7777)
+            }
+        }
         let decoyBefore = try #require(FileTree.lstatus(places.decoy))
 
         let run = try Pgsnap.run(["restore", Self.id, "--target", target, "--pgdata", places.pgdata, "--tablespace",
@@ -39,7 +49,8 @@ struct RestoreHostileArchiveTests {
         #expect(FileTree.listing(places.outside) == outsideBefore, "changed in \(places.outside)")
         let passwd = try #require(FileTree.lstatus("/etc/passwd"))
         #expect(passwd.st_nlink == passwdBefore.st_nlink && passwd.st_mode == passwdBefore.st_mode
-                && passwd.st_uid == passwdBefore.st_uid && passwd.st_size == passwdBefore.st_size,
+                && passwd.st_uid == passwdBefore.st_uid && passwd.st_gid == passwdBefore.st_gid
+                && passwd.st_size == passwdBefore.st_size,
                 "/etc/passwd changed")
         let decoy = try #require(FileTree.lstatus(places.decoy))
         #expect(decoy.st_nlink == decoyBefore.st_nlink, "the decoy was linked into the restore")
