@@ -4,6 +4,8 @@ import Testing
 /// A backup restored with nothing but `zstd` and `tar`, the way a DBA would by hand: base.tar
 /// into a fresh data directory, each tablespace archive where tablespace_map says (relocated
 /// into the test's own directory), the WAL into pg_wal. Then started on a socket of its own.
+///
+/// Or one that `pgsnap restore` wrote: `init(adopting:)` takes over `root/data` as it is.
 final class RestoredCluster: @unchecked Sendable {
     let installation: PostgresInstallation
     let root: String
@@ -21,6 +23,14 @@ final class RestoredCluster: @unchecked Sendable {
             destroy()
             throw error
         }
+    }
+
+    /// Adopts a data directory already restored at `root + "/data"` (by `pgsnap restore`),
+    /// changing nothing in it; `destroy()` removes all of `root`.
+    init(adopting root: String, installation: PostgresInstallation) throws {
+        self.installation = installation
+        self.root = root
+        try makeDirectory(socketDirectory)
     }
 
     private func extract(_ backup: String) throws {
@@ -72,7 +82,9 @@ final class RestoredCluster: @unchecked Sendable {
         return (result.status, result.output)
     }
 
-    func start() throws {
+    /// Starts the server; `settings` are extra `-c name=value` options (e.g. `archive_mode=off`
+    /// so a restored copy never archives into the original's WAL archive).
+    func start(settings: [String] = []) throws {
         // PostgreSQL recreates pg_tblspc links from tablespace_map during recovery: it must name
         // the relocated directories, or the restored server would write into the original ones.
         // (Rewritten only now, because pg_verifybackup checks the file as archived.)
@@ -82,7 +94,8 @@ final class RestoredCluster: @unchecked Sendable {
         }
         try Command.output(installation.tool("pg_ctl"),
                            ["-D", dataDirectory, "-l", root + "/server.log", "-w", "-t", "120",
-                            "-o", "-c unix_socket_directories=\(socketDirectory) -c listen_addresses=''", "start"],
+                            "-o", (["unix_socket_directories=\(socketDirectory)", "listen_addresses=''"] + settings)
+                                .map { "-c \($0)" }.joined(separator: " "), "start"],
                            asUser: TestCluster.user)
         running = true
     }
@@ -93,6 +106,17 @@ final class RestoredCluster: @unchecked Sendable {
                            ["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", socketDirectory, "-p", "5432", "-U",
                             "postgres", "-d", "postgres", "-c", sql],
                            asUser: TestCluster.user).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Polls `pg_is_in_recovery()` until the server has left recovery (promotion is
+    /// asynchronous: pg_ctl returns as soon as connections are accepted).
+    func waitUntilOutOfRecovery(seconds: Double = 60) throws -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try psql("SELECT pg_is_in_recovery()") == "f" { return true }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        return false
     }
 
     var serverLog: String { (try? String(contentsOfFile: root + "/server.log", encoding: .utf8)) ?? "" }

@@ -1,0 +1,429 @@
+import Foundation
+import Testing
+
+/// `pgsnap restore` end to end on real servers: a backup taken with `--snapshot none` is
+/// restored by pgsnap (not by hand), checked on disk and with pg_verifybackup before start-up,
+/// then started and queried. Point-in-time recovery replays from a WAL archive the test keeps.
+@Suite("pgsnap restore on real servers", .serialized)
+struct RestoreCommandTests {
+    // MARK: - Plain restore, relocated tablespace, every supported version
+
+    /// PostgreSQL 16 names the tablespace by OID and gets a directory that already exists
+    /// (empty, root's, 0755: pgsnap must give it to the cluster's owner); 15 and 18 name it
+    /// and let pgsnap create it.
+    @Test(arguments: PostgresInstallation.required)
+    func restoresABackupTakenUnderLoadWithARelocatedTablespace(major: Int) throws {
+        try withCluster(major) { cluster in
+            let originalLocation = try cluster.createTablespace("fast")
+            try Command.output(cluster.installation.tool("pgbench"),
+                               ["-i", "-q", "-s", "1", "--tablespace=fast", "-h", cluster.socketDirectory, "-U", "postgres",
+                                "postgres"], asUser: TestCluster.user)
+            let target = try TemporaryDirectory.make(prefix: "pgsnap-target-")
+            defer { try? FileManager.default.removeItem(atPath: target) }
+            let record = try backup(cluster, into: target, underLoad: true)
+            let id = try #require(record["id"] as? String)
+            let walSegments = try #require(record["wal_segments"] as? [String])
+            let oid = try cluster.psql("SELECT oid FROM pg_tablespace WHERE spcname = 'fast'")
+
+            let root = try TemporaryDirectory.make(prefix: "pgsnap-pg\(major)-restore-", owner: TestCluster.user)
+            let restored = try RestoredCluster(adopting: root, installation: cluster.installation)
+            defer { restored.destroy() }
+            let pgdata = restored.dataDirectory
+            let relocated = root + "/tablespace-fast"
+            let byOID = major == 16
+            if byOID {
+                try FileManager.default.createDirectory(atPath: relocated, withIntermediateDirectories: false)
+                chmod(relocated, 0o755)
+            }
+            let run = try Pgsnap.run(["restore", id, "--target", target, "--pgdata", pgdata, "--json",
+                                      "--tablespace", (byOID ? oid : "fast") + "=" + relocated])
+            try #require(run.status == 0, "\(run.output)")
+
+            let summary = try run.json()
+            #expect(summary["id"] as? String == id)
+            #expect(summary["pgdata"] as? String == pgdata)
+            #expect(summary["recovery"] as? String == "none")
+            let spaces = try #require(summary["tablespaces"] as? [[String: Any]], "\(summary)")
+            #expect(spaces.count == 1)
+            #expect(text(spaces.first?["oid"]) == oid)
+            #expect(spaces.first?["name"] as? String == "fast")
+            #expect(spaces.first?["location"] as? String == relocated)
+            #expect((summary["files"] as? Int ?? 0) > 0)
+            #expect((summary["bytes"] as? Int ?? 0) > 0)
+
+            expectRestoredLayout(pgdata, major: major, tablespaces: [oid: relocated], walSegments: walSegments,
+                                 signal: nil)
+            #expect(FileTree.children(originalLocation).count == 1, "the original tablespace was written to")
+            expectVerifyBackup(pgdata, cluster.installation)
+
+            try start(restored)
+            #expect(try restored.psql(BackupCommandTests.invariantSQL) == "t", "\(restored.serverLog)")
+            #expect(try restored.psql("SELECT count(*) FROM pgbench_accounts") == "100000")
+            #expect(try restored.psql("SELECT pg_tablespace_location(\(oid))") == relocated)
+            // A relation created after start-up lands in the relocated directory, not the original.
+            try restored.psql("CREATE TABLE after_restore TABLESPACE fast AS SELECT 1 AS x")
+            let file = try restored.psql("SELECT pg_relation_filepath('after_restore')")
+            let inTablespace = String(file.dropFirst("pg_tblspc/\(oid)/".count))
+            #expect(file.hasPrefix("pg_tblspc/\(oid)/"), "\(file)")
+            #expect(FileTree.exists(relocated + "/" + inTablespace))
+            #expect(!FileTree.exists(originalLocation + "/" + inTablespace))
+            expectAmcheckClean(restored, major: major)
+        }
+    }
+
+    /// Without `--tablespace` a tablespace goes back where it was. While the original cluster
+    /// still uses that directory the restore is refused; once it is free, the restored cluster
+    /// lives there.
+    @Test func restoresTablespacesToTheirOriginalLocationsOnceTheyAreFree() throws {
+        try withCluster(15) { cluster in
+            let original = try cluster.createTablespace("fast")
+            try Command.output(cluster.installation.tool("pgbench"),
+                               ["-i", "-q", "-s", "1", "--tablespace=fast", "-h", cluster.socketDirectory, "-U", "postgres",
+                                "postgres"], asUser: TestCluster.user)
+            let target = try TemporaryDirectory.make(prefix: "pgsnap-target-")
+            defer { try? FileManager.default.removeItem(atPath: target) }
+            let record = try backup(cluster, into: target)
+            let id = try #require(record["id"] as? String)
+            let walSegments = try #require(record["wal_segments"] as? [String])
+            let oid = try cluster.psql("SELECT oid FROM pg_tablespace WHERE spcname = 'fast'")
+            let root = try TemporaryDirectory.make(prefix: "pgsnap-pg15-restore-", owner: TestCluster.user)
+            let restored = try RestoredCluster(adopting: root, installation: cluster.installation)
+            defer { restored.destroy() }
+            let pgdata = restored.dataDirectory
+
+            let before = FileTree.listing(original)
+            let refused = try Pgsnap.run(["restore", id, "--target", target, "--pgdata", pgdata])
+            #expect(refused.status == 10, "\(refused.output)")
+            expectOneLineMessage(refused, naming: original)
+            #expect(FileTree.listing(original) == before, "the original tablespace was touched")
+            #expect(FileTree.isAbsentOrEmpty(pgdata), "\(FileTree.paths(pgdata))")
+            #expect(try cluster.psql("SELECT count(*) FROM pgbench_accounts") == "100000")
+
+            try cluster.stop()
+            try FileManager.default.moveItem(atPath: original, toPath: original + ".moved")
+            let run = try Pgsnap.run(["restore", id, "--target", target, "--pgdata", pgdata, "--json"])
+            try #require(run.status == 0, "\(run.output)")
+            let spaces = try run.json()["tablespaces"] as? [[String: Any]]
+            #expect(spaces?.first?["location"] as? String == original)
+            expectRestoredLayout(pgdata, major: 15, tablespaces: [oid: original], walSegments: walSegments, signal: nil)
+            expectVerifyBackup(pgdata, cluster.installation)
+            try start(restored)
+            #expect(try restored.psql(BackupCommandTests.invariantSQL) == "t")
+            #expect(try restored.psql("SELECT count(*) FROM pgbench_accounts") == "100000")
+            #expect(try restored.psql("SELECT pg_tablespace_location(\(oid))") == original)
+        }
+    }
+
+    // MARK: - Refusals
+
+    @Test func refusesDestinationsAndBackupsItMustNotUse() throws {
+        try withCluster(15) { cluster in
+            try cluster.createTablespace("fast")
+            try cluster.psql("CREATE TABLE kept TABLESPACE fast AS SELECT generate_series(1, 1000) AS g")
+            let target = try TemporaryDirectory.make(prefix: "pgsnap-target-")
+            // postgres must reach the restored directories (pg_verifybackup runs as postgres).
+            let scratch = try TemporaryDirectory.make(prefix: "pgsnap-restore-refusals-", owner: TestCluster.user)
+            defer {
+                try? FileManager.default.removeItem(atPath: target)
+                try? FileManager.default.removeItem(atPath: scratch)
+            }
+            let id = try #require(try backup(cluster, into: target)["id"] as? String)
+            func restore(_ arguments: [String]) throws -> Pgsnap.Run {
+                try Pgsnap.run(["restore"] + arguments + ["--target", target])
+            }
+            let relocated = scratch + "/ts"
+
+            // A data directory with something in it: refused, untouched.
+            let occupied = scratch + "/occupied"
+            try FileManager.default.createDirectory(atPath: occupied + "/base/1", withIntermediateDirectories: true)
+            try "keep me\n".write(toFile: occupied + "/keep.txt", atomically: false, encoding: .utf8)
+            try "stale relation\n".write(toFile: occupied + "/base/1/99999", atomically: false, encoding: .utf8)
+            let before = FileTree.listing(occupied)
+            let refused = try restore([id, "--pgdata", occupied, "--tablespace", "fast=" + relocated])
+            #expect(refused.status == 10, "\(refused.output)")
+            expectOneLineMessage(refused, naming: occupied)
+            #expect(FileTree.listing(occupied) == before)
+            #expect(!FileTree.exists(relocated), "a refused restore created the tablespace directory")
+
+            // The same with --overwrite: replaced, and nothing of the old content survives
+            // (pg_verifybackup would report it as a file not in the manifest).
+            let overwritten = try restore([id, "--pgdata", occupied, "--tablespace", "fast=" + relocated, "--overwrite"])
+            #expect(overwritten.status == 0, "\(overwritten.output)")
+            #expect(!FileTree.exists(occupied + "/keep.txt"))
+            #expect(!FileTree.exists(occupied + "/base/1/99999"))
+            #expect(FileTree.exists(occupied + "/backup_label"))
+            #expect(FileTree.mode(occupied) == 0o700)
+            #expect(FileTree.owner(occupied) == FileTree.postgresUID)
+            expectVerifyBackup(occupied, cluster.installation)
+
+            // A tablespace directory with something in it: refused, untouched.
+            let busy = scratch + "/busy-tablespace"
+            try FileManager.default.createDirectory(atPath: busy, withIntermediateDirectories: false)
+            try "mine\n".write(toFile: busy + "/keep.txt", atomically: false, encoding: .utf8)
+            let busyBefore = FileTree.listing(busy)
+            let fresh = scratch + "/fresh"
+            let refusedTablespace = try restore([id, "--pgdata", fresh, "--tablespace", "fast=" + busy])
+            #expect(refusedTablespace.status == 10, "\(refusedTablespace.output)")
+            expectOneLineMessage(refusedTablespace, naming: busy)
+            #expect(FileTree.listing(busy) == busyBefore)
+            #expect(FileTree.isAbsentOrEmpty(fresh), "\(FileTree.paths(fresh))")
+
+            // Backups that do not exist or are not complete: exit 9, named.
+            try FileManager.default.createDirectory(atPath: target + "/20200102T000000Z.partial",
+                                                    withIntermediateDirectories: false)
+            try FileManager.default.createDirectory(atPath: target + "/20200103T000000Z.failed",
+                                                    withIntermediateDirectories: false)
+            try """
+                {"id":"20200103T000000Z","label":"failed run","status":"failed","start_time":"2020-01-03T00:00:00Z",
+                 "stop_time":"2020-01-03T00:00:05Z","error":"PostgreSQL went away","exit_status":4,"pgsnap_version":"0.1.0"}
+                """.write(toFile: target + "/20200103T000000Z.failed/backup.json", atomically: false, encoding: .utf8)
+            for missing in ["20200101T000000Z", "20200102T000000Z", "20200103T000000Z"] {
+                let run = try restore([missing, "--pgdata", fresh, "--tablespace", "fast=" + relocated + "-2"])
+                #expect(run.status == 9, "\(missing): \(run.output)")
+                expectOneLineMessage(run, naming: missing)
+                #expect(FileTree.isAbsentOrEmpty(fresh), "\(FileTree.paths(fresh))")
+                #expect(!FileTree.exists(relocated + "-2"))
+            }
+
+            // --tablespace naming a tablespace the backup does not have: a usage or
+            // configuration error naming it, before anything is written.
+            for (spec, name) in [("nosuch=" + relocated + "-3", "nosuch"), ("424242=" + relocated + "-3", "424242")] {
+                let run = try restore([id, "--pgdata", fresh, "--tablespace", spec])
+                #expect(run.status == 64 || run.status == 3, "\(spec): \(run.output)")
+                expectOneLineMessage(run, naming: name)
+                #expect(FileTree.isAbsentOrEmpty(fresh), "\(FileTree.paths(fresh))")
+                #expect(!FileTree.exists(relocated + "-3"))
+            }
+
+            // Last, since a wrong answer destroys it: never over a running server, even with --overwrite.
+            let running = try restore([id, "--pgdata", cluster.dataDirectory, "--overwrite", "--tablespace",
+                                       "fast=" + relocated + "-4"])
+            #expect(running.status == 10, "\(running.output)")
+            expectOneLineMessage(running, naming: cluster.dataDirectory)
+            #expect(try cluster.psql("SELECT count(*) FROM kept") == "1000")
+            #expect(!FileTree.exists(cluster.dataDirectory + "/backup_label"))
+            try cluster.psql("CHECKPOINT")
+            #expect(!FileTree.exists(relocated + "-4"))
+        }
+    }
+
+    // MARK: - Point in time, from a WAL archive (PostgreSQL 15 only, to keep the run short)
+
+    @Test func pointInTimeRecoveryFromAWALArchive() throws {
+        try withCluster(15) { cluster in
+            let archive = try TemporaryDirectory.make(prefix: "pgsnap-wal-archive-", owner: TestCluster.user)
+            let target = try TemporaryDirectory.make(prefix: "pgsnap-target-")
+            defer {
+                try? FileManager.default.removeItem(atPath: archive)
+                try? FileManager.default.removeItem(atPath: target)
+            }
+            try cluster.psql("ALTER SYSTEM SET archive_mode = on")
+            try cluster.psql("ALTER SYSTEM SET archive_command = 'cp %p \(archive)/%f'")
+            try cluster.stop()
+            try cluster.start()
+            try cluster.psql("CREATE TABLE early AS SELECT generate_series(1, 100) AS g")
+            let id = try #require(try backup(cluster, into: target)["id"] as? String)
+
+            // After the backup: rows that only the archive has, a named point, a time and an LSN
+            // just before they are dropped.
+            try cluster.psql("CREATE TABLE precious AS SELECT generate_series(1, 1000) AS g")
+            Thread.sleep(forTimeInterval: 1.1)
+            try cluster.psql("SELECT pg_create_restore_point('before_drop')")
+            let lsn = try cluster.psql("SELECT pg_current_wal_insert_lsn()")
+            // Whole seconds, at least 1 s after the rows were committed and before the drop, in
+            // the form psql prints a timestamptz (what a DBA copies). Not "…T…Z": PostgreSQL's
+            // recovery_target_time rejects time zone abbreviations such as Z.
+            let time = try cluster.psql("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || '+00'")
+            Thread.sleep(forTimeInterval: 1.1)
+            try cluster.psql("DROP TABLE precious")
+            let segment = try cluster.psql("SELECT pg_walfile_name(pg_switch_wal())")
+            try waitUntilArchived(segment, cluster: cluster, archive: archive)
+
+            let restoreCommand = "cp \(archive)/%f %p"
+            let targets: [(flags: [String], setting: String, value: String)] = [
+                (["--target-name", "before_drop"], "recovery_target_name", "before_drop"),
+                (["--target-time", time], "recovery_target_time", String(time.prefix(10))),
+                (["--target-lsn", lsn], "recovery_target_lsn", lsn),
+            ]
+            for pointInTime in targets {
+                try withRestore(id, target: target, cluster: cluster,
+                                ["--restore-command", restoreCommand, "--target-action", "promote"] + pointInTime.flags) {
+                    restored, summary in
+                    let pgdata = restored.dataDirectory
+                    #expect(summary["recovery"] as? String == "recovery.signal")
+                    #expect(FileTree.exists(pgdata + "/recovery.signal"))
+                    #expect(!FileTree.exists(pgdata + "/standby.signal"))
+                    expectSetting(pgdata, "restore_command", archive)
+                    expectSetting(pgdata, pointInTime.setting, pointInTime.value)
+                    expectSetting(pgdata, "recovery_target_action", "promote")
+                    try start(restored, settings: ["archive_mode=off"])
+                    #expect(try restored.waitUntilOutOfRecovery(), "still in recovery: \(restored.serverLog)")
+                    #expect(try restored.psql("SELECT count(*) FROM precious") == "1000", "\(pointInTime.flags)")
+                    #expect(try restored.psql("SELECT count(*) FROM early") == "100")
+                    #expect(!FileTree.exists(pgdata + "/recovery.signal"), "recovery.signal is removed at promotion")
+                }
+            }
+
+            // No target: everything the archive has is replayed, the drop included.
+            try withRestore(id, target: target, cluster: cluster, ["--restore-command", restoreCommand]) { restored, summary in
+                #expect(summary["recovery"] as? String == "recovery.signal")
+                #expect(FileTree.exists(restored.dataDirectory + "/recovery.signal"))
+                expectSetting(restored.dataDirectory, "restore_command", archive)
+                let settings = autoConf(restored.dataDirectory)
+                #expect(!settings.contains("recovery_target_name") && !settings.contains("recovery_target_time")
+                        && !settings.contains("recovery_target_lsn"), "\(settings)")
+                try start(restored, settings: ["archive_mode=off"])
+                #expect(try restored.waitUntilOutOfRecovery(), "still in recovery: \(restored.serverLog)")
+                #expect(try restored.psql("SELECT to_regclass('precious') IS NULL") == "t")
+                #expect(try restored.psql("SELECT count(*) FROM early") == "100")
+            }
+
+            // A standby: standby.signal, and the server stays in recovery.
+            try withRestore(id, target: target, cluster: cluster, ["--standby", "--restore-command", restoreCommand]) {
+                restored, summary in
+                #expect(summary["recovery"] as? String == "standby.signal")
+                #expect(FileTree.exists(restored.dataDirectory + "/standby.signal"))
+                #expect(!FileTree.exists(restored.dataDirectory + "/recovery.signal"))
+                expectSetting(restored.dataDirectory, "restore_command", archive)
+                try start(restored, settings: ["archive_mode=off"])
+                #expect(try restored.psql("SELECT pg_is_in_recovery()") == "t")
+                #expect(try restored.psql("SELECT count(*) FROM early") == "100")
+            }
+        }
+    }
+
+    // MARK: - Helpers
+
+    /// `pgsnap backup --snapshot none` of `cluster` into `target` (optionally while pgbench
+    /// writes); returns the printed backup record.
+    private func backup(_ cluster: TestCluster, into target: String, underLoad: Bool = false) throws -> [String: Any] {
+        let runDirectory = try TemporaryDirectory.make(prefix: "pgsnap-target-run-")
+        defer { try? FileManager.default.removeItem(atPath: runDirectory) }
+        let backupDone = LockedFlag()
+        let loadDone = DispatchSemaphore(value: 0)
+        if underLoad {
+            Thread {
+                defer { loadDone.signal() }
+                while !backupDone.value {
+                    _ = Command.run(cluster.installation.tool("pgbench"),
+                                    ["-t", "100", "-c", "2", "-n", "-h", cluster.socketDirectory, "-U", "postgres", "postgres"],
+                                    asUser: TestCluster.user)
+                }
+            }.start()
+        }
+        let run = try Pgsnap.run(["backup", "--json", "--snapshot", "none", "--target", target, "--run-directory",
+                                  runDirectory, "--conninfo", cluster.conninfo, "--checkpoint", "fast"])
+        backupDone.set()
+        if underLoad { loadDone.wait() }
+        try #require(run.status == 0, "pgsnap backup: \(run.output)")
+        return try run.json()
+    }
+
+    /// Restores `id` into a fresh directory with `arguments`, hands the result to `body` and
+    /// removes it afterwards.
+    private func withRestore(_ id: String, target: String, cluster: TestCluster, _ arguments: [String],
+                             _ body: (RestoredCluster, [String: Any]) throws -> Void) throws {
+        let root = try TemporaryDirectory.make(prefix: "pgsnap-pg\(cluster.installation.major)-restore-",
+                                               owner: TestCluster.user)
+        let restored = try RestoredCluster(adopting: root, installation: cluster.installation)
+        defer { restored.destroy() }
+        let run = try Pgsnap.run(["restore", id, "--target", target, "--pgdata", restored.dataDirectory, "--json"]
+                                 + arguments)
+        try #require(run.status == 0, "pgsnap restore \(arguments): \(run.output)")
+        try body(restored, try run.json())
+    }
+
+    /// Starts the restored server, recording its log if it does not come up.
+    private func start(_ restored: RestoredCluster, settings: [String] = []) throws {
+        do {
+            try restored.start(settings: settings)
+        } catch {
+            Issue.record("the restored server did not start: \(error)\n\(restored.serverLog)")
+            throw error
+        }
+    }
+
+    /// What `pgsnap restore` must leave for a startable, verifiable cluster.
+    private func expectRestoredLayout(_ pgdata: String, major: Int, tablespaces: [String: String],
+                                      walSegments: [String], signal: String?,
+                                      sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(FileTree.mode(pgdata) == 0o700, "pgdata mode", sourceLocation: sourceLocation)
+        #expect(FileTree.owner(pgdata) == FileTree.postgresUID, "pgdata owner", sourceLocation: sourceLocation)
+        for file in ["PG_VERSION", "backup_label", "global/pg_control", "backup_manifest"] {
+            #expect(FileTree.exists(pgdata + "/" + file), "\(file) missing", sourceLocation: sourceLocation)
+            #expect(FileTree.owner(pgdata + "/" + file) == FileTree.postgresUID, "\(file) owner",
+                    sourceLocation: sourceLocation)
+        }
+        for (oid, location) in tablespaces {
+            #expect(FileTree.linkTarget(pgdata + "/pg_tblspc/" + oid) == location, "pg_tblspc/\(oid)",
+                    sourceLocation: sourceLocation)
+            #expect(FileTree.isDirectory(location), "\(location)", sourceLocation: sourceLocation)
+            #expect(FileTree.owner(location) == FileTree.postgresUID, "owner of \(location)", sourceLocation: sourceLocation)
+            let versionDirectories = FileTree.children(location).filter { $0.hasPrefix("PG_\(major)_") }
+            #expect(versionDirectories.count == 1, "\(location): \(FileTree.children(location))",
+                    sourceLocation: sourceLocation)
+        }
+        let map = (try? String(contentsOfFile: pgdata + "/tablespace_map", encoding: .utf8)) ?? ""
+        #expect(Set(map.split(separator: "\n").map(String.init)) == Set(tablespaces.map { "\($0.key) \($0.value)" }),
+                "tablespace_map: \(map)", sourceLocation: sourceLocation)
+        #expect(!walSegments.isEmpty, sourceLocation: sourceLocation)
+        for segment in walSegments {
+            let size = FileTree.lstatus(pgdata + "/pg_wal/" + segment)?.st_size
+            #expect(size == 16 << 20, "pg_wal/\(segment): \(String(describing: size))", sourceLocation: sourceLocation)
+        }
+        #expect(FileTree.exists(pgdata + "/recovery.signal") == (signal == "recovery.signal"), sourceLocation: sourceLocation)
+        #expect(FileTree.exists(pgdata + "/standby.signal") == (signal == "standby.signal"), sourceLocation: sourceLocation)
+    }
+
+    /// `pg_verifybackup DIR` as postgres with the installation's own tool, using the manifest
+    /// pgsnap left in DIR (as after `pg_basebackup -Fp`).
+    private func expectVerifyBackup(_ pgdata: String, _ installation: PostgresInstallation,
+                                    sourceLocation: SourceLocation = #_sourceLocation) {
+        let result = Command.run(installation.tool("pg_verifybackup"), [pgdata], asUser: TestCluster.user)
+        #expect(result.status == 0, "pg_verifybackup: \(result.output)", sourceLocation: sourceLocation)
+    }
+
+    private func expectAmcheckClean(_ restored: RestoredCluster, major: Int) {
+        let installation = restored.installation
+        guard FileManager.default.fileExists(atPath: installation.binDirectory + "/../share/extension/amcheck.control")
+            || FileManager.default.fileExists(atPath: "/usr/share/postgresql/\(major)/extension/amcheck.control")
+        else { return }
+        let amcheck = Command.run(installation.tool("pg_amcheck"),
+                                  ["--install-missing", "-h", restored.socketDirectory, "-U", "postgres", "--all"],
+                                  asUser: TestCluster.user)
+        #expect(amcheck.status == 0, "pg_amcheck: \(amcheck.output)")
+    }
+
+    private func autoConf(_ pgdata: String) -> String {
+        (try? String(contentsOfFile: pgdata + "/postgresql.auto.conf", encoding: .utf8)) ?? ""
+    }
+
+    /// postgresql.auto.conf has a line setting `name` whose value contains `value`.
+    private func expectSetting(_ pgdata: String, _ name: String, _ value: String,
+                               sourceLocation: SourceLocation = #_sourceLocation) {
+        let settings = autoConf(pgdata)
+        let lines = settings.split(separator: "\n").filter {
+            $0.trimmingCharacters(in: .whitespaces).hasPrefix(name) && $0.contains(value)
+        }
+        #expect(!lines.isEmpty, "no \(name) = …\(value)… in postgresql.auto.conf:\n\(settings)",
+                sourceLocation: sourceLocation)
+    }
+
+    /// Waits until the archiver has copied `segment` (pg_stat_archiver, and the file itself).
+    private func waitUntilArchived(_ segment: String, cluster: TestCluster, archive: String) throws {
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            let last = try cluster.psql("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver")
+            if last >= segment && FileTree.exists(archive + "/" + segment) { return }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        Issue.record("\(segment) was not archived: \(try cluster.psql("SELECT * FROM pg_stat_archiver"))")
+        throw Command.Failure(command: "wait for archiving", status: 1, output: segment)
+    }
+
+    /// A JSON number or string as text.
+    private func text(_ value: Any?) -> String? {
+        if let number = value as? Int { return String(number) }
+        return value as? String
+    }
+}

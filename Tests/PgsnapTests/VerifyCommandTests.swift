@@ -1,0 +1,262 @@
+import Foundation
+import Testing
+
+/// `pgsnap verify` (and `restore`) on copies of one real backup, each damaged in one known way:
+/// every damage must be found and named, and a restore must stop without leaving anything that
+/// looks startable.
+@Suite("pgsnap verify on damaged copies of a real backup", .serialized)
+struct VerifyCommandTests {
+    /// One entry of `problems` in verify's JSON.
+    struct Problem: CustomStringConvertible {
+        var kind: String
+        var archive: String?
+        var path: String?
+        var message: String
+
+        var description: String { "\(kind) archive=\(archive ?? "-") path=\(path ?? "-"): \(message)" }
+
+        /// The problem is about `name` (an archive or a file in one).
+        func names(_ name: String) -> Bool {
+            archive == name || path?.hasSuffix(name) == true || message.contains(name)
+        }
+    }
+
+    struct Verification {
+        let run: Pgsnap.Run
+        let json: [String: Any]
+        /// backups[] by id.
+        let backups: [String: [String: Any]]
+
+        func problems(_ id: String) -> [Problem] {
+            ((backups[id]?["problems"] as? [[String: Any]]) ?? []).map {
+                Problem(kind: $0["kind"] as? String ?? "", archive: $0["archive"] as? String,
+                        path: $0["path"] as? String, message: $0["message"] as? String ?? "")
+            }
+        }
+    }
+
+    static let id = "20200101T000000Z"
+    /// How damage to an archive's bytes may be classified.
+    static let contentDamage: Set = ["archive_corrupt", "archive_truncated", "file_checksum", "file_size"]
+
+    // MARK: - One kind of damage at a time
+
+    @Test func anIntactCopyVerifies() throws {
+        try withCopy { _, _ in } check: { target, _ in
+            let verified = try verify(target, [Self.id])
+            #expect(verified.run.status == 0, "\(verified.run.output)")
+            #expect(verified.json["ok"] as? Bool == true)
+            let entry = try #require(verified.backups[Self.id], "\(verified.json)")
+            #expect(entry["ok"] as? Bool == true)
+            #expect((entry["files"] as? Int ?? 0) > 0, "\(entry)")
+            #expect((entry["bytes"] as? Int ?? 0) > 0, "\(entry)")
+            #expect(entry["seconds"] is Double || entry["seconds"] is Int)
+            #expect(entry["throughput_bytes_per_second"] is Double || entry["throughput_bytes_per_second"] is Int)
+            #expect(verified.problems(Self.id).isEmpty, "\(verified.problems(Self.id))")
+            let text = try Pgsnap.run(["verify", Self.id, "--target", target])
+            #expect(text.status == 0, "\(text.output)")
+        }
+    }
+
+    @Test func aFlippedByteInTheMiddleOfBaseIsFound() throws {
+        try expectDamage(found: Self.contentDamage, naming: "base.tar.zst") { backup, _ in
+            try BackupTampering.flipByte(in: backup + "/base.tar.zst")
+        }
+    }
+
+    /// The last byte belongs to zstd's frame checksum: every file decodes and matches the
+    /// manifest, only the end of the stream shows the damage.
+    @Test func aFlippedFrameChecksumIsFound() throws {
+        try expectDamage(found: ["archive_corrupt"], naming: "base.tar.zst") { backup, _ in
+            try BackupTampering.flipByte(in: backup + "/base.tar.zst", at: -1)
+        }
+    }
+
+    @Test func aTruncatedArchiveIsFound() throws {
+        try expectDamage(found: ["archive_truncated", "archive_corrupt"], naming: "base.tar.zst") { backup, _ in
+            try BackupTampering.truncateByHalf(backup + "/base.tar.zst")
+        }
+    }
+
+    @Test func aMissingTablespaceArchiveIsFound() throws {
+        let oid = try SharedBackup.get().tablespaceOID
+        try expectDamage(found: ["archive_missing"], naming: "\(oid).tar.zst") { backup, _ in
+            try FileManager.default.removeItem(atPath: backup + "/\(oid).tar.zst")
+        }
+    }
+
+    @Test func aMissingManifestIsFound() throws {
+        try expectDamage(found: ["manifest_missing"], naming: nil) { backup, _ in
+            try FileManager.default.removeItem(atPath: backup + "/backup_manifest")
+        }
+    }
+
+    @Test func anEditedManifestFailsItsChecksum() throws {
+        try expectDamage(found: ["manifest_checksum"], naming: nil) { backup, _ in
+            try BackupTampering.editManifest(backup + "/backup_manifest", fixChecksum: false) {
+                try BackupTampering.changeManifestSize(of: "PG_VERSION", in: $0)
+            }
+        }
+    }
+
+    /// With Manifest-Checksum recomputed the edit is only visible against the archive.
+    @Test func aManifestSizeThatDisagreesWithTheArchiveIsFound() throws {
+        try expectDamage(found: ["file_size"], naming: "PG_VERSION") { backup, _ in
+            try BackupTampering.editManifest(backup + "/backup_manifest", fixChecksum: true) {
+                try BackupTampering.changeManifestSize(of: "PG_VERSION", in: $0)
+            }
+        }
+    }
+
+    /// A well-formed zstd frame around a tar in which one file's bytes changed: only the
+    /// manifest's CRC-32C can tell.
+    @Test func aChangedFileInsideAWellFormedArchiveIsFound() throws {
+        try expectDamage(found: ["file_checksum"], naming: "PG_VERSION") { backup, _ in
+            try BackupTampering.rewrite(backup + "/base.tar.zst") { try BackupTampering.changeByte(ofMember: "PG_VERSION", in: &$0) }
+        }
+    }
+
+    @Test func aFileTheManifestDoesNotListIsFound() throws {
+        try expectDamage(found: ["file_unexpected"], naming: "unexpected.conf") { backup, _ in
+            try BackupTampering.rewrite(backup + "/base.tar.zst") {
+                try BackupTampering.insert(RawTar.file("unexpected.conf", "shared_buffers = 1TB\n"), before: "backup_label", in: &$0)
+            }
+        }
+    }
+
+    @Test func aFileMissingFromItsArchiveIsFound() throws {
+        try expectDamage(found: ["file_missing"], naming: "PG_VERSION") { backup, _ in
+            try BackupTampering.rewrite(backup + "/base.tar.zst") { try BackupTampering.removeMember("PG_VERSION", from: &$0) }
+        }
+    }
+
+    @Test func aMissingWALSegmentIsFound() throws {
+        let shared = try SharedBackup.get()
+        let record = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: shared.directory + "/backup.json")))
+        let segment = try #require(((record as? [String: Any])?["wal_segments"] as? [String])?.first)
+        try expectDamage(found: ["wal_missing"], naming: segment) { backup, _ in
+            try BackupTampering.rewrite(backup + "/pg_wal.tar.zst") { try BackupTampering.removeMember(segment, from: &$0) }
+        }
+    }
+
+    @Test func twoProblemsAtOnceAreBothReported() throws {
+        try withCopy { backup, _ in
+            try BackupTampering.flipByte(in: backup + "/base.tar.zst")
+            try FileManager.default.removeItem(atPath: backup + "/pg_wal.tar.zst")
+        } check: { target, _ in
+            let verified = try verify(target, [Self.id])
+            #expect(verified.run.status == 9, "\(verified.run.output)")
+            let problems = verified.problems(Self.id)
+            #expect(problems.contains { Self.contentDamage.contains($0.kind) && $0.names("base.tar.zst") }, "\(problems)")
+            #expect(problems.contains { $0.kind == "archive_missing" && $0.names("pg_wal.tar.zst") }, "\(problems)")
+        }
+    }
+
+    // MARK: - --all
+
+    @Test func verifyAllReportsEachBackup() throws {
+        let shared = try SharedBackup.get()
+        let target = try TemporaryDirectory.make(prefix: "pgsnap-verify-all-")
+        defer { try? FileManager.default.removeItem(atPath: target) }
+        let (intact, flipped, unlisted) = ("20200101T000000Z", "20200102T000000Z", "20200103T000000Z")
+        try shared.copy(into: target, as: intact)
+        try BackupTampering.flipByte(in: try shared.copy(into: target, as: flipped) + "/base.tar.zst")
+        try FileManager.default.removeItem(atPath: try shared.copy(into: target, as: unlisted) + "/backup_manifest")
+
+        let verified = try verify(target, ["--all"])
+        #expect(verified.run.status == 9, "\(verified.run.output)")
+        #expect(verified.json["ok"] as? Bool == false)
+        #expect(Set(verified.backups.keys) == [intact, flipped, unlisted], "\(verified.json)")
+        #expect(verified.backups[intact]?["ok"] as? Bool == true)
+        #expect(verified.problems(intact).isEmpty, "\(verified.problems(intact))")
+        #expect(verified.backups[flipped]?["ok"] as? Bool == false)
+        #expect(verified.problems(flipped).contains { Self.contentDamage.contains($0.kind) && $0.names("base.tar.zst") },
+                "\(verified.problems(flipped))")
+        #expect(verified.backups[unlisted]?["ok"] as? Bool == false)
+        #expect(verified.problems(unlisted).contains { $0.kind == "manifest_missing" }, "\(verified.problems(unlisted))")
+        // The text form names both damaged backups.
+        let text = try Pgsnap.run(["verify", "--all", "--target", target])
+        #expect(text.status == 9)
+        #expect(text.output.contains(flipped) && text.output.contains(unlisted), "\(text.output)")
+
+        // Only intact ones: exit 0.
+        try FileManager.default.removeItem(atPath: target + "/" + flipped)
+        try FileManager.default.removeItem(atPath: target + "/" + unlisted)
+        try shared.copy(into: target, as: "20200104T000000Z")
+        let clean = try verify(target, ["--all"])
+        #expect(clean.run.status == 0, "\(clean.run.output)")
+        #expect(clean.json["ok"] as? Bool == true)
+        #expect(Set(clean.backups.keys) == [intact, "20200104T000000Z"])
+    }
+
+    // MARK: - restore stops on damage
+
+    /// Damage found during a restore: exit 9, and nothing left that PostgreSQL would start from.
+    @Test(arguments: ["middle", "frame checksum", "truncated", "tablespace archive missing"])
+    func restoreOfADamagedCopyStopsAndLeavesNothingStartable(_ damage: String) throws {
+        let shared = try SharedBackup.get()
+        try withCopy { backup, _ in
+            switch damage {
+            case "middle": try BackupTampering.flipByte(in: backup + "/base.tar.zst")
+            case "frame checksum": try BackupTampering.flipByte(in: backup + "/base.tar.zst", at: -1)
+            case "truncated": try BackupTampering.truncateByHalf(backup + "/base.tar.zst")
+            default: try FileManager.default.removeItem(atPath: backup + "/\(shared.tablespaceOID).tar.zst")
+            }
+        } check: { target, _ in
+            let destination = try TemporaryDirectory.make(prefix: "pgsnap-restore-damaged-", owner: TestCluster.user)
+            defer { try? FileManager.default.removeItem(atPath: destination) }
+            let pgdata = destination + "/data"
+            let tablespace = destination + "/ts"
+            let run = try Pgsnap.run(["restore", Self.id, "--target", target, "--pgdata", pgdata, "--tablespace",
+                                      "fast=" + tablespace])
+            #expect(run.status == 9, "\(damage): \(run.output)")
+            #expect(run.lines(naming: "pgsnap: ").count >= 1, "\(run.output)")
+            #expect(!FileTree.exists(pgdata + "/backup_label"), "\(damage)")
+            #expect(!FileTree.exists(pgdata + "/global/pg_control"), "\(damage)")
+            // "On failure it removes what it wrote."
+            #expect(FileTree.isAbsentOrEmpty(pgdata), "\(damage): \(FileTree.paths(pgdata).prefix(20))")
+            #expect(FileTree.isAbsentOrEmpty(tablespace), "\(damage): \(FileTree.paths(tablespace).prefix(20))")
+        }
+    }
+
+    // MARK: - Helpers
+
+    /// Copies the shared backup into a fresh target as `id`, lets `tamper` damage the copy
+    /// (given the copy's directory and the shared backup), then runs `check` with the target.
+    private func withCopy(_ tamper: (String, SharedBackup) throws -> Void,
+                          check: (String, SharedBackup) throws -> Void) throws {
+        let shared = try SharedBackup.get()
+        let target = try TemporaryDirectory.make(prefix: "pgsnap-verify-")
+        defer { try? FileManager.default.removeItem(atPath: target) }
+        let backup = try shared.copy(into: target, as: Self.id)
+        try tamper(backup, shared)
+        try check(target, shared)
+    }
+
+    /// Verify exits 9, marks the backup not ok, and reports a problem of one of `kinds` that
+    /// names `name`; the text form names it too.
+    private func expectDamage(found kinds: Set<String>, naming name: String?,
+                              sourceLocation: SourceLocation = #_sourceLocation,
+                              _ tamper: (String, SharedBackup) throws -> Void) throws {
+        try withCopy(tamper) { target, _ in
+            let verified = try verify(target, [Self.id])
+            #expect(verified.run.status == 9, "\(verified.run.output)", sourceLocation: sourceLocation)
+            #expect(verified.json["ok"] as? Bool == false, sourceLocation: sourceLocation)
+            #expect(verified.backups[Self.id]?["ok"] as? Bool == false, sourceLocation: sourceLocation)
+            let problems = verified.problems(Self.id)
+            #expect(problems.contains { kinds.contains($0.kind) && (name.map($0.names) ?? true) },
+                    "expected \(kinds) naming \(name ?? "-"), got \(problems)", sourceLocation: sourceLocation)
+            let text = try Pgsnap.run(["verify", Self.id, "--target", target])
+            #expect(text.status == 9, "\(text.output)", sourceLocation: sourceLocation)
+            if let name { #expect(text.output.contains(name), "\(text.output)", sourceLocation: sourceLocation) }
+        }
+    }
+
+    private func verify(_ target: String, _ arguments: [String]) throws -> Verification {
+        let run = try Pgsnap.run(["verify", "--json", "--target", target] + arguments)
+        let json = try #require(try? run.json(), "verify --json printed no JSON object: \(run.output)")
+        let backups = (json["backups"] as? [[String: Any]]) ?? []
+        return Verification(run: run, json: json,
+                            backups: Dictionary(backups.map { ($0["id"] as? String ?? "", $0) }) { first, _ in first })
+    }
+}
