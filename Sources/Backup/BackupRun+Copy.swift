@@ -159,18 +159,7 @@ extension BackupRun {
     /// 12. backup.json last, everything fsync'd, then the rename that makes the backup exist.
     func commit(_ record: BackupRecord, from partial: String) throws {
         guard let target = settings.target else { return }
-        let json = try record.encoded()
-        let path = partial + "/backup.json"
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else {
-            throw BackupError(code: .target, detail: "cannot create \(path)", underlying: String(cString: strerror(errno)))
-        }
-        let written = json.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        let synced = fsync(descriptor)
-        close(descriptor)
-        guard written == json.count, synced == 0 else {
-            throw BackupError(code: .target, detail: "cannot write \(path)", underlying: String(cString: strerror(errno)))
-        }
+        try Durability.writeNew(try record.encoded(), to: partial + "/backup.json")
         for name in (try? FileManager.default.contentsOfDirectory(atPath: partial)) ?? [] {
             try Durability.sync(partial + "/" + name)
         }

@@ -44,7 +44,7 @@ extension BackupRun {
             let record = FailedRunRecord(
                 id: id, label: settings.label ?? "pgsnap \(id)", startTime: startTime, stopTime: environment.clock(),
                 error: failure.message, exitStatus: failure.exitStatus.rawValue, pgsnapVersion: pgsnapVersion)
-            try writeSynced(try record.encoded(), to: partial + "/backup.json")
+            try Durability.writeNew(try record.encoded(), to: partial + "/backup.json")
             try Durability.sync(partial)
             let failed = String(partial.dropLast(".partial".count)) + ".failed"
             guard rename(partial, failed) == 0 else {
@@ -56,19 +56,6 @@ extension BackupRun {
         } catch {
             log("teardown: cannot record the failed run (\(error)); removing \(partial)")
             try? FileManager.default.removeItem(atPath: partial)
-        }
-    }
-
-    private func writeSynced(_ data: Data, to path: String) throws {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else {
-            throw BackupError(code: .target, detail: "cannot create \(path)", underlying: String(cString: strerror(errno)))
-        }
-        let written = data.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        let synced = fsync(descriptor)
-        close(descriptor)
-        guard written == data.count, synced == 0 else {
-            throw BackupError(code: .target, detail: "cannot write \(path)", underlying: String(cString: strerror(errno)))
         }
     }
 }

@@ -15,4 +15,18 @@ enum Durability {
             throw BackupError(code: .target, detail: "cannot sync \(path)", underlying: String(cString: strerror(errno)))
         }
     }
+
+    /// Writes `data` to a new file (never over an existing one), mode 0600, and fsyncs it.
+    static func writeNew(_ data: Data, to path: String) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw BackupError(code: .target, detail: "cannot create \(path)", underlying: String(cString: strerror(errno)))
+        }
+        let written = data.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        let synced = fsync(descriptor)
+        close(descriptor)
+        guard written == data.count, synced == 0 else {
+            throw BackupError(code: .target, detail: "cannot write \(path)", underlying: String(cString: strerror(errno)))
+        }
+    }
 }

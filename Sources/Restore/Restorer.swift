@@ -12,7 +12,7 @@ internal import CPgsnapShims
 /// stops anywhere before that removes what it wrote, so a directory that looks like a cluster
 /// is always a complete one.
 public final class Restorer {
-    public let request: RestoreRequest
+    public private(set) var request: RestoreRequest
     /// Progress lines for a terminal; nil when nobody watches.
     public var onProgress: (@Sendable (String) -> Void)?
     private let log: (String) -> Void
@@ -34,6 +34,7 @@ public final class Restorer {
 
     public func run() throws(RestoreError) -> RestoreResult {
         let started = Date()
+        request.dataDirectory = Self.followingSymlink(request.dataDirectory)
         let backup = try openBackup()
         let placements = try placeTablespaces(backup)
         let owner = try resolveOwner(backup)
@@ -93,6 +94,9 @@ public final class Restorer {
                                    detail: "--tablespace: backup \(backup.record.id) has no tablespace \(asked); it has \(known.isEmpty ? "none" : known)")
             }
             placements[index].location = mapping.directory
+        }
+        for index in placements.indices {
+            placements[index].location = Self.followingSymlink(placements[index].location)
         }
         var seen: Set<String> = [request.dataDirectory]
         for placement in placements {
@@ -324,6 +328,16 @@ public final class Restorer {
             text += "\(placement.tablespace.oid) \(escaped)\n"
         }
         return Array(text.utf8)
+    }
+
+    /// A destination that is a symlink to a directory (a common way to put a data directory on
+    /// another disk) means that directory: the administrator chose it. Only the top level is
+    /// followed; nothing inside the destination ever is.
+    static func followingSymlink(_ path: String) -> String {
+        var info = stat()
+        guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFLNK, let resolved = realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
     static func split(_ path: String) -> [[UInt8]] {

@@ -103,4 +103,15 @@ struct RestoreUnitTests {
         #expect(try RestoreOwner.resolve("4242424") == RestoreOwner(uid: 4242424, gid: 4242424))
         #expect(throws: RestoreError.self) { try RestoreOwner.resolve("no-such-user-pgsnap") }
     }
+
+    @Test func aSymlinkedDestinationMeansItsDirectory() throws {
+        let root = try TemporaryDirectory.make(prefix: "pgsnap-restore-unit-")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/real", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: root + "/link", withDestinationPath: root + "/real")
+        let real = try FileManager.default.destinationOfSymbolicLink(atPath: root + "/link")
+        #expect(Restorer.followingSymlink(root + "/link") == real)
+        #expect(Restorer.followingSymlink(root + "/real") == root + "/real")
+        #expect(Restorer.followingSymlink(root + "/missing") == root + "/missing")
+    }
 }
