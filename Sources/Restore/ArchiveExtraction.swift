@@ -20,6 +20,9 @@ struct ArchiveExtraction {
     let index: ManifestIndex
     /// OIDs whose `pg_tblspc/<oid>` link restore recreates itself.
     let tablespaceOIDs: Set<UInt32>
+    /// With `--waldir`: base.tar's `pg_wal` directories are not created (pg_wal becomes a
+    /// symlink); the server recreates `archive_status` and `summaries` there if missing.
+    var skipsWALDirectory = false
     let progress: ArchiveProgress
     let shouldStop: @Sendable () -> Bool
 
@@ -59,6 +62,10 @@ struct ArchiveExtraction {
         let relative = RawPath(bytes: Array(components.joined(separator: [UInt8(ascii: "/")])))
         if archive.role == .wal {
             try checkWALName(member, relative)
+        }
+        if skipsWALDirectory, archive.role == .dataDirectory, components[0] == Array("pg_wal".utf8) {
+            guard member.kind == .directory else { throw hostile(member, "is a file in pg_wal, which base.tar.zst never holds") }
+            return
         }
         if archive.role == .dataDirectory, components.count >= 2, components[0] == Array("pg_tblspc".utf8),
            let oid = UInt32(String(decoding: components[1], as: UTF8.self)), tablespaceOIDs.contains(oid)

@@ -4,17 +4,22 @@ public struct RestoreRequest: Sendable {
     public var backupID: String
     public var dataDirectory: String
     public var tablespaces: [TablespaceMapping]
+    /// Where pg_wal's contents go instead of the data directory (`pg_wal` becomes a symlink to
+    /// it), as `initdb --waldir` and `pg_basebackup --waldir` arrange it.
+    public var walDirectory: String?
     public var overwrite: Bool
     /// nil: the owner of the original data directory, as backup.json records it.
     public var owner: RestoreOwner?
     public var recovery: RecoverySettings
 
     public init(target: String, backupID: String, dataDirectory: String, tablespaces: [TablespaceMapping] = [],
-                overwrite: Bool = false, owner: RestoreOwner? = nil, recovery: RecoverySettings = RecoverySettings()) {
+                walDirectory: String? = nil, overwrite: Bool = false, owner: RestoreOwner? = nil,
+                recovery: RecoverySettings = RecoverySettings()) {
         self.target = target
         self.backupID = backupID
         self.dataDirectory = TablespaceMapping.normalized(dataDirectory)
         self.tablespaces = tablespaces
+        self.walDirectory = walDirectory.map(TablespaceMapping.normalized)
         self.overwrite = overwrite
         self.owner = owner
         self.recovery = recovery

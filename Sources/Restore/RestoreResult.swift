@@ -8,6 +8,8 @@ public struct RestoreResult: Codable, Sendable, Equatable {
 
     public var id: String
     public var pgdata: String
+    /// `--waldir`, where pg_wal points; nil when WAL lives in the data directory.
+    public var walDirectory: String?
     public var tablespaces: [Tablespace]
     public var files: Int
     public var bytes: UInt64
@@ -18,6 +20,6 @@ public struct RestoreResult: Codable, Sendable, Equatable {
     public var owner: String
 
     enum CodingKeys: String, CodingKey {
-        case id, pgdata, tablespaces, files, bytes, seconds, recovery, walSegments = "wal_segments", owner
+        case id, pgdata, walDirectory = "wal_directory", tablespaces, files, bytes, seconds, recovery, walSegments = "wal_segments", owner
     }
 }

@@ -35,6 +35,7 @@ public final class Restorer {
     public func run() throws(RestoreError) -> RestoreResult {
         let started = Date()
         request.dataDirectory = Self.followingSymlink(request.dataDirectory)
+        request.walDirectory = request.walDirectory.map(Self.followingSymlink)
         let backup = try openBackup()
         let placements = try placeTablespaces(backup)
         let owner = try resolveOwner(backup)
@@ -48,7 +49,7 @@ public final class Restorer {
             try finish(backup, placements: placements, held: extracted.held, extractor: extractor)
             log("restored backup \(backup.record.id) into \(request.dataDirectory)")
             return RestoreResult(
-                id: backup.record.id, pgdata: request.dataDirectory,
+                id: backup.record.id, pgdata: request.dataDirectory, walDirectory: request.walDirectory,
                 tablespaces: placements.map { .init(oid: $0.tablespace.oid, name: $0.tablespace.name, location: $0.location) },
                 files: extracted.files, bytes: extracted.bytes, seconds: Date().timeIntervalSince(started),
                 recovery: request.recovery.signalFile ?? "none", walSegments: extracted.walFiles.count,
@@ -99,6 +100,15 @@ public final class Restorer {
             placements[index].location = Self.followingSymlink(placements[index].location)
         }
         var seen: Set<String> = [request.dataDirectory]
+        if let walDirectory = request.walDirectory {
+            guard walDirectory.hasPrefix("/"), walDirectory != "/", walDirectory != request.dataDirectory,
+                  !walDirectory.hasPrefix(request.dataDirectory + "/")
+            else {
+                throw RestoreError(code: .invalidOption,
+                                   detail: "--waldir \(walDirectory): give an absolute directory outside the data directory")
+            }
+            seen.insert(walDirectory)
+        }
         for placement in placements {
             let location = placement.location
             guard location.hasPrefix("/"), location != "/", !location.split(separator: "/").contains("..") else {
@@ -138,6 +148,7 @@ public final class Restorer {
                                detail: "a PostgreSQL server (pid \(pid)) is running in \(request.dataDirectory); stop it first")
         }
         let all = [RestoreDestination(path: request.dataDirectory, purpose: "data directory")]
+            + (request.walDirectory.map { [RestoreDestination(path: $0, purpose: "WAL directory")] } ?? [])
             + placements.map { placement in
                 RestoreDestination(path: placement.location, purpose: "tablespace \(placement.tablespace.name) location",
                                    overwriteOnlyTablespaceContents: placement.location == placement.tablespace.location)
@@ -160,9 +171,14 @@ public final class Restorer {
     /// 5. All archives at once, one thread each; the first failure stops the others.
     func extractArchives(_ backup: StoredBackup, placements: [Placement], owner: RestoreOwner?) throws(RestoreError) -> Extracted {
         // pg_wal must exist before its archive's thread opens it; base.tar's own entry for it
-        // then just sets its mode.
-        let base = try SafeExtractor(rootPath: request.dataDirectory, owner: owner)
-        try base.makeDirectory([Array("pg_wal".utf8)], mode: 0o700, memberPath: "pg_wal")
+        // then just sets its mode. With --waldir the WAL goes there, and pg_wal becomes a
+        // symlink at the end.
+        if request.walDirectory == nil {
+            let base = try SafeExtractor(rootPath: request.dataDirectory, owner: owner)
+            try base.makeDirectory([Array("pg_wal".utf8)], mode: 0o700, memberPath: "pg_wal")
+        }
+        let walRoot = request.walDirectory ?? request.dataDirectory + "/pg_wal"
+        let skipsWALDirectory = request.walDirectory != nil
         let index = ManifestIndex(backup.manifest)
         let oids = Set(placements.map(\.tablespace.oid))
         let failed = StopFlag()
@@ -184,9 +200,10 @@ public final class Restorer {
             switch archive.role {
             case .dataDirectory: root = dataDirectory
             case .tablespace(let oid): root = placements.first { $0.tablespace.oid == oid }?.location ?? "/nonexistent"
-            case .wal: root = dataDirectory + "/pg_wal"
+            case .wal: root = walRoot
             }
             let extraction = ArchiveExtraction(archive: archive, index: index, tablespaceOIDs: oids,
+                                               skipsWALDirectory: skipsWALDirectory,
                                                progress: progress[position], shouldStop: stop)
             return {
                 let result = Result { () throws(RestoreError) -> ArchiveExtraction.Result in
@@ -238,8 +255,11 @@ public final class Restorer {
         }
     }
 
-    /// 7. `pg_tblspc/<oid>` → the tablespace's restored location.
+    /// 7. `pg_tblspc/<oid>` → the tablespace's restored location; `pg_wal` → `--waldir`.
     func linkTablespaces(_ placements: [Placement], _ extractor: SafeExtractor) throws(RestoreError) {
+        if let walDirectory = request.walDirectory {
+            try extractor.createSymlink([Array("pg_wal".utf8)], target: walDirectory, memberPath: "pg_wal")
+        }
         for placement in placements {
             let name = "pg_tblspc/\(placement.tablespace.oid)"
             try extractor.createSymlink([Array("pg_tblspc".utf8), Array(String(placement.tablespace.oid).utf8)],
@@ -265,7 +285,8 @@ public final class Restorer {
 
         // Everything extracted so far reaches the disk before anything declares it complete.
         var synced: Set<String> = []
-        for root in [request.dataDirectory] + placements.map(\.location) where !synced.contains(root) {
+        let roots = [request.dataDirectory] + (request.walDirectory.map { [$0] } ?? []) + placements.map(\.location)
+        for root in roots where !synced.contains(root) {
             synced.insert(root)
             let descriptor = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
             defer { if descriptor >= 0 { close(descriptor) } }

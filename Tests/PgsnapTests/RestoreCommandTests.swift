@@ -74,8 +74,9 @@ struct RestoreCommandTests {
     /// Without `--tablespace` a tablespace goes back where it was. While the original cluster
     /// still uses that directory the restore is refused; once it is free, the restored cluster
     /// lives there.
-    @Test func restoresTablespacesToTheirOriginalLocationsOnceTheyAreFree() throws {
-        try withCluster(15) { cluster in
+    @Test(arguments: PostgresInstallation.required)
+    func restoresTablespacesToTheirOriginalLocationsOnceTheyAreFree(major: Int) throws {
+        try withCluster(major) { cluster in
             let original = try cluster.createTablespace("fast")
             try Command.output(cluster.installation.tool("pgbench"),
                                ["-i", "-q", "-s", "1", "--tablespace=fast", "-h", cluster.socketDirectory, "-U", "postgres",
@@ -86,7 +87,7 @@ struct RestoreCommandTests {
             let id = try #require(record["id"] as? String)
             let walSegments = try #require(record["wal_segments"] as? [String])
             let oid = try cluster.psql("SELECT oid FROM pg_tablespace WHERE spcname = 'fast'")
-            let root = try TemporaryDirectory.make(prefix: "pgsnap-pg15-restore-", owner: TestCluster.user)
+            let root = try TemporaryDirectory.make(prefix: "pgsnap-pg\(major)-restore-", owner: TestCluster.user)
             let restored = try RestoredCluster(adopting: root, installation: cluster.installation)
             defer { restored.destroy() }
             let pgdata = restored.dataDirectory
@@ -105,7 +106,7 @@ struct RestoreCommandTests {
             try #require(run.status == 0, "\(run.output)")
             let spaces = try run.json()["tablespaces"] as? [[String: Any]]
             #expect(spaces?.first?["location"] as? String == original)
-            expectRestoredLayout(pgdata, major: 15, tablespaces: [oid: original], walSegments: walSegments, signal: nil)
+            expectRestoredLayout(pgdata, major: major, tablespaces: [oid: original], walSegments: walSegments, signal: nil)
             expectVerifyBackup(pgdata, cluster.installation)
             try start(restored)
             #expect(try restored.psql(BackupCommandTests.invariantSQL) == "t")
@@ -208,6 +209,36 @@ struct RestoreCommandTests {
     }
 
     // MARK: - Point in time, from a WAL archive (PostgreSQL 15 only, to keep the run short)
+
+    /// `--waldir`: WAL restored elsewhere and pg_wal a symlink to it, as `initdb --waldir` and
+    /// `pg_basebackup --waldir` lay a cluster out (pgsnap backs up clusters with pg_wal on its
+    /// own volume, so it must restore them that way too).
+    @Test func restoresWALIntoASeparateDirectory() throws {
+        let shared = try SharedBackup.get()
+        let root = try TemporaryDirectory.make(prefix: "pgsnap-pg15-restore-", owner: TestCluster.user)
+        let restored = try RestoredCluster(adopting: root, installation: shared.installation)
+        defer { restored.destroy() }
+        let walDirectory = root + "/wal"
+        let run = try Pgsnap.run(["restore", shared.id, "--target", shared.target, "--pgdata", restored.dataDirectory,
+                                  "--tablespace", "fast=\(root)/fast", "--waldir", walDirectory, "--json"])
+        try #require(run.status == 0, "\(run.output)")
+        #expect(try run.json()["wal_directory"] as? String == walDirectory)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: restored.dataDirectory + "/pg_wal") == walDirectory)
+        let record = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: shared.directory + "/backup.json"))) as? [String: Any]
+        let segments = try #require(record?["wal_segments"] as? [String])
+        let present = try FileManager.default.contentsOfDirectory(atPath: walDirectory)
+        #expect(!segments.isEmpty && segments.allSatisfy(present.contains), "\(present)")
+        let attributes = try FileManager.default.attributesOfItem(atPath: walDirectory)
+        #expect(attributes[.posixPermissions] as? Int == 0o700)
+        #expect(attributes[.ownerAccountName] as? String == TestCluster.user)
+        expectVerifyBackup(restored.dataDirectory, shared.installation)
+        try start(restored, settings: ["archive_mode=off"])
+        #expect(try restored.psql("SELECT count(*) FROM kept") == "5000", "\(restored.serverLog)")
+        #expect(try restored.psql("SELECT pg_walfile_name(pg_current_wal_lsn())").isEmpty == false)
+        // The running server writes its WAL through the symlink, into the separate directory.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: walDirectory).contains("archive_status"))
+    }
 
     @Test func pointInTimeRecoveryFromAWALArchive() throws {
         try withCluster(15) { cluster in

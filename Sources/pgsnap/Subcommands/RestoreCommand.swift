@@ -29,6 +29,9 @@ extension PgsnapCommand {
         @Option(name: .customLong("tablespace"), help: ArgumentHelp("Restore a tablespace elsewhere: OID=DIR or NAME=DIR (repeatable).", valueName: "OID|NAME=DIR"))
         var tablespaces: [String] = []
 
+        @Option(name: .long, help: "Put WAL in this directory and make pg_wal a symlink to it (as initdb --waldir).")
+        var waldir: String?
+
         @Flag(name: .long, help: "Replace the contents of non-empty destination directories.")
         var overwrite = false
 
@@ -73,10 +76,13 @@ extension PgsnapCommand {
                 guard pgdata.hasPrefix("/") else {
                     throw RestoreError(code: .invalidOption, detail: "--pgdata \(pgdata): give an absolute path")
                 }
+                if let waldir, !waldir.hasPrefix("/") {
+                    throw RestoreError(code: .invalidOption, detail: "--waldir \(waldir): give an absolute path")
+                }
                 let request = RestoreRequest(
                     target: target, backupID: id, dataDirectory: pgdata,
                     tablespaces: try tablespaces.map { text throws(RestoreError) in try TablespaceMapping(parsing: text) },
-                    overwrite: overwrite, owner: try owner.map { text throws(RestoreError) in try RestoreOwner.resolve(text) },
+                    walDirectory: waldir, overwrite: overwrite, owner: try owner.map { text throws(RestoreError) in try RestoreOwner.resolve(text) },
                     recovery: RecoverySettings(standby: standby, restoreCommand: restoreCommand, targetTime: targetTime,
                                                targetName: targetName, targetLSN: targetLSN, targetAction: action))
                 let restorer = Restorer(request: request, log: { logger.info("\($0)") })
