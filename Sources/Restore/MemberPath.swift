@@ -31,8 +31,3 @@ public enum MemberPath {
         name.utf8.count == 24 && isWALFileName(name)
     }
 }
-
-/// Why a member name cannot be extracted.
-public struct RefusedPath: Error, Sendable {
-    public var reason: String
-}

@@ -365,21 +365,3 @@ public final class Restorer {
         path.split(separator: "/").map { Array($0.utf8) }
     }
 }
-
-/// Set once by whichever archive thread fails first, read by all.
-final class StopFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-
-    var isSet: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return value
-    }
-
-    func set() {
-        lock.lock()
-        value = true
-        lock.unlock()
-    }
-}

@@ -1,0 +1,4 @@
+/// Why a member name cannot be extracted.
+public struct RefusedPath: Error, Sendable {
+    public var reason: String
+}
