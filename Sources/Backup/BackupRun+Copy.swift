@@ -130,8 +130,25 @@ extension BackupRun {
                                   modificationTime: Int64(info.st_mtim.tv_sec), size: UInt64(info.st_size)),
                 sourcePath: RawPath(path)))
         }
+        // On a timeline after a failover the history file goes too, as pg_basebackup includes
+        // it: a restored server that recovers from an archive needs it to follow the timeline.
+        var historyNames: [String] = []
+        if stopped.timeline > 1 {
+            let name = String(stopped.timeline, radix: 16, uppercase: true)
+            let history = String(repeating: "0", count: max(0, 8 - name.count)) + name + ".history"
+            var info = stat()
+            if stat(source + "/" + history, &info) == 0, info.st_mode & S_IFMT == S_IFREG {
+                entries.append(ArchiveEntry(
+                    header: TarHeader(kind: .file, path: RawPath(history), mode: 0o600, uid: info.st_uid, gid: info.st_gid,
+                                      modificationTime: Int64(info.st_mtim.tv_sec), size: UInt64(info.st_size)),
+                    sourcePath: RawPath(source + "/" + history)))
+                historyNames.append(history)
+            } else {
+                log("timeline \(stopped.timeline) has no history file \(history) in \(source); the backup restores, but archive recovery may need it from the WAL archive")
+            }
+        }
         let owner = entries.first?.header
-        let markers = names.map {
+        let markers = (names + historyNames).map {
             GeneratedFile(path: RawPath("archive_status/\($0).done"), contents: [], mode: 0o600, uid: owner?.uid,
                           gid: owner?.gid)
         }

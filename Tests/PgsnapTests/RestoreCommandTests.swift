@@ -379,6 +379,7 @@ struct RestoreCommandTests {
                 #expect(try restored.waitUntilOutOfRecovery(), "still in recovery: \(restored.serverLog)")
                 #expect(try restored.psql("SELECT to_regclass('precious') IS NULL") == "t")
                 #expect(try restored.psql("SELECT count(*) FROM early") == "100")
+                try expectBackupAfterFailoverRestores(restored, installation: cluster.installation)
             }
 
             // A standby: standby.signal, and the server stays in recovery.
@@ -393,6 +394,44 @@ struct RestoreCommandTests {
                 #expect(try restored.psql("SELECT count(*) FROM early") == "100")
             }
         }
+    }
+
+    /// The promoted copy runs on timeline 2, as a standby does after a failover: its backup
+    /// carries the timeline's history file (as pg_basebackup's does) and restores on its own.
+    private func expectBackupAfterFailoverRestores(_ promoted: RestoredCluster, installation: PostgresInstallation) throws {
+        let timeline = try promoted.psql("SELECT timeline_id FROM pg_control_checkpoint()")
+        try promoted.psql("CHECKPOINT")
+        let target = try TemporaryDirectory.make(prefix: "pgsnap-target-")
+        let runDirectory = try TemporaryDirectory.make(prefix: "pgsnap-target-run-")
+        defer {
+            try? FileManager.default.removeItem(atPath: target)
+            try? FileManager.default.removeItem(atPath: runDirectory)
+        }
+        let run = try Pgsnap.run(["backup", "--json", "--snapshot", "none", "--target", target, "--run-directory",
+                                  runDirectory, "--checkpoint", "fast", "--conninfo",
+                                  "host=\(promoted.socketDirectory) port=5432 user=postgres dbname=postgres"])
+        try #require(run.status == 0, "backup of the promoted copy: \(run.output)")
+        let record = try run.json()
+        #expect(String(describing: record["timeline"] ?? "") == timeline, "\(record)")
+        #expect(timeline != "1", "the promoted copy should be on a new timeline")
+        let id = try #require(record["id"] as? String)
+        let listing = try Command.output("/bin/sh", ["-c", "zstd -dcq '\(target)/\(id)/pg_wal.tar.zst' | tar -tf -"])
+        let history = String(repeating: "0", count: 8 - timeline.count) + timeline + ".history"
+        #expect(listing.contains(history), "\(listing)")
+        #expect(listing.contains("archive_status/\(history).done"), "\(listing)")
+        let verify = try Pgsnap.run(["verify", id, "--target", target])
+        #expect(verify.status == 0, "\(verify.output)")
+
+        let root = try TemporaryDirectory.make(prefix: "pgsnap-pg\(installation.major)-restore-", owner: TestCluster.user)
+        let again = try RestoredCluster(adopting: root, installation: installation)
+        defer { again.destroy() }
+        let restore = try Pgsnap.run(["restore", id, "--target", target, "--pgdata", again.dataDirectory])
+        try #require(restore.status == 0, "\(restore.output)")
+        #expect(FileTree.exists(again.dataDirectory + "/pg_wal/" + history))
+        expectVerifyBackup(again.dataDirectory, installation)
+        try start(again, settings: ["archive_mode=off"])
+        #expect(try again.psql("SELECT count(*) FROM early") == "100")
+        #expect(try again.psql("SELECT timeline_id FROM pg_control_checkpoint()") == timeline)
     }
 
     // MARK: - Helpers
