@@ -169,6 +169,7 @@ public final class BackupRun {
             try environment.mounter.mount(device: device, at: volume.mountDirectory, filesystemType: type,
                                           options: SystemMounter.snapshotOptions(filesystemType: type))
             mountedDirectories.append(volume.mountDirectory)
+            log("snapshot \(device) mounted read-only at \(volume.mountDirectory)")
         }
         for source in plan.sources where source.volume != nil {
             let path = plan.readPath(of: source)
