@@ -92,6 +92,11 @@ public struct SpawnedHookRunner: HookRunner {
         }
         kill(-pid, SIGKILL)
         if !leaderGone { while waitpid(pid, &status, 0) == -1 && errno == EINTR {} }
+        // SIGKILL is delivered asynchronously: give the group a moment to be gone, so nothing it
+        // started still writes when the run goes on (zombies an init that does not reap keeps
+        // around end this wait after a second).
+        let killed = Date().addingTimeInterval(1)
+        while kill(-pid, 0) == 0 && Date() < killed { usleep(10_000) }
     }
 
     private static func ending(_ status: Int32) -> HookResult.Ending {
