@@ -73,7 +73,6 @@ public final class BackupHooks {
         switch event {
         case .postSnapshot: return .preSnapshot
         case .postBackup: return .preBackup
-        case .postRestore: return .preRestore
         default: return event
         }
     }

@@ -13,10 +13,6 @@ public enum HookEvent: String, Sendable, CaseIterable {
     case postSnapshot = "post-snapshot"
     /// At the very end, after teardown, with the outcome; still under the run lock.
     case postBackup = "post-backup"
-    /// Before `pgsnap restore` writes anything.
-    case preRestore = "pre-restore"
-    /// After `pgsnap restore` finished or failed (and rolled back).
-    case postRestore = "post-restore"
 
     /// A `pre-*` hook can refuse the run; a `post-*` hook can only warn.
     public var isPre: Bool { rawValue.hasPrefix("pre-") }
