@@ -12,18 +12,22 @@ public struct BackupEnvironment {
     public var deviceMapper: () throws(StorageError) -> any DeviceMapper
     public var mounter: any Mounter
     public var clock: () -> Date
+    /// Runs the executables of `hook_directory` (docs/hooks.md).
+    public var hookRunner: any HookRunner
 
     public init(preflight: PreflightEnvironment,
                 connect: @escaping (String) throws(PostgresError) -> any PostgresSession,
                 lvm: @escaping () throws(StorageError) -> any LVMSnapshots,
                 deviceMapper: @escaping () throws(StorageError) -> any DeviceMapper,
-                mounter: any Mounter, clock: @escaping () -> Date = Date.init) {
+                mounter: any Mounter, clock: @escaping () -> Date = Date.init,
+                hookRunner: any HookRunner = SpawnedHookRunner()) {
         self.preflight = preflight
         self.connect = connect
         self.lvm = lvm
         self.deviceMapper = deviceMapper
         self.mounter = mounter
         self.clock = clock
+        self.hookRunner = hookRunner
     }
 
     /// The real libpq, liblvm2cmd, libdevmapper and mount(2).

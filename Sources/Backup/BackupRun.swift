@@ -20,10 +20,12 @@ public final class BackupRun {
     private(set) var session: (any PostgresSession)?
     private(set) var backupMode: BackupMode?
     private var lvm: (any LVMSnapshots)?
-    private var createdSnapshots: [(volumeGroup: String, name: String)] = []
+    private(set) var createdSnapshots: [(volumeGroup: String, name: String)] = []
     private var mountedDirectories: [String] = []
     private var partialDirectory: String?
     private var watcher: SnapshotWatcher?
+    /// The hooks of this run (docs/hooks.md); nil until `hook_directory` was checked.
+    var hooks: BackupHooks?
     // What a failed run records in `<id>.failed/backup.json`.
     private(set) var startTime: Date?
     private(set) var failure: Failure?
@@ -48,28 +50,38 @@ public final class BackupRun {
     /// Runs every stage and returns the record of the committed backup; then applies the
     /// configured retention, whose failure is only a warning (the backup itself is complete).
     /// A failure after the target directory was created leaves `<id>.failed/backup.json`.
+    /// The `post-backup` hook runs last, after teardown but still under the run lock.
     public func run() throws -> BackupRecord {
-        defer { teardown() }
         let startTime = environment.clock()
         self.startTime = startTime
+        let outcome: Result<BackupRecord, any Error>
         do {
             let record = try runStages(startTime: startTime)
             applyRetention(after: record)
-            return record
+            outcome = .success(record)
         } catch {
             failure = Failure(error)
-            throw error
+            outcome = .failure(error)
         }
+        teardown(keepingLock: true)
+        runPostBackupHook(outcome)
+        lock = nil
+        return try outcome.get()
     }
 
     private func runStages(startTime: Date) throws -> BackupRecord {
+        let id = BackupID.make(at: startTime)
+        try openHooks(id: id)
         try acquireLock()
+        try hooks?.pre(.preBackup, stop: Self.interrupted)
         try removeLeftovers()
-        let plan = try makePlan(id: BackupID.make(at: startTime))
+        let plan = try makePlan(id: id)
+        describeToHooks(plan)
         try Interruption.check()
         let started = try startBackupMode(plan)
+        hooks?.set("PGSNAP_START_LSN", started.lsn.description)
         let backupModeStart = Date()
-        try createSnapshots(plan)
+        try createSnapshotsBetweenHooks(plan)
         let stopped = try stopBackupModeIfSnapshotted(plan)
         let backupModeSeconds = stopped.map { _ in Date().timeIntervalSince(backupModeStart) }
         try mountSnapshots(plan)
@@ -196,7 +208,8 @@ public final class BackupRun {
     // MARK: - Teardown
 
     /// Undoes everything, in reverse order; each step is attempted even if an earlier one fails.
-    func teardown() {
+    /// `keepingLock` leaves the run lock held for the `post-backup` hook.
+    func teardown(keepingLock: Bool = false) {
         watcher?.stopWatching()
         for directory in mountedDirectories.reversed() {
             do { try environment.mounter.unmount(directory) } catch { log("teardown: \(error.message)") }
@@ -222,7 +235,7 @@ public final class BackupRun {
             recordFailure(in: partialDirectory)
             self.partialDirectory = nil
         }
-        lock = nil
+        if !keepingLock { lock = nil }
     }
 
     /// The backup directory was renamed into place: teardown must no longer remove it.

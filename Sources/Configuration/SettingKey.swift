@@ -17,6 +17,8 @@ public enum SettingKey: String, Sendable, CaseIterable {
     case label
     case keepLast = "keep_last"
     case keepDays = "keep_days"
+    case hookDirectory = "hook_directory"
+    case hookTimeout = "hook_timeout"
 
     /// The long flag that overrides this key.
     public var flag: String { "--" + rawValue.replacingOccurrences(of: "_", with: "-") }

@@ -29,6 +29,10 @@ public struct Settings: Sendable, Equatable {
     public var keepLast: Int?
     /// Retention: keep complete backups younger than D days.
     public var keepDays: Int?
+    /// Directory of executables named after backup events (docs/hooks.md); none by default.
+    public var hookDirectory: String?
+    /// Seconds a hook may run before it is terminated (its whole process group).
+    public var hookTimeout: Int = 300
 
     /// The default configuration file, read only when it exists and no `--config` is given.
     public static let defaultPath = "/etc/pgsnap/pgsnap.conf"
@@ -125,6 +129,14 @@ public struct Settings: Sendable, Equatable {
         case .keepDays:
             guard let days = Int(value), days >= 1 else { throw invalid("a positive integer (days)") }
             keepDays = days
+        case .hookDirectory:
+            guard value.hasPrefix("/") else { throw invalid("an absolute directory path") }
+            hookDirectory = value
+        case .hookTimeout:
+            guard let seconds = Int(value), (1...86400).contains(seconds) else {
+                throw invalid("whole seconds from 1 to 86400")
+            }
+            hookTimeout = seconds
         }
     }
 

@@ -25,6 +25,9 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     /// The restore destination was refused: not empty (without `--overwrite`), a server is
     /// running there, or it cannot be created or given to the cluster's owner.
     case restoreDestination = 10
+    /// A hook refused the run: a `pre-*` hook exited non-zero, timed out or could not start
+    /// (docs/hooks.md). Teardown ran; `post-*` hook failures never produce this code.
+    case hook = 11
     /// Command-line usage error (unknown flag, bad value); the same code ArgumentParser uses.
     case usage = 64
 }

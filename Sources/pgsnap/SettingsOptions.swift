@@ -55,6 +55,12 @@ struct SettingsOptions: ParsableArguments {
     @Option(name: .customLong("keep-days"), help: "Retention: keep complete backups younger than D days.")
     var keepDays: String?
 
+    @Option(name: .customLong("hook-directory"), help: "Directory of hook executables named after backup events (docs/hooks.md).")
+    var hookDirectory: String?
+
+    @Option(name: .customLong("hook-timeout"), help: "Seconds a hook may run before it is terminated (default 300).")
+    var hookTimeout: String?
+
     /// The merged settings, or exit with the configuration error's one line and code 3.
     func settingsOrExit() throws -> Settings {
         do {
@@ -94,6 +100,8 @@ struct SettingsOptions: ParsableArguments {
         overrides[.label] = label
         overrides[.keepLast] = keepLast
         overrides[.keepDays] = keepDays
+        overrides[.hookDirectory] = hookDirectory
+        overrides[.hookTimeout] = hookTimeout
         if json { overrides[.json] = "on" }
         return try Settings.resolve(file: file, overrides: overrides)
     }

@@ -18,4 +18,12 @@ int pgsnap_interrupting_signal(void);
  * Glibc module does not define. Returns 0 or -1 with errno set. */
 int pgsnap_syncfs(int fd);
 
+#include <spawn.h>
+
+/* glibc's GNU posix_spawn file actions and mkostemp, for running hooks; like syncfs they are
+ * declared only under _GNU_SOURCE. Each returns what the wrapped function returns. */
+int pgsnap_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int from);
+int pgsnap_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *path);
+int pgsnap_mkostemp(char *template_path, int flags);
+
 #endif
