@@ -59,14 +59,14 @@ rm -f "$hooks"/* "$out"/*
 install -m 0755 "$repo/hooks/examples/fsfreeze" "$hooks/fsfreeze"
 ln -s fsfreeze "$hooks/pre-snapshot"
 ln -s fsfreeze "$hooks/post-snapshot"
-mkdir -p /etc/pgsnap
-echo "FSFREEZE_MOUNTPOINTS=\"$app_mnt\"" >/etc/pgsnap/fsfreeze.conf
+# Next to the hook, not in /etc: the guest shares the host's root filesystem.
+echo "FSFREEZE_MOUNTPOINTS=\"$app_mnt\"" >"$hooks/fsfreeze.conf"
+chmod 0644 "$hooks/fsfreeze.conf"
 backup >"$VM_SCEN_DIR/freeze.out" 2>&1 || vm_fail "backup with fsfreeze: $(cat "$VM_SCEN_DIR/freeze.out")"
 grep -q "hook pre-snapshot: froze $app_mnt" "$VM_SCEN_DIR/freeze.out" || vm_fail "not frozen: $(cat "$VM_SCEN_DIR/freeze.out")"
 grep -q "hook post-snapshot: thawed $app_mnt" "$VM_SCEN_DIR/freeze.out" || vm_fail "not thawed"
 timeout 10 touch "$app_mnt/still-writable" || vm_fail "$app_mnt is still frozen"
 [[ ! -e /run/pgsnap-fsfreeze.watchdog ]] || vm_fail "the fsfreeze watchdog was not stopped"
-rm -f /etc/pgsnap/fsfreeze.conf
 
 vm_log "a failing pre-snapshot hook: exit 11, post-snapshot still runs, nothing left"
 rm -f "$hooks"/* "$out"/*
