@@ -59,6 +59,7 @@ public struct BackupVerifier: Sendable {
             report.problems.append(VerifyProblem(kind: .recordInvalid, path: "backup.json", message: error.message))
             return report
         }
+        report.problems += unlistedFiles(directory: directory, archives: archives)
         let index = manifest.map(ManifestIndex.init)
         let oids = Set(record.tablespaces.map(\.oid))
         let progress = archives.map { _ in ArchiveProgress() }
@@ -115,6 +116,17 @@ public struct BackupVerifier: Sendable {
             problems.append(VerifyProblem(kind: .manifestInvalid, path: "backup_manifest", message: "backup_manifest \(error.description)"))
         }
         return nil
+    }
+
+    /// Files in the backup directory that backup.json does not account for: a restore would
+    /// ignore them, so whatever they hold is not part of the backup.
+    private func unlistedFiles(directory: String, archives: [StoredBackup.Archive]) -> [VerifyProblem] {
+        let known = Set(archives.map(\.name) + ["backup.json", "backup_manifest"])
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.filter { !known.contains($0) }.sorted().map { name in
+            VerifyProblem(kind: .fileUnexpected, archive: name, path: name,
+                          message: "\(name) is in the backup directory but backup.json does not list it; a restore ignores it")
+        }
     }
 
     /// Manifest files no archive held; files of an archive that could not be read to its end

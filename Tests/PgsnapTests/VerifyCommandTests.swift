@@ -124,6 +124,13 @@ struct VerifyCommandTests {
         }
     }
 
+    /// An archive backup.json does not list would be ignored by a restore: reported, not trusted.
+    @Test func anArchiveBackupJSONDoesNotListIsFound() throws {
+        try expectDamage(found: ["file_unexpected"], naming: "99999.tar.zst") { backup, _ in
+            try FileManager.default.copyItem(atPath: backup + "/pg_wal.tar.zst", toPath: backup + "/99999.tar.zst")
+        }
+    }
+
     @Test func aFileMissingFromItsArchiveIsFound() throws {
         try expectDamage(found: ["file_missing"], naming: "PG_VERSION") { backup, _ in
             try BackupTampering.rewrite(backup + "/base.tar.zst") { try BackupTampering.removeMember("PG_VERSION", from: &$0) }

@@ -73,6 +73,7 @@ rm -f "$hooks"/* "$out"/*
 recorder pre-snapshot "echo 'array busy' >&2; exit 1"
 recorder post-snapshot
 recorder post-backup
+before=$(ls "$target")
 set +e
 backup >"$VM_SCEN_DIR/refused.out" 2>&1
 status=$?
@@ -85,7 +86,8 @@ grep -q "pre-snapshot hook $hooks/pre-snapshot exited with status 1: array busy"
 	vm_fail "post-snapshot: $(cat "$out/env.post-snapshot")"
 [[ -z $(lvs --noheadings -o lv_name @pgsnap 2>/dev/null) ]] || vm_fail "snapshots left"
 [[ $(pg_psql -c "SELECT count(*) FROM pg_replication_slots") == 0 ]] || vm_fail "replication slot left"
-[[ $(ls "$target") == "$id" ]] || vm_fail "target: $(ls "$target")"
+# The refusal came before the target was touched: the earlier backups and nothing else.
+[[ $(ls "$target") == "$before" ]] || vm_fail "target: $(ls "$target"), before: $before"
 
 pg_cluster_stop
 vm_log "ok"
