@@ -132,33 +132,22 @@ struct BackupCommandTests {
     }
 
     @Test func aFullTargetFilesystemFailsCleanly() throws {
-        let image = try TemporaryDirectory.make(prefix: "pgsnap-target-img-")
-        let mountPoint = image + "/mnt"
-        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: false)
-        try Command.output("/usr/bin/truncate", ["-s", "8M", image + "/fs.img"])
-        try Command.output("/sbin/mkfs.ext4", ["-q", "-F", image + "/fs.img"])
-        let loop = try Command.output("/sbin/losetup", ["--find", "--show", image + "/fs.img"])
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        defer {
-            _ = Command.run("/bin/umount", [mountPoint])
-            _ = Command.run("/sbin/losetup", ["-d", loop])
-            try? FileManager.default.removeItem(atPath: image)
-        }
-        try Command.output("/bin/mount", [loop, mountPoint])
-        try withCluster(15) { cluster in
-            // Random text compresses about 2:1, so ~40 MB of it cannot fit in 8 MB.
-            try cluster.psql("CREATE TABLE noise AS SELECT g, md5(random()::text) || md5(random()::text) AS t FROM generate_series(1, 400000) g")
-            let runDirectory = try TemporaryDirectory.make(prefix: "pgsnap-target-run-")
-            defer { try? FileManager.default.removeItem(atPath: runDirectory) }
-            let run = try Pgsnap.run(["backup", "--snapshot", "none", "--target", mountPoint, "--run-directory",
-                                      runDirectory, "--conninfo", cluster.conninfo, "--compress-level", "1"])
-            #expect(run.status == 6, "\(run.output)")
-            #expect(run.output.contains("No space left on device"), "\(run.output)")
-            // The archives are gone; only the small failed-run record remains.
-            let failed = try FailedRun.onlyRecord(in: mountPoint)
-            #expect((failed["error"] as? String)?.contains("No space left on device") == true, "\(failed)")
-            #expect(try cluster.psql("SELECT count(*) FROM pg_replication_slots") == "0")
-            #expect(try cluster.psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgsnap'") == "0")
+        try SmallFileSystem.withMounted(prefix: "pgsnap-target-img-") { mountPoint, _ in
+            try withCluster(15) { cluster in
+                // Random text compresses about 2:1, so ~40 MB of it cannot fit in 8 MB.
+                try cluster.psql("CREATE TABLE noise AS SELECT g, md5(random()::text) || md5(random()::text) AS t FROM generate_series(1, 400000) g")
+                let runDirectory = try TemporaryDirectory.make(prefix: "pgsnap-target-run-")
+                defer { try? FileManager.default.removeItem(atPath: runDirectory) }
+                let run = try Pgsnap.run(["backup", "--snapshot", "none", "--target", mountPoint, "--run-directory",
+                                          runDirectory, "--conninfo", cluster.conninfo, "--compress-level", "1"])
+                #expect(run.status == 6, "\(run.output)")
+                #expect(run.output.contains("No space left on device"), "\(run.output)")
+                // The archives are gone; only the small failed-run record remains.
+                let failed = try FailedRun.onlyRecord(in: mountPoint)
+                #expect((failed["error"] as? String)?.contains("No space left on device") == true, "\(failed)")
+                #expect(try cluster.psql("SELECT count(*) FROM pg_replication_slots") == "0")
+                #expect(try cluster.psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgsnap'") == "0")
+            }
         }
     }
 

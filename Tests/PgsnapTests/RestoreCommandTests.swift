@@ -290,26 +290,15 @@ struct RestoreCommandTests {
     /// (pre-existing, mounted) data directory is left empty again.
     @Test func aFullDestinationFailsCleanly() throws {
         let shared = try SharedBackup.get()
-        let image = try TemporaryDirectory.make(prefix: "pgsnap-pg15-restore-img-")
-        let mountPoint = image + "/mnt"
-        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: false)
-        try Command.output("/usr/bin/truncate", ["-s", "8M", image + "/fs.img"])
-        try Command.output("/sbin/mkfs.ext4", ["-q", "-F", image + "/fs.img"])
-        let loop = try Command.output("/sbin/losetup", ["--find", "--show", image + "/fs.img"])
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        defer {
-            _ = Command.run("/bin/umount", [mountPoint])
-            _ = Command.run("/sbin/losetup", ["-d", loop])
-            try? FileManager.default.removeItem(atPath: image)
+        try SmallFileSystem.withMounted(prefix: "pgsnap-pg15-restore-img-") { mountPoint, image in
+            try FileManager.default.removeItem(atPath: mountPoint + "/lost+found")
+            let run = try Pgsnap.run(["restore", shared.id, "--target", shared.target, "--pgdata", mountPoint,
+                                      "--tablespace", "fast=\(image)/fast"])
+            #expect(run.status == 10, "\(run.output)")
+            #expect(run.output.contains("No space left on device"), "\(run.output)")
+            #expect(FileTree.children(mountPoint).isEmpty, "\(FileTree.paths(mountPoint).prefix(10))")
+            #expect(!FileTree.exists(image + "/fast"))
         }
-        try Command.output("/bin/mount", [loop, mountPoint])
-        try FileManager.default.removeItem(atPath: mountPoint + "/lost+found")
-        let run = try Pgsnap.run(["restore", shared.id, "--target", shared.target, "--pgdata", mountPoint,
-                                  "--tablespace", "fast=\(image)/fast"])
-        #expect(run.status == 10, "\(run.output)")
-        #expect(run.output.contains("No space left on device"), "\(run.output)")
-        #expect(FileTree.children(mountPoint).isEmpty, "\(FileTree.paths(mountPoint).prefix(10))")
-        #expect(!FileTree.exists(image + "/fast"))
     }
 
     @Test func pointInTimeRecoveryFromAWALArchive() throws {
