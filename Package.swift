@@ -51,7 +51,7 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "Verify",
-            dependencies: ["ExitStatus", "Compression", "Archive", "Backup", "Catalog", "Restore"],
+            dependencies: ["ExitStatus", "PostgresClient", "Compression", "Archive", "Backup", "Catalog", "Restore"],
             swiftSettings: strict),
         .executableTarget(
             name: "pgsnap",

@@ -2,7 +2,7 @@ internal import Glibc
 
 /// The one place where the archive code talks to the kernel's error conventions: EINTR is
 /// retried here, and `errno` becomes the text an administrator can search for.
-enum SystemCall {
+public enum SystemCall {
     /// Runs `call` until it does not fail with EINTR; returns its result (`-1` means see errno).
     static func retrying<T: BinaryInteger>(_ call: () -> T) -> T {
         while true {
@@ -13,7 +13,7 @@ enum SystemCall {
     }
 
     /// `strerror` text for `number`.
-    static func describe(_ number: Int32) -> String {
+    public static func describe(_ number: Int32) -> String {
         guard let text = strerror(number) else { return "error \(number)" }
         return String(cString: text)
     }

@@ -27,10 +27,9 @@ struct ArchiveExtraction {
     let shouldStop: @Sendable () -> Bool
 
     func run(into extractor: SafeExtractor) throws(RestoreError) -> Result {
-        let reader: ZstdReader
         let tar: TarReader
         do {
-            (reader, tar) = try ArchiveStream.open(archive.path)
+            tar = try ArchiveStream.open(archive.path).1
         } catch {
             throw RestoreError(code: .damaged, detail: "cannot open \(archive.name)", underlying: Self.describe(error))
         }
@@ -40,8 +39,6 @@ struct ArchiveExtraction {
                 if shouldStop() { throw RestoreError(code: .interrupted, detail: "restore interrupted") }
                 try extract(member, from: tar, into: extractor, result: &result)
             }
-            // The frame's checksum is checked when the frame ends, after the tar trailer.
-            try ArchiveStream.drain(reader)
         } catch let error as TarReadError {
             throw RestoreError(code: .damaged, detail: "archive \(archive.name) \(error.description)")
         } catch let error as RestoreError {
@@ -60,16 +57,14 @@ struct ArchiveExtraction {
         case .failure(let refused): throw hostile(member, refused.reason)
         }
         let relative = RawPath(bytes: Array(components.joined(separator: [UInt8(ascii: "/")])))
-        if archive.role == .wal {
-            try checkWALName(member, relative)
+        if archive.role == .wal, !MemberPath.belongsInWALArchive(relative, kind: member.kind) {
+            throw hostile(member, "does not belong in a WAL archive")
         }
         if skipsWALDirectory, archive.role == .dataDirectory, components[0] == Array("pg_wal".utf8) {
             guard member.kind == .directory else { throw hostile(member, "is a file in pg_wal, which base.tar.zst never holds") }
             return
         }
-        if archive.role == .dataDirectory, components.count >= 2, components[0] == Array("pg_tblspc".utf8),
-           let oid = UInt32(String(decoding: components[1], as: UTF8.self)), tablespaceOIDs.contains(oid)
-        {
+        if archive.role == .dataDirectory, let oid = MemberPath.tablespaceOID(components), tablespaceOIDs.contains(oid) {
             // The link to a tablespace is recreated to wherever it is restored; nothing may
             // live under it in the base archive.
             guard components.count == 2, member.kind == .symlink else {
@@ -142,25 +137,6 @@ struct ArchiveExtraction {
         if let problem = ManifestIndex.mismatch(record, size: size, checksum: checksum.finalize()) {
             throw RestoreError(code: .damaged, detail: "\(relative) in \(archive.name) \(problem)")
         }
-    }
-
-    /// The WAL archive holds segment files, timeline history files and `.done` markers only.
-    private func checkWALName(_ member: TarMember, _ relative: RawPath) throws {
-        let name = relative.description
-        let parts = name.split(separator: "/")
-        let valid: Bool
-        switch member.kind {
-        case .directory: valid = name == "archive_status"
-        case .file:
-            if parts.count == 1 {
-                valid = MemberPath.isWALFileName(parts[0])
-            } else {
-                valid = parts.count == 2 && parts[0] == "archive_status" && parts[1].hasSuffix(".done")
-                    && MemberPath.isWALFileName(parts[1].dropLast(5))
-            }
-        default: valid = false
-        }
-        guard valid else { throw hostile(member, "does not belong in a WAL archive") }
     }
 
     private func hostile(_ member: TarMember, _ reason: String) -> RestoreError {

@@ -17,26 +17,6 @@ public enum ArchiveStream {
         return (reader, tar)
     }
 
-    /// Reads the stream to its end after the tar trailer: zstd checks a frame's checksum only
-    /// when the frame ends, and a cut after the trailer must still count as truncation.
-    public static func drain(_ reader: ZstdReader) throws(TarReadError) {
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count: Int
-            do {
-                count = try buffer.withUnsafeMutableBytes { storage in try reader.read(into: storage) }
-            } catch let failure as ZstdReader.Failure {
-                throw tarError(failure)
-            } catch {
-                throw .source("\(error)")
-            }
-            if count == 0 { return }
-            if buffer[..<count].contains(where: { $0 != 0 }) {
-                throw .malformed("data after the end-of-archive marker")
-            }
-        }
-    }
-
     public static func tarError(_ failure: ZstdReader.Failure) -> TarReadError {
         switch failure {
         case .truncated: return .truncated

@@ -26,6 +26,29 @@ public enum MemberPath {
         return hex.count == 8 && name.utf8.count == 16 && name.hasSuffix(".history")
     }
 
+    /// The WAL archive holds segment files, timeline history files, `archive_status` and its
+    /// `.done` markers, and nothing else: the one rule restore enforces and verify reports.
+    public static func belongsInWALArchive(_ relative: RawPath, kind: TarMember.Kind) -> Bool {
+        let name = relative.description
+        let parts = name.split(separator: "/")
+        switch kind {
+        case .directory:
+            return name == "archive_status"
+        case .file:
+            if parts.count == 1 { return isWALFileName(parts[0]) }
+            return parts.count == 2 && parts[0] == "archive_status" && parts[1].hasSuffix(".done")
+                && isWALFileName(parts[1].dropLast(5))
+        default:
+            return false
+        }
+    }
+
+    /// The OID of a member under `pg_tblspc/<oid>` (the link itself or anything below it), or nil.
+    public static func tablespaceOID(_ components: [[UInt8]]) -> UInt32? {
+        guard components.count >= 2, components[0] == Array("pg_tblspc".utf8) else { return nil }
+        return UInt32(String(decoding: components[1], as: UTF8.self))
+    }
+
     /// Whether `name` is a segment (not a history file).
     public static func isWALSegmentName(_ name: Substring) -> Bool {
         name.utf8.count == 24 && isWALFileName(name)

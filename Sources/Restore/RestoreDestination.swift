@@ -1,3 +1,4 @@
+internal import Archive
 internal import Foundation
 internal import Glibc
 
@@ -44,18 +45,18 @@ final class RestoreDestination {
         } else if errno == ENOENT {
             try createParents()
             guard mkdir(path, 0o700) == 0 else {
-                throw RestoreError(code: .destination, detail: "cannot create \(purpose) \(path)", underlying: Self.describe(errno))
+                throw RestoreError(code: .destination, detail: "cannot create \(purpose) \(path)", underlying: SystemCall.describe(errno))
             }
             created = true
         } else {
-            throw RestoreError(code: .destination, detail: "cannot examine \(purpose) \(path)", underlying: Self.describe(errno))
+            throw RestoreError(code: .destination, detail: "cannot examine \(purpose) \(path)", underlying: SystemCall.describe(errno))
         }
         guard chmod(path, 0o700) == 0 else {
-            throw RestoreError(code: .destination, detail: "cannot set mode 0700 on \(path)", underlying: Self.describe(errno))
+            throw RestoreError(code: .destination, detail: "cannot set mode 0700 on \(path)", underlying: SystemCall.describe(errno))
         }
         if let owner, chown(path, owner.uid, owner.gid) != 0 {
             throw RestoreError(code: .destination, detail: "cannot give \(path) to \(owner.uid):\(owner.gid)",
-                               underlying: Self.describe(errno))
+                               underlying: SystemCall.describe(errno))
         }
     }
 
@@ -105,10 +106,5 @@ final class RestoreDestination {
         } catch {
             throw RestoreError(code: .destination, detail: "cannot create \(parent)", underlying: error.localizedDescription)
         }
-    }
-
-    static func describe(_ number: Int32) -> String {
-        guard let text = strerror(number) else { return "error \(number)" }
-        return String(cString: text)
     }
 }

@@ -2,7 +2,7 @@ public import ExitStatus
 
 /// Why a restore (or opening a stored backup) stopped. Each carries the path or member it is
 /// about and, where the kernel or a library said why, its words.
-public struct RestoreError: PgsnapError, Equatable {
+public struct RestoreError: DetailedError, Equatable {
     public enum Code: String, Sendable {
         /// No complete backup with that ID in the target.
         case notFound = "not_found"
@@ -40,11 +40,6 @@ public struct RestoreError: PgsnapError, Equatable {
         case .interrupted: return .interrupted
         case .target: return .target
         }
-    }
-
-    public var message: String {
-        guard let underlying, !underlying.isEmpty else { return detail }
-        return "\(detail): \(underlying)"
     }
 
     public var hint: String {

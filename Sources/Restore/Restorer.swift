@@ -186,10 +186,8 @@ public final class Restorer {
         let stop: @Sendable () -> Bool = { failed.isSet || shouldStop() }
         let progress = backup.archives.map { _ in ArchiveProgress() }
         let reporter = onProgress.map { sink in
-            ProgressReporter(volumes: zip(backup.archives, progress).compactMap { archive, progress in
-                let total = backup.record.volumes.first { $0.archive == archive.name }?.bytesRead
-                return total.map { ProgressReporter.Volume(name: archive.name, total: $0, progress: progress) }
-            }, sink: sink)
+            ProgressReporter(volumes: StoredBackup.progressVolumes(backup.archives, record: backup.record, progress: progress),
+                             sink: sink)
         }
         reporter?.startReporting()
         defer { reporter?.stopReporting() }
@@ -291,7 +289,7 @@ public final class Restorer {
             let descriptor = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
             defer { if descriptor >= 0 { close(descriptor) } }
             guard descriptor >= 0, pgsnap_syncfs(descriptor) == 0 else {
-                throw RestoreError(code: .destination, detail: "cannot sync \(root)", underlying: RestoreDestination.describe(errno))
+                throw RestoreError(code: .destination, detail: "cannot sync \(root)", underlying: SystemCall.describe(errno))
             }
         }
         if shouldStop() { throw RestoreError(code: .interrupted, detail: "restore interrupted by a signal") }

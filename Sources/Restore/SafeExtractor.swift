@@ -20,7 +20,7 @@ final class SafeExtractor {
     init(rootPath: String, owner: RestoreOwner?) throws(RestoreError) {
         let descriptor = open(rootPath, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         guard descriptor >= 0 else {
-            throw RestoreError(code: .destination, detail: "cannot open \(rootPath)", underlying: Self.describe(errno))
+            throw RestoreError(code: .destination, detail: "cannot open \(rootPath)", underlying: SystemCall.describe(errno))
         }
         self.rootPath = rootPath
         root = descriptor
@@ -147,7 +147,7 @@ final class SafeExtractor {
             let written = write(descriptor, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
             if written < 0 {
                 if errno == EINTR { continue }
-                throw RestoreError(code: .destination, detail: "cannot write \(path)", underlying: describe(errno))
+                throw RestoreError(code: .destination, detail: "cannot write \(path)", underlying: SystemCall.describe(errno))
             }
             offset += written
         }
@@ -166,7 +166,7 @@ final class SafeExtractor {
     }
 
     private func failure(_ what: String, _ path: RawPath) -> RestoreError {
-        RestoreError(code: .destination, detail: "\(what) \(rootPath)/\(path)", underlying: Self.describe(errno))
+        RestoreError(code: .destination, detail: "\(what) \(rootPath)/\(path)", underlying: SystemCall.describe(errno))
     }
 
     private static func openDirectory(_ parent: Int32, _ name: [UInt8]) -> Int32 {
@@ -179,11 +179,6 @@ final class SafeExtractor {
         terminated.append(0)
         return terminated.withUnsafeBufferPointer { body($0.baseAddress!) }
     }
-
-    static func describe(_ number: Int32) -> String {
-        guard let text = strerror(number) else { return "error \(number)" }
-        return String(cString: text)
-    }
 }
 
 extension SafeExtractor {
@@ -194,12 +189,12 @@ extension SafeExtractor {
         let name = components[components.count - 1]
         let descriptor = Self.call(name) { openat(parent, $0, O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o600) }
         guard descriptor >= 0 else {
-            throw RestoreError(code: .destination, detail: "cannot open \(rootPath)/\(memberPath)", underlying: Self.describe(errno))
+            throw RestoreError(code: .destination, detail: "cannot open \(rootPath)/\(memberPath)", underlying: SystemCall.describe(errno))
         }
         defer { close(descriptor) }
         try Self.writeAll(descriptor, bytes, path: rootPath + "/" + memberPath.description)
         guard fsync(descriptor) == 0 else {
-            throw RestoreError(code: .destination, detail: "cannot sync \(rootPath)/\(memberPath)", underlying: Self.describe(errno))
+            throw RestoreError(code: .destination, detail: "cannot sync \(rootPath)/\(memberPath)", underlying: SystemCall.describe(errno))
         }
         var contents: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
@@ -208,7 +203,7 @@ extension SafeExtractor {
             let count = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, offset) }
             if count < 0 && errno == EINTR { continue }
             guard count >= 0 else {
-                throw RestoreError(code: .destination, detail: "cannot read back \(rootPath)/\(memberPath)", underlying: Self.describe(errno))
+                throw RestoreError(code: .destination, detail: "cannot read back \(rootPath)/\(memberPath)", underlying: SystemCall.describe(errno))
             }
             if count == 0 { break }
             contents += buffer[..<count]

@@ -81,6 +81,17 @@ public struct StoredBackup: Sendable {
         return archives
     }
 
+    /// One progress row per archive whose uncompressed size backup.json records, for restore's
+    /// and verify's terminal progress.
+    public static func progressVolumes(_ archives: [Archive], record: BackupRecord, progress: [ArchiveProgress])
+        -> [ProgressReporter.Volume]
+    {
+        zip(archives, progress).compactMap { archive, progress in
+            let total = record.volumes.first { $0.archive == archive.name }?.bytesRead
+            return total.map { ProgressReporter.Volume(name: archive.name, total: $0, progress: progress) }
+        }
+    }
+
     /// The archives that are not in the directory.
     public var missingArchives: [Archive] {
         archives.filter { !FileManager.default.fileExists(atPath: $0.path) }

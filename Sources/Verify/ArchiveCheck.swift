@@ -44,7 +44,6 @@ struct ArchiveCheck {
             while let member = try tar.next() {
                 try check(member, tar: tar, outcome: &outcome)
             }
-            try ArchiveStream.drain(reader)
             outcome.complete = true
         } catch let error as TarReadError {
             outcome.problems.append(problem(error))
@@ -64,13 +63,16 @@ struct ArchiveCheck {
             return
         }
         let relative = RawPath(bytes: Array(components.joined(separator: [UInt8(ascii: "/")])))
+        if archive.role == .wal, !MemberPath.belongsInWALArchive(relative, kind: member.kind) {
+            outcome.problems.append(unsafe(member, "does not belong in a WAL archive"))
+            return
+        }
         switch member.kind {
         case .directory:
             return
         case .symlink:
             let isTablespaceLink = archive.role == .dataDirectory && components.count == 2
-                && components[0] == Array("pg_tblspc".utf8)
-                && UInt32(String(decoding: components[1], as: UTF8.self)).map(tablespaceOIDs.contains) == true
+                && MemberPath.tablespaceOID(components).map(tablespaceOIDs.contains) == true
             if !isTablespaceLink { outcome.problems.append(unsafe(member, "is a symlink, which pgsnap archives only hold for tablespaces")) }
             return
         case .hardLink, .other:
@@ -80,7 +82,7 @@ struct ArchiveCheck {
             break
         }
         if archive.role == .wal {
-            try checkWAL(member, relative: relative, components: components, tar: tar, outcome: &outcome)
+            try checkWAL(relative: relative, components: components, tar: tar, outcome: &outcome)
             return
         }
         let manifestPath = (archive.manifestPrefix ?? RawPath(bytes: [])).appending(relative)
@@ -113,17 +115,11 @@ struct ArchiveCheck {
         }
     }
 
-    private func checkWAL(_ member: TarMember, relative: RawPath, components: [[UInt8]], tar: TarReader,
+    private func checkWAL(relative: RawPath, components: [[UInt8]], tar: TarReader,
                           outcome: inout Outcome) throws {
+        // Names were checked by MemberPath.belongsInWALArchive: a .done marker or a WAL file.
         let name = relative.description
-        if components.count == 2 && name.hasPrefix("archive_status/") && name.hasSuffix(".done") {
-            try tar.readContent { _ in }
-            return
-        }
-        guard components.count == 1, MemberPath.isWALFileName(Substring(name)) else {
-            outcome.problems.append(unsafe(member, "does not belong in a WAL archive"))
-            return
-        }
+        guard components.count == 1 else { return }
         var header: [UInt8] = []
         var size: UInt64 = 0
         try tar.readContent { chunk in

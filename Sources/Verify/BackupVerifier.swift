@@ -29,10 +29,15 @@ public struct BackupVerifier: Sendable {
         }
     }
 
-    /// Verifies one backup; throws only when there is no such backup at all.
+    /// Verifies one backup (an ID or `latest`); throws only when there is no such complete backup.
     public func verify(id requested: String) throws(RestoreError) -> VerifyReport {
+        try verify(listedID: try StoredBackup.resolve(requested, in: target))
+    }
+
+    /// Verifies a backup `backupIDs()` listed: already resolved through the catalog, so
+    /// `verify --all` reads the catalog once, not once per backup.
+    public func verify(listedID id: String) throws(RestoreError) -> VerifyReport {
         let started = Date()
-        let id = try StoredBackup.resolve(requested, in: target)
         let directory = target + "/" + id
         var report = VerifyReport(id: id)
         let record: BackupRecord
@@ -64,10 +69,7 @@ public struct BackupVerifier: Sendable {
         let oids = Set(record.tablespaces.map(\.oid))
         let progress = archives.map { _ in ArchiveProgress() }
         let reporter = onProgress.map { sink in
-            ProgressReporter(volumes: zip(archives, progress).compactMap { archive, progress in
-                let total = record.volumes.first { $0.archive == archive.name }?.bytesRead
-                return total.map { ProgressReporter.Volume(name: archive.name, total: $0, progress: progress) }
-            }, sink: sink)
+            ProgressReporter(volumes: StoredBackup.progressVolumes(archives, record: record, progress: progress), sink: sink)
         }
         reporter?.startReporting()
         let jobs: [@Sendable () -> ArchiveCheck.Outcome] = zip(archives, progress).map { archive, progress in

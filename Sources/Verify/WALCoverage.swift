@@ -1,4 +1,5 @@
 internal import Archive
+internal import PostgresClient
 
 /// Whether the WAL archive holds every segment from the backup's start to its end, each one
 /// the segment its name claims to be.
@@ -28,7 +29,7 @@ struct WALCoverage {
             let first = range.start / segmentSize
             let last = max(range.end, 1) > range.start ? (max(range.end, 1) - 1) / segmentSize : first
             for segment in first...max(first, last) {
-                expected.append(Self.name(timeline: range.timeline, segment: segment, segmentSize: segmentSize))
+                expected.append(LSN(segment * segmentSize).walFileName(timeline: range.timeline, segmentSize: segmentSize))
             }
         }
         for name in Set(expected + recordedSegments).sorted() {
@@ -71,11 +72,6 @@ struct WALCoverage {
         return nil
     }
 
-    static func name(timeline: UInt32, segment: UInt64, segmentSize: UInt64) -> String {
-        let perId = 0x1_0000_0000 / segmentSize
-        return hex8(UInt64(timeline)) + hex8(segment / perId) + hex8(segment % perId)
-    }
-
     static func parse(_ name: String, segmentSize: UInt64) -> (UInt32, UInt64)? {
         let characters = Array(name)
         guard characters.count == 24,
@@ -84,10 +80,5 @@ struct WALCoverage {
               let low = UInt64(String(characters[16..<24]), radix: 16)
         else { return nil }
         return (timeline, high * (0x1_0000_0000 / segmentSize) + low)
-    }
-
-    private static func hex8(_ value: UInt64) -> String {
-        let digits = String(value, radix: 16, uppercase: true)
-        return String(repeating: "0", count: max(0, 8 - digits.count)) + digits
     }
 }

@@ -96,6 +96,19 @@ struct RestoreUnitTests {
         }
     }
 
+    @Test func theWALArchiveHoldsWALAndDoneMarkersOnly() {
+        #expect(MemberPath.belongsInWALArchive("000000010000000000000003", kind: .file))
+        #expect(MemberPath.belongsInWALArchive("00000002.history", kind: .file))
+        #expect(MemberPath.belongsInWALArchive("archive_status/000000010000000000000003.done", kind: .file))
+        #expect(MemberPath.belongsInWALArchive("archive_status", kind: .directory))
+        #expect(!MemberPath.belongsInWALArchive("archive_status/postgresql.conf.done", kind: .file))
+        #expect(!MemberPath.belongsInWALArchive("base", kind: .directory))
+        #expect(!MemberPath.belongsInWALArchive("000000010000000000000003", kind: .symlink))
+        #expect(MemberPath.tablespaceOID([Array("pg_tblspc".utf8), Array("16384".utf8), Array("PG_15".utf8)]) == 16384)
+        #expect(MemberPath.tablespaceOID([Array("pg_tblspc".utf8)]) == nil)
+        #expect(MemberPath.tablespaceOID([Array("base".utf8), Array("16384".utf8)]) == nil)
+    }
+
     @Test func ownersResolveByNameOrNumber() throws {
         let root = try RestoreOwner.resolve("root")
         #expect(root == RestoreOwner(uid: 0, gid: 0))
