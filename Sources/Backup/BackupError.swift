@@ -2,7 +2,7 @@ public import ExitStatus
 
 /// A failure of the backup flow itself (as opposed to one of its boundaries, whose errors
 /// pass through unchanged).
-public struct BackupError: PgsnapError, Equatable {
+public struct BackupError: DetailedError, Equatable {
     public enum Code: String, Sendable {
         /// Another run holds the lock.
         case lockBusy = "lock_busy"
@@ -46,11 +46,6 @@ public struct BackupError: PgsnapError, Equatable {
         case .target: return .target
         case .walMissing: return .postgres
         }
-    }
-
-    public var message: String {
-        guard let underlying, !underlying.isEmpty else { return detail }
-        return "\(detail): \(underlying)"
     }
 
     public var hint: String {

@@ -1,4 +1,5 @@
 public import Configuration
+import Catalog
 import Foundation
 import PostgresClient
 import Preflight
@@ -194,9 +195,7 @@ public final class BackupRun {
 
     /// The `<id>.partial` directory the archives are written into.
     func prepareTarget(_ plan: BackupPlan) throws -> String {
-        guard let target = settings.target else {
-            throw ConfigurationError.missing(key: "target", flag: "--target")
-        }
+        let target = try settings.requiredTarget()
         let partial = target + "/" + plan.id + ".partial"
         guard mkdir(partial, 0o700) == 0 else {
             throw BackupError(code: .target, detail: "cannot create \(partial)", underlying: String(cString: strerror(errno)))

@@ -1,4 +1,5 @@
 import Foundation
+import Catalog
 import Storage
 
 /// Recognises and removes what a crashed or SIGKILLed earlier run left behind: mounts under

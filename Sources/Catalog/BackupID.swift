@@ -4,11 +4,20 @@ public import Foundation
 /// file names and LVM names, and tells a DBA at a glance when the backup was taken.
 public enum BackupID {
     public static func make(at date: Date) -> String {
+        formatter().string(from: date)
+    }
+
+    /// The UTC start time an ID encodes: the age of a run even when it left no readable record.
+    public static func date(of id: String) -> Date? {
+        formatter().date(from: id)
+    }
+
+    private static func formatter() -> DateFormatter {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        return formatter.string(from: date)
+        return formatter
     }
 
     /// Whether `name` looks like an ID (so catalog listings ignore anything else in the target).

@@ -36,7 +36,7 @@ public struct CatalogEntry: Sendable, Equatable {
 
     /// When the run started: from the record, else from the ID (which is the start time), so a
     /// run without a record still has an age for retention.
-    public var startTime: Date? { record?.startTime ?? EntryName.date(of: id) }
+    public var startTime: Date? { record?.startTime ?? BackupID.date(of: id) }
 
     public var durationSeconds: Double? {
         guard let start = record?.startTime, let stop = record?.stopTime else { return nil }

@@ -161,4 +161,10 @@ public struct Settings: Sendable, Equatable {
         default: return nil
         }
     }
+
+    /// The target, for the commands that cannot work without one (backup, restore, verify).
+    public func requiredTarget() throws(ConfigurationError) -> String {
+        guard let target else { throw .missing(key: "target", flag: "--target") }
+        return target
+    }
 }

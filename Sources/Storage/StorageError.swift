@@ -2,7 +2,7 @@ public import ExitStatus
 
 /// A failure finding or handling the volumes under the cluster, carrying the underlying
 /// library's words (libdevmapper's or LVM's log lines, or `strerror`).
-public struct StorageError: PgsnapError, Equatable {
+public struct StorageError: DetailedError, Equatable {
     public enum Code: String, Sendable {
         /// The running kernel has no device-mapper, so there is no LVM to snapshot.
         case noDeviceMapper = "no_device_mapper"
@@ -37,11 +37,6 @@ public struct StorageError: PgsnapError, Equatable {
     }
 
     public var exitStatus: ExitStatus { .storage }
-
-    public var message: String {
-        guard let underlying, !underlying.isEmpty else { return detail }
-        return "\(detail): \(underlying)"
-    }
 
     public var hint: String {
         switch code {

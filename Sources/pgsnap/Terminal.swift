@@ -24,6 +24,18 @@ enum Terminal {
         throw ExitCode(error.exitStatus.rawValue)
     }
 
+    /// A sink that redraws one status line on stderr, or nil when nobody watches (stderr is not
+    /// a terminal: cron, scripts, tests) or JSON was asked for.
+    static func progressSink(_ settings: Settings) -> (@Sendable (String) -> Void)? {
+        guard isatty(STDERR_FILENO) == 1 && !settings.json else { return nil }
+        return { line in FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8)) }
+    }
+
+    /// Erases the status line a progress sink drew, before the summary is printed.
+    static func clearProgressLine() {
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    }
+
     /// A logger writing to stderr at the configured level.
     static func logger(_ settings: Settings) -> Logger {
         let level: Logger.Level

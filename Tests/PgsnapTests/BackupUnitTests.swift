@@ -1,5 +1,6 @@
 import Foundation
 @testable import PostgresClient
+import Catalog
 import Storage
 import Testing
 

@@ -26,11 +26,7 @@ extension PgsnapCommand {
                 logger.info("\($0)")
             }
             backup.onWarning = { logger.warning("\($0)") }
-            if isatty(STDERR_FILENO) == 1 && !settings.json {
-                backup.onProgress = { line in
-                    FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
-                }
-            }
+            backup.onProgress = Terminal.progressSink(settings)
             let record: BackupRecord
             do {
                 record = try backup.run()
@@ -41,7 +37,7 @@ extension PgsnapCommand {
                 }
                 try Terminal.fail(error, json: settings.json)
             }
-            if backup.onProgress != nil { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            if backup.onProgress != nil { Terminal.clearProgressLine() }
             if settings.json {
                 FileHandle.standardOutput.write((try? record.encoded()) ?? Data())
                 print()

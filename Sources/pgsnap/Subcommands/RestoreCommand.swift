@@ -63,9 +63,7 @@ extension PgsnapCommand {
             Interruption.install()
             let logger = Terminal.logger(settings)
             do {
-                guard let target = settings.target else {
-                    throw ConfigurationError.missing(key: "target", flag: "--target")
-                }
+                let target = try settings.requiredTarget()
                 var action: RecoverySettings.Action?
                 if let targetAction {
                     guard let parsed = RecoverySettings.Action(rawValue: targetAction) else {
@@ -86,11 +84,9 @@ extension PgsnapCommand {
                     recovery: RecoverySettings(standby: standby, restoreCommand: restoreCommand, targetTime: targetTime,
                                                targetName: targetName, targetLSN: targetLSN, targetAction: action))
                 let restorer = Restorer(request: request, log: { logger.info("\($0)") })
-                if isatty(STDERR_FILENO) == 1 && !settings.json {
-                    restorer.onProgress = { line in FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8)) }
-                }
+                restorer.onProgress = Terminal.progressSink(settings)
                 let result = try restorer.run()
-                if restorer.onProgress != nil { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+                if restorer.onProgress != nil { Terminal.clearProgressLine() }
                 if settings.json {
                     Terminal.printJSON(result)
                 } else {

@@ -40,17 +40,16 @@ extension PgsnapCommand {
         func run() throws {
             let settings = try options.settingsOrExit()
             do {
-                guard let target = settings.target else { throw ConfigurationError.missing(key: "target", flag: "--target") }
+                let target = try settings.requiredTarget()
                 var verifier = BackupVerifier(target: target)
-                if isatty(STDERR_FILENO) == 1 && !settings.json {
-                    verifier.onProgress = { line in FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8)) }
-                }
+                verifier.onProgress = Terminal.progressSink(settings)
                 let ids = all ? try verifier.backupIDs() : [id ?? "latest"]
                 if ids.isEmpty { throw RestoreError(code: .notFound, detail: "no complete backup in \(target)") }
                 var reports: [VerifyReport] = []
                 for id in ids {
-                    let report = try verifier.verify(id: id)
-                    if verifier.onProgress != nil { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+                    // --all lists complete backups through the catalog once; a single ID is resolved.
+                    let report = all ? try verifier.verify(listedID: id) : try verifier.verify(id: id)
+                    if verifier.onProgress != nil { Terminal.clearProgressLine() }
                     reports.append(report)
                     if !settings.json { print(Self.describe(report)) }
                 }
