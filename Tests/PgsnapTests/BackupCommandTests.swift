@@ -17,9 +17,7 @@ struct BackupCommandTests {
     func backupUnderLoadRestoresToAConsistentCluster(major: Int) throws {
         try withCluster(major) { cluster in
             try cluster.createTablespace("fast")
-            try Command.output(cluster.installation.tool("pgbench"),
-                               ["-i", "-q", "-s", "2", "--tablespace=fast", "-h", cluster.socketDirectory, "-U", "postgres",
-                                "postgres"], asUser: TestCluster.user)
+            try cluster.initializePgbench(scale: 2, tablespace: "fast")
             try cluster.psql("CREATE UNLOGGED TABLE scratch AS SELECT generate_series(1, 1000) AS i")
             let target = try TemporaryDirectory.make(prefix: "pgsnap-target-")
             let runDirectory = try TemporaryDirectory.make(prefix: "pgsnap-target-run-")
@@ -155,9 +153,7 @@ struct BackupCommandTests {
     /// already writing its archives when `body` runs.
     private func withBackupStreaming(_ body: (TestCluster, Pgsnap.Running, String) throws -> Void) throws {
         try withCluster(15) { cluster in
-            try Command.output(cluster.installation.tool("pgbench"),
-                               ["-i", "-q", "-s", "15", "-h", cluster.socketDirectory, "-U", "postgres", "postgres"],
-                               asUser: TestCluster.user)
+            try cluster.initializePgbench(scale: 15)
             let target = try TemporaryDirectory.make(prefix: "pgsnap-target-")
             let runDirectory = try TemporaryDirectory.make(prefix: "pgsnap-target-run-")
             defer {

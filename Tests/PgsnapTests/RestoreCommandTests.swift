@@ -15,9 +15,7 @@ struct RestoreCommandTests {
     func restoresABackupTakenUnderLoadWithARelocatedTablespace(major: Int) throws {
         try withCluster(major) { cluster in
             let originalLocation = try cluster.createTablespace("fast")
-            try Command.output(cluster.installation.tool("pgbench"),
-                               ["-i", "-q", "-s", "1", "--tablespace=fast", "-h", cluster.socketDirectory, "-U", "postgres",
-                                "postgres"], asUser: TestCluster.user)
+            try cluster.initializePgbench(scale: 1, tablespace: "fast")
             let target = try TemporaryDirectory.make(prefix: "pgsnap-target-")
             defer { try? FileManager.default.removeItem(atPath: target) }
             let record = try backup(cluster, into: target, underLoad: true)
@@ -78,9 +76,7 @@ struct RestoreCommandTests {
     func restoresTablespacesToTheirOriginalLocationsOnceTheyAreFree(major: Int) throws {
         try withCluster(major) { cluster in
             let original = try cluster.createTablespace("fast")
-            try Command.output(cluster.installation.tool("pgbench"),
-                               ["-i", "-q", "-s", "1", "--tablespace=fast", "-h", cluster.socketDirectory, "-U", "postgres",
-                                "postgres"], asUser: TestCluster.user)
+            try cluster.initializePgbench(scale: 1, tablespace: "fast")
             let target = try TemporaryDirectory.make(prefix: "pgsnap-target-")
             defer { try? FileManager.default.removeItem(atPath: target) }
             let record = try backup(cluster, into: target)
@@ -246,9 +242,7 @@ struct RestoreCommandTests {
     @Test func sigtermMidRestoreRemovesWhatItWrote() throws {
         try withCluster(15) { cluster in
             try cluster.createTablespace("fast")
-            try Command.output(cluster.installation.tool("pgbench"),
-                               ["-i", "-q", "-s", "10", "--tablespace=fast", "-h", cluster.socketDirectory, "-U",
-                                "postgres", "postgres"], asUser: TestCluster.user)
+            try cluster.initializePgbench(scale: 10, tablespace: "fast")
             let target = try TemporaryDirectory.make(prefix: "pgsnap-target-")
             defer { try? FileManager.default.removeItem(atPath: target) }
             let id = try #require(try backup(cluster, into: target)["id"] as? String)

@@ -76,6 +76,15 @@ final class TestCluster: @unchecked Sendable {
         return location
     }
 
+    /// `pgbench -i` at `scale`, its tables optionally in `tablespace`: the data whose
+    /// invariants the backup and restore tests check.
+    func initializePgbench(scale: Int, tablespace: String? = nil) throws {
+        try Command.output(installation.tool("pgbench"),
+                           ["-i", "-q", "-s", String(scale)] + (tablespace.map { ["--tablespace=\($0)"] } ?? [])
+                               + ["-h", socketDirectory, "-U", "postgres", "postgres"],
+                           asUser: Self.user)
+    }
+
     /// Stops the server (immediately if a fast stop fails) and removes every file.
     func destroy() {
         if running, (try? stop()) == nil {
