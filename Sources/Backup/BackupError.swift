@@ -20,6 +20,9 @@ public struct BackupError: DetailedError, Equatable {
         case target
         /// WAL needed for consistency is missing.
         case walMissing = "wal_missing"
+        /// A WAL segment the backup needs is not in `wal_archive`, where pgsnap was told
+        /// `archive_command` puts it.
+        case walNotInArchive = "wal_not_in_archive"
     }
 
     public let code: Code
@@ -27,12 +30,17 @@ public struct BackupError: DetailedError, Equatable {
     public let underlying: String?
     /// The exit status of the stage that failed, for `notReady`.
     public let status: ExitStatus?
+    /// The hint of the problem that stopped the run, for `notReady`: it fits the cause better
+    /// than a generic one (a missing role, a full target).
+    public let problemHint: String?
 
-    public init(code: Code, detail: String, underlying: String? = nil, status: ExitStatus? = nil) {
+    public init(code: Code, detail: String, underlying: String? = nil, status: ExitStatus? = nil,
+                problemHint: String? = nil) {
         self.code = code
         self.detail = detail
         self.underlying = underlying
         self.status = status
+        self.problemHint = problemHint
     }
 
     public var exitStatus: ExitStatus {
@@ -44,20 +52,23 @@ public struct BackupError: DetailedError, Equatable {
         case .interrupted: return .interrupted
         case .snapshotOverflow, .unexpectedSnapshotContents: return .storage
         case .target: return .target
-        case .walMissing: return .postgres
+        case .walMissing, .walNotInArchive: return .postgres
         }
     }
 
     public var hint: String {
+        if let problemHint, !problemHint.isEmpty { return problemHint }
         switch code {
         case .lockBusy: return "wait for it to finish; pgsnap never runs twice at once"
         case .runDirectory: return "pgsnap needs root and a writable run directory (run_directory)"
         case .notReady: return "run 'pgsnap check' for details"
-        case .interrupted: return "teardown finished; the target keeps only a record of the failed run"
+        case .interrupted: return "teardown finished: no snapshot, mount or backup mode is left; run the backup again"
         case .snapshotOverflow: return "raise snapshot_size (docs/sizing.md) or back up at a quieter time"
         case .unexpectedSnapshotContents: return "check that the volumes pgsnap found are the cluster's"
         case .target: return "check the target's free space and permissions"
         case .walMissing: return "the server recycled WAL the backup needs; check wal_keep_size and the slot"
+        case .walNotInArchive:
+            return "check that wal_archive is the directory archive_command writes to (SHOW archive_command) and that pg_stat_archiver shows no failures"
         }
     }
 }

@@ -122,7 +122,8 @@ extension BackupRun {
             let path = source + "/" + name
             var info = stat()
             guard stat(path, &info) == 0, info.st_size == Int(segmentSize) else {
-                throw BackupError(code: .walMissing, detail: "WAL segment \(name) is missing or incomplete in \(source)",
+                throw BackupError(code: settings.walArchive == nil ? .walMissing : .walNotInArchive,
+                                  detail: "WAL segment \(name) is missing or incomplete in \(source)",
                                   underlying: String(cString: strerror(errno)))
             }
             entries.append(ArchiveEntry(

@@ -53,6 +53,7 @@ extension BackupRun {
             }
             try Durability.sync((partial as NSString).deletingLastPathComponent)
             log("failed run recorded in \(failed)")
+            failedRunDirectory = failed
         } catch {
             log("teardown: cannot record the failed run (\(error)); removing \(partial)")
             try? FileManager.default.removeItem(atPath: partial)

@@ -30,6 +30,9 @@ public final class BackupRun {
     // What a failed run records in `<id>.failed/backup.json`.
     private(set) var startTime: Date?
     private(set) var failure: Failure?
+    /// Where a failed run's record was written, once it was (`<id>.failed`); nil when the run
+    /// failed before it created anything in the target, so nothing claims a record was kept.
+    public internal(set) var failedRunDirectory: String?
     /// Receives warnings that do not fail the run (retention after a backup); `log` when nil.
     public var onWarning: (@Sendable (String) -> Void)?
 
@@ -42,10 +45,11 @@ public final class BackupRun {
     }
 
     /// Removes what killed runs left behind, under the run lock, and nothing else.
-    public func cleanup() throws {
+    @discardableResult
+    public func cleanup() throws -> CleanupReport {
         defer { teardown() }
         try acquireLock()
-        try removeLeftovers()
+        return try removeLeftovers()
     }
 
     /// Runs every stage and returns the record of the committed backup; then applies the
@@ -104,18 +108,21 @@ public final class BackupRun {
     /// 1. Lock: one run per host; a second one leaves at once.
     func acquireLock() throws {
         try createPrivateDirectory(settings.runDirectory)
-        lock = try RunLock(path: settings.runDirectory + "/pgsnap.lock")
+        lock = try RunLock(path: settings.lockPath)
     }
 
     /// 2. Leftovers of a crashed run: pgsnap's own mounts, tagged snapshots and partial
     /// directories only. Also what `pgsnap cleanup` runs.
-    func removeLeftovers() throws {
-        try Leftovers.unmount(under: settings.runDirectory + "/mnt", mounter: environment.mounter, log: log)
-        if let target = settings.target { Leftovers.removePartialBackups(in: target, log: log) }
-        guard settings.snapshot == .lvm, environment.preflight.kernel.deviceMapperMajor != nil else { return }
+    @discardableResult
+    func removeLeftovers() throws -> CleanupReport {
+        var report = CleanupReport()
+        report.unmounted = try Leftovers.unmount(under: settings.runDirectory + "/mnt", mounter: environment.mounter, log: log)
+        if let target = settings.target { report.partialBackups = Leftovers.removePartialBackups(in: target, log: log) }
+        guard settings.snapshot == .lvm, environment.preflight.kernel.deviceMapperMajor != nil else { return report }
         let lvm = try environment.lvm()
         self.lvm = lvm
-        try Leftovers.removeSnapshots(lvm: lvm, log: log)
+        report.snapshots = try Leftovers.removeSnapshots(lvm: lvm, log: log)
+        return report
     }
 
     /// 3. Plan: the same analysis as `pgsnap check`; any problem stops the run before PostgreSQL is touched.
@@ -123,7 +130,9 @@ public final class BackupRun {
         let report = Preflight(settings: settings, environment: environment.preflight).run()
         for problem in report.problems { log("problem: \(problem.message) — \(problem.hint)") }
         if let first = report.problems.first {
-            throw BackupError(code: .notReady, detail: first.message, underlying: nil, status: report.exitStatus)
+            let more = report.problems.count > 1 ? " ('pgsnap check' lists all \(report.problems.count) problems)" : ""
+            throw BackupError(code: .notReady, detail: first.message, underlying: nil, status: report.exitStatus,
+                              problemHint: first.hint + more)
         }
         return try BackupPlan(id: id, report: report, settings: settings)
     }

@@ -33,6 +33,9 @@ public struct ConfigFile: Sendable {
             if errno == ENOENT { throw .fileNotFound(path: path) }
             throw .unreadable(path: path, reason: String(cString: strerror(errno)))
         }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw .notAFile(path: path)
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw .unreadable(path: path, reason: String(cString: strerror(EACCES)))
         }

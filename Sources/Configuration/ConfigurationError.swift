@@ -7,6 +7,8 @@ public enum ConfigurationError: PgsnapError, Equatable {
     case fileNotFound(path: String)
     /// The file exists but could not be read; carries `strerror` text.
     case unreadable(path: String, reason: String)
+    /// The path names a directory or another kind of file, not a configuration file.
+    case notAFile(path: String)
     /// A line is not `key = value`.
     case syntax(path: String, line: Int, detail: String)
     /// A key pgsnap does not know (often a typo).
@@ -22,7 +24,15 @@ public enum ConfigurationError: PgsnapError, Equatable {
     /// A setting the command needs has no value.
     case missing(key: String, flag: String)
 
-    public var exitStatus: ExitStatus { .configuration }
+    /// One rule (docs/exit-codes.md): a value given on the command line that pgsnap cannot use
+    /// is a usage error, exactly like a flag the argument parser rejects; everything about the
+    /// configuration file, and a setting missing from both, is a configuration error.
+    public var exitStatus: ExitStatus {
+        switch self {
+        case .invalidValue(.flag, _, _, _), .unknownKey(.flag, _, _): return .usage
+        default: return .configuration
+        }
+    }
 
     public var message: String {
         switch self {
@@ -30,14 +40,16 @@ public enum ConfigurationError: PgsnapError, Equatable {
             return "configuration file \(path) does not exist"
         case .unreadable(let path, let reason):
             return "cannot read configuration file \(path): \(reason)"
+        case .notAFile(let path):
+            return "configuration file \(path) is a directory or a special file, not a regular file"
         case .syntax(let path, let line, let detail):
             return "\(path):\(line): syntax error: \(detail)"
         case .unknownKey(let origin, let key, _):
-            return "\(origin): unknown setting '\(key)'"
+            return "\(origin): unknown setting '\(Echo.value(key))'"
         case .duplicateKey(let path, let line, let key, let firstLine):
             return "\(path):\(line): '\(key)' is already set on line \(firstLine)"
         case .invalidValue(let origin, let key, let value, let expected):
-            return "\(origin): invalid value '\(value)' for '\(key)': expected \(expected)"
+            return "\(origin): invalid value '\(Echo.value(value))' for '\(key)': expected \(expected)"
         case .passwordInArguments:
             return "--conninfo contains a password, which any user can read from the process list"
         case .passwordInReadableFile(let path, let mode):
@@ -54,6 +66,8 @@ public enum ConfigurationError: PgsnapError, Equatable {
             return "create it (see docs/configuration.md) or pass --config FILE"
         case .unreadable:
             return "check the file's permissions"
+        case .notAFile:
+            return "name the file itself, e.g. --config /etc/pgsnap/pgsnap.conf"
         case .syntax:
             return "each line is 'key = value'; quote values with spaces in single quotes"
         case .unknownKey(_, _, let suggestion):

@@ -16,6 +16,9 @@ final class RestoreDestination {
     /// so a damaged or hostile record cannot turn `--overwrite` into `rm -rf /etc`.
     let overwriteOnlyTablespaceContents: Bool
     private(set) var created = false
+    /// Parent directories this restore created for `path`, outermost first: a failed restore
+    /// removes them too, so it leaves the file system as it found it.
+    private(set) var createdParents: [String] = []
 
     init(path: String, purpose: String, overwriteOnlyTablespaceContents: Bool = false) {
         self.path = path
@@ -67,6 +70,9 @@ final class RestoreDestination {
         } else {
             try? clear()
         }
+        // rmdir, never a recursive removal: a parent that something else filled meanwhile stays.
+        for parent in createdParents.reversed() { rmdir(parent) }
+        createdParents = []
     }
 
     /// A PostgreSQL server whose postmaster.pid names a live process owns the directory.
@@ -97,14 +103,22 @@ final class RestoreDestination {
         }
     }
 
+    /// Creates the missing parents of `path` one at a time (mode 0755, as `mkdir -p`),
+    /// remembering each so that `rollBack` can remove exactly those.
     private func createParents() throws(RestoreError) {
-        let parent = (path as NSString).deletingLastPathComponent
-        guard !parent.isEmpty, parent != "/" else { return }
-        do {
-            try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o755])
-        } catch {
-            throw RestoreError(code: .destination, detail: "cannot create \(parent)", underlying: error.localizedDescription)
+        var missing: [String] = []
+        var parent = (path as NSString).deletingLastPathComponent
+        var info = stat()
+        while !parent.isEmpty, parent != "/", lstat(parent, &info) != 0, errno == ENOENT {
+            missing.append(parent)
+            parent = (parent as NSString).deletingLastPathComponent
+        }
+        for directory in missing.reversed() {
+            if mkdir(directory, 0o755) == 0 {
+                createdParents.append(directory)
+            } else if errno != EEXIST {
+                throw RestoreError(code: .destination, detail: "cannot create \(directory)", underlying: SystemCall.describe(errno))
+            }
         }
     }
 }

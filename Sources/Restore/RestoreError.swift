@@ -14,6 +14,8 @@ public struct RestoreError: DetailedError, Equatable {
         case hostile
         /// The destination is not empty, a server runs there, or it cannot be written.
         case destination
+        /// `--owner` names no user of this machine: the destination could not be given to it.
+        case unknownOwner = "unknown_owner"
         /// Contradictory or malformed restore options.
         case invalidOption = "invalid_option"
         /// A signal stopped the restore.
@@ -35,7 +37,7 @@ public struct RestoreError: DetailedError, Equatable {
     public var exitStatus: ExitStatus {
         switch code {
         case .notFound, .damaged, .hostile: return .damaged
-        case .destination: return .restoreDestination
+        case .destination, .unknownOwner: return .restoreDestination
         case .invalidOption: return .usage
         case .interrupted: return .interrupted
         case .target: return .target
@@ -48,6 +50,7 @@ public struct RestoreError: DetailedError, Equatable {
         case .damaged: return "run 'pgsnap verify' on it and restore another backup; what was written was removed"
         case .hostile: return "this archive is not one pgsnap wrote; nothing was written outside the destination and what was written was removed"
         case .destination: return "choose an empty directory, stop the server using it, or pass --overwrite"
+        case .unknownOwner: return "create the user first, or pass --owner with an existing user name or a numeric uid"
         case .invalidOption: return "see 'pgsnap restore --help'"
         case .interrupted: return "what was written was removed; run the restore again"
         case .target: return "check the target's path and permissions"

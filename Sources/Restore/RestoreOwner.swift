@@ -1,3 +1,4 @@
+internal import ExitStatus
 internal import Glibc
 
 /// The OS user and group a restored cluster belongs to: PostgreSQL refuses to start on a data
@@ -23,7 +24,7 @@ public struct RestoreOwner: Sendable, Equatable {
         }
         _ = getpwnam_r(text, &entry, &buffer, buffer.count, &result)
         guard result != nil else {
-            throw RestoreError(code: .invalidOption, detail: "--owner \(text): no such user on this machine")
+            throw RestoreError(code: .unknownOwner, detail: "--owner \(Echo.value(text)): no such user on this machine")
         }
         return RestoreOwner(uid: entry.pw_uid, gid: entry.pw_gid)
     }

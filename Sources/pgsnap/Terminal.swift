@@ -16,11 +16,8 @@ enum Terminal {
 
     /// Prints `error` as one line (or a JSON object) and exits with its documented status.
     static func fail(_ error: any PgsnapError, json: Bool) throws -> Never {
-        if json {
-            printJSON(["ok": "false", "error": error.message, "hint": error.hint,
-                       "exit_status": String(error.exitStatus.rawValue)])
-        }
-        FileHandle.standardError.write(Data("pgsnap: \(error)\n".utf8))
+        if json { printJSON(ErrorOutput(error)) }
+        FileHandle.standardError.write(Data("pgsnap: \(Echo.line(error.description))\n".utf8))
         throw ExitCode(error.exitStatus.rawValue)
     }
 

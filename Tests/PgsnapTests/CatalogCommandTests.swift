@@ -112,7 +112,7 @@ struct CatalogCommandTests {
         #expect(noRule.status == 3, "\(noRule.output)")
         #expect(noRule.output.contains("keep_last"))
         let badRule = try pgsnap(fixture, ["prune", "--keep-last", "0"])
-        #expect(badRule.status == 3, "\(badRule.output)")
+        #expect(badRule.status == 64, "a malformed flag value is a usage error: \(badRule.output)")
     }
 
     @Test func pruneDryRunJSONThenTheRealRunRemovesExactlyThat() throws {
@@ -153,17 +153,25 @@ struct CatalogCommandTests {
         #expect(try fixture.names() == [newest])
     }
 
-    @Test func pruneKeepsTheRunningBackupWhileTheLockIsHeld() throws {
+    /// prune takes the run lock like a backup: while another run holds it, it removes nothing
+    /// and exits 7; a dry run needs no lock and still shows the running backup as kept.
+    @Test func pruneWaitsForNoRunWhileTheLockIsHeld() throws {
         let fixture = try TargetFixture()
+        try fixture.complete(daysAgo: 3)
         try fixture.complete(daysAgo: 1)
         let running = try fixture.partial(daysAgo: 2)
         let descriptor = fixture.holdLock()
         defer { close(descriptor) }
         let list = try pgsnap(fixture, ["list", "--json"])
-        #expect((try list.json()["backups"] as? [[String: Any]])?.last?["status"] as? String == "running")
+        let entries = try #require(try list.json()["backups"] as? [[String: Any]])
+        #expect(entries.first { $0["id"] as? String == running }?["status"] as? String == "running")
         let prune = try pgsnap(fixture, ["prune", "--keep-last", "1", "--json"])
-        #expect(prune.status == 0, "\(prune.output)")
-        #expect((try prune.json()["removed"] as? [Any])?.isEmpty == true)
+        #expect(prune.status == 7, "\(prune.output)")
+        #expect(try prune.json()["exit_status"] as? Int == 7)
+        #expect(try fixture.names().count == 3, "nothing removed while another run holds the lock")
+        let dryRun = try pgsnap(fixture, ["prune", "--keep-last", "1", "--dry-run", "--json"])
+        #expect(dryRun.status == 0, "\(dryRun.output)")
+        #expect((try dryRun.json()["removed"] as? [Any])?.count == 1)
         #expect(try fixture.names().contains(running + ".partial"))
     }
 

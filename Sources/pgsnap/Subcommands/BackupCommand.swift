@@ -31,8 +31,9 @@ extension PgsnapCommand {
             do {
                 record = try backup.run()
             } catch let error as any PgsnapError {
-                if Interruption.signal != nil {
-                    try Terminal.fail(BackupError(code: .interrupted, detail: "interrupted by signal \(Interruption.signal ?? 0)"),
+                if let signal = Interruption.signal {
+                    let recorded = backup.failedRunDirectory.map { " (the failed run is recorded in \($0))" } ?? ""
+                    try Terminal.fail(BackupError(code: .interrupted, detail: "interrupted by signal \(signal)\(recorded)"),
                                       json: settings.json)
                 }
                 try Terminal.fail(error, json: settings.json)

@@ -23,7 +23,13 @@ extension PgsnapCommand {
                 logger.warning("\($0)")
             }
             do {
-                try run.cleanup()
+                let report = try run.cleanup()
+                if settings.json {
+                    Terminal.printJSON(report)
+                } else if report.summary != CleanupReport().summary {
+                    // Silent when there was nothing to do, as cron wants; a line when it acted.
+                    print(report.summary)
+                }
             } catch let error as any PgsnapError {
                 try Terminal.fail(error, json: settings.json)
             }

@@ -1,5 +1,7 @@
 import ArgumentParser
+import Backup
 import Catalog
+import Configuration
 import ExitStatus
 import Foundation
 
@@ -27,6 +29,10 @@ extension PgsnapCommand {
                 guard let policy = RetentionPolicy(keepLast: settings.keepLast, keepDays: settings.keepDays) else {
                     throw CatalogError.noRetentionRule
                 }
+                // The run lock, as for a backup: a prune must never remove the `.partial` of a
+                // running backup's neighbour or race the retention that follows a backup.
+                let lock = dryRun ? nil : try Self.takeRunLock(settings)
+                defer { withExtendedLifetime(lock) {} }
                 let catalog = try CatalogAccess.open(settings)
                 let plan = Pruner.plan(catalog, policy: policy, now: Date())
                 if !dryRun {
@@ -38,9 +44,17 @@ extension PgsnapCommand {
                 } else {
                     print(CatalogText.prune(report))
                 }
-            } catch let error as CatalogError {
+            } catch let error as any PgsnapError {
                 try Terminal.fail(error, json: settings.json)
             }
+        }
+
+        private static func takeRunLock(_ settings: Settings) throws -> RunLock {
+            if mkdir(settings.runDirectory, 0o700) != 0 && errno != EEXIST {
+                throw BackupError(code: .runDirectory, detail: "cannot create \(settings.runDirectory)",
+                                  underlying: String(cString: strerror(errno)))
+            }
+            return try RunLock(path: settings.lockPath)
         }
     }
 }

@@ -67,15 +67,15 @@ extension PgsnapCommand {
                 var action: RecoverySettings.Action?
                 if let targetAction {
                     guard let parsed = RecoverySettings.Action(rawValue: targetAction) else {
-                        throw RestoreError(code: .invalidOption, detail: "--target-action \(targetAction): expected pause, promote or shutdown")
+                        throw RestoreError(code: .invalidOption, detail: "--target-action \(Echo.value(targetAction)): expected pause, promote or shutdown")
                     }
                     action = parsed
                 }
                 guard pgdata.hasPrefix("/") else {
-                    throw RestoreError(code: .invalidOption, detail: "--pgdata \(pgdata): give an absolute path")
+                    throw RestoreError(code: .invalidOption, detail: "--pgdata \(Echo.value(pgdata)): give an absolute path")
                 }
                 if let waldir, !waldir.hasPrefix("/") {
-                    throw RestoreError(code: .invalidOption, detail: "--waldir \(waldir): give an absolute path")
+                    throw RestoreError(code: .invalidOption, detail: "--waldir \(Echo.value(waldir)): give an absolute path")
                 }
                 let request = RestoreRequest(
                     target: target, backupID: id, dataDirectory: pgdata,

@@ -1,0 +1,16 @@
+import ExitStatus
+
+/// The JSON object a failed command prints with `--json`, typed like `check --json`'s
+/// problems: `{"ok": false, "error": "...", "hint": "...", "exit_status": 4}`.
+struct ErrorOutput: Encodable {
+    let ok = false
+    let error: String
+    let hint: String
+    let exitStatus: Int32
+
+    init(_ error: any PgsnapError) {
+        self.error = error.message
+        self.hint = error.hint
+        self.exitStatus = error.exitStatus.rawValue
+    }
+}
