@@ -45,6 +45,25 @@ extension Pgsnap {
             unlink(outputPath)
             return ((status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f), output)
         }
+
+        /// Waits at most `seconds` for the exit; a process still running then is SIGKILLed (so
+        /// a test that found a hang still ends) and `timedOut` is true.
+        func wait(seconds: Double) -> (status: Int32, output: String, timedOut: Bool) {
+            let deadline = Date().addingTimeInterval(seconds)
+            var status: Int32 = 0
+            while Date() < deadline {
+                let result = waitpid(pid, &status, WNOHANG)
+                if result == pid {
+                    let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+                    unlink(outputPath)
+                    return ((status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f), output, false)
+                }
+                usleep(20_000)
+            }
+            kill(pid, SIGKILL)
+            let (killed, output) = wait()
+            return (killed, output, true)
+        }
     }
 
     static func start(_ arguments: [String]) throws -> Running {
