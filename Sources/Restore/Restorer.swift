@@ -44,7 +44,6 @@ public final class Restorer {
         request.dataDirectory = Self.followingSymlink(request.dataDirectory)
         request.walDirectory = request.walDirectory.map(Self.followingSymlink)
         let choice = try chooseBaseBackup()
-        if let reason = choice?.reason { notice(reason) }
         let backup = try openBackup()
         let placements = try placeTablespaces(backup)
         let owner = try resolveOwner(backup)
@@ -52,6 +51,11 @@ public final class Restorer {
         let clusters = RunningClusters.scan(known: [request.dataDirectory, backup.record.dataDirectory])
         try refuseDirectoriesInUse(placements, clusters: clusters)
         archiveMode = decideArchiveMode(backup, clusters: clusters)
+        // Said once every check has passed, so a refusal stays one line.
+        if let reason = choice?.reason { notice(reason) }
+        if request.archiveMode == nil && archiveMode == .off {
+            notice("writing archive_mode = 'off' into the restored postgresql.auto.conf: the original cluster is running in \(backup.record.dataDirectory), and this copy must not archive into its WAL archive (pass --archive-mode preserve to keep archiving)")
+        }
         do {
             try prepareDestinations(placements, owner: owner)
             let kept = destinations.compactMap(\.keptUnarchivedWAL)
@@ -215,11 +219,7 @@ public final class Restorer {
         let original = backup.record.dataDirectory
         let originalRunning = !original.isEmpty && clusters.runsIn(original)
         let newLocation = RunningClusters.resolved(request.dataDirectory) != RunningClusters.resolved(original)
-        let mode = ArchiveMode.default(originalRunning: originalRunning, newLocation: newLocation)
-        if mode == .off {
-            notice("writing archive_mode = 'off' into the restored postgresql.auto.conf: the original cluster is running in \(original), and this copy must not archive into its WAL archive (pass --archive-mode preserve to keep archiving)")
-        }
-        return mode
+        return ArchiveMode.default(originalRunning: originalRunning, newLocation: newLocation)
     }
 
     /// What all archives yielded together.

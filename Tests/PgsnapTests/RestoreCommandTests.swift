@@ -532,8 +532,12 @@ struct RestoreCommandTests {
             let archived = Set(FileTree.children(archive))
             try withRestore("latest", target: target, cluster: cluster,
                             ["--restore-command", restoreCommand, "--target-time", time, "--target-action", "promote"]) {
-                restored, summary in
+                restored, summary, run in
                 #expect(summary["id"] as? String == before, "\(summary)")
+                // One log line each for the choice and for archiving turned off.
+                let logged = run.stderr.split(separator: "\n")
+                #expect(logged.filter { $0.contains("the newest complete backup that ended before") }.count == 1, "\(run.stderr)")
+                #expect(logged.filter { $0.contains("archive_mode = 'off'") }.count == 1, "\(run.stderr)")
                 let choice = summary["base_backup_choice"] as? String ?? ""
                 #expect(choice.contains(before) && choice.contains(after), "\(summary)")
                 #expect(summary["archive_mode"] as? String == "off")
@@ -562,8 +566,9 @@ struct RestoreCommandTests {
                 #expect((summary["base_backup_choice"] as? String ?? "").contains("must lie after"), "\(summary)")
             }
             // --archive-mode preserve: the original's archiving stays.
-            try withRestore("latest", target: target, cluster: cluster, ["--archive-mode", "preserve"]) { restored, summary in
+            try withRestore("latest", target: target, cluster: cluster, ["--archive-mode", "preserve"]) { restored, summary, run in
                 #expect(summary["archive_mode"] as? String == "preserve")
+                #expect(!run.stderr.contains("archive_mode"), "\(run.stderr)")
                 #expect(!autoConf(restored.dataDirectory).contains("archive_mode = 'off'"))
                 try start(restored)
                 #expect(try restored.psql("SHOW archive_mode") == "on")
@@ -640,6 +645,12 @@ struct RestoreCommandTests {
     /// removes it afterwards.
     private func withRestore(_ id: String, target: String, cluster: TestCluster, _ arguments: [String],
                              _ body: (RestoredCluster, [String: Any]) throws -> Void) throws {
+        try withRestore(id, target: target, cluster: cluster, arguments) { restored, summary, _ in try body(restored, summary) }
+    }
+
+    /// The same, also handing over the run (for what it logged).
+    private func withRestore(_ id: String, target: String, cluster: TestCluster, _ arguments: [String],
+                             _ body: (RestoredCluster, [String: Any], Pgsnap.Run) throws -> Void) throws {
         let root = try TemporaryDirectory.make(prefix: "pgsnap-pg\(cluster.installation.major)-restore-",
                                                owner: TestCluster.user)
         let restored = try RestoredCluster(adopting: root, installation: cluster.installation)
@@ -647,7 +658,7 @@ struct RestoreCommandTests {
         let run = try Pgsnap.run(["restore", id, "--target", target, "--pgdata", restored.dataDirectory, "--json"]
                                  + arguments)
         try #require(run.status == 0, "pgsnap restore \(arguments): \(run.output)")
-        try body(restored, try run.json())
+        try body(restored, try run.json(), run)
     }
 
     /// Starts the restored server, recording its log if it does not come up.
