@@ -16,13 +16,16 @@ public struct BaseBackupChoice: Sendable, Equatable {
         public var timeline: UInt32
         public var stopLSN: UInt64
         public var stopTime: Date
+        /// Its pg_wal.tar.zst, where a timeline's history file is.
+        public var walArchive: String?
 
-        public init(_ record: BackupRecord) {
+        public init(_ record: BackupRecord, directory: String? = nil) {
             id = record.id
             systemIdentifier = record.systemIdentifier
             timeline = record.timeline
             stopLSN = RecoverySettings.lsnValue(record.stopLSN) ?? .max
             stopTime = record.stopTime
+            walArchive = directory.map { $0 + "/pg_wal.tar.zst" }
         }
 
         public init(id: String, systemIdentifier: String?, timeline: UInt32, stopLSN: UInt64, stopTime: Date) {
@@ -52,13 +55,17 @@ public struct BaseBackupChoice: Sendable, Equatable {
 
     /// Chooses among `candidates` (complete backups, newest first) for `requested` (an ID or
     /// `latest`).
-    public static func choose(requested: String, target: Target, candidates: [Candidate]) throws(RestoreError)
+    ///
+    /// - Parameter history: the timeline history in a backup's WAL archive, to tell whether a
+    ///   backup on an older timeline lies on the newest one's history.
+    public static func choose(requested: String, target: Target, candidates: [Candidate],
+                              history: (Candidate) -> TimelineHistory? = { _ in nil }) throws(RestoreError)
         -> BaseBackupChoice
     {
         if requested == "latest" {
             guard let newest = candidates.first else { return BaseBackupChoice(id: requested, reason: nil) }
             let cluster = candidates.filter { $0.systemIdentifier == newest.systemIdentifier }
-            return try latest(target, newest: newest, cluster: cluster)
+            return try latest(target, newest: newest, cluster: cluster, history: history)
         }
         guard let asked = candidates.first(where: { $0.id == requested }), !fits(asked, target) else {
             return BaseBackupChoice(id: requested, reason: nil)
@@ -71,18 +78,26 @@ public struct BaseBackupChoice: Sendable, Equatable {
                                    ?? "no complete backup of this cluster in the target ended before it"))
     }
 
-    private static func latest(_ target: Target, newest: Candidate, cluster: [Candidate]) throws(RestoreError)
-        -> BaseBackupChoice
+    private static func latest(_ target: Target, newest: Candidate, cluster: [Candidate],
+                               history: (Candidate) -> TimelineHistory?) throws(RestoreError) -> BaseBackupChoice
     {
         if case .name(let name) = target {
             return BaseBackupChoice(
                 id: newest.id,
                 reason: "restoring the latest backup \(newest.id) for --target-name \(name.debugDescription): the restore point must lie after its end, \(newest.ended); pgsnap cannot tell where a restore point lies, so for an older one pass the ID of a backup that ended before it")
         }
-        // The newest backup's timeline is the one recovery follows; a backup on an older
-        // timeline lies on its history only up to the switch, which pgsnap cannot see here.
-        let chosen = cluster.first { $0.timeline == newest.timeline && fits($0, target) }
-            ?? cluster.first { $0.timeline < newest.timeline && fits($0, target) }
+        // The newest backup's timeline is the one recovery follows (recovery_target_timeline
+        // 'latest'); a backup on an older timeline lies on its history only up to the switch,
+        // which its history file in the newest backup's WAL tells, when there is one.
+        var known: TimelineHistory?
+        var chosen = cluster.first { $0.timeline == newest.timeline && fits($0, target) }
+        if chosen == nil {
+            known = history(newest)
+            chosen = cluster.first { candidate in
+                candidate.timeline < newest.timeline && fits(candidate, target)
+                    && (known?.contains(timeline: candidate.timeline, lsn: candidate.stopLSN) ?? true)
+            }
+        }
         guard let chosen else {
             let oldest = cluster.last ?? newest
             throw RestoreError(code: .invalidOption,
@@ -91,7 +106,9 @@ public struct BaseBackupChoice: Sendable, Equatable {
         var reason = "restoring backup \(chosen.id), the newest complete backup that ended before \(describe(target)) (at \(chosen.ended))"
         if chosen.id != newest.id { reason += "; the latest, \(newest.id), ended after it" }
         if chosen.timeline != newest.timeline {
-            reason += "; it is on timeline \(chosen.timeline), the latest on \(newest.timeline): the target must lie on timeline \(newest.timeline)'s history"
+            reason += known == nil
+                ? "; it is on timeline \(chosen.timeline), the latest on \(newest.timeline): the target must lie on timeline \(newest.timeline)'s history"
+                : "; it is on timeline \(chosen.timeline), which timeline \(newest.timeline)'s history passes through before the switch"
         }
         return BaseBackupChoice(id: chosen.id, reason: reason)
     }
@@ -106,7 +123,7 @@ public struct BaseBackupChoice: Sendable, Equatable {
             throw RestoreError(code: .target, detail: error.message)
         }
         return catalog.entries.filter { $0.status == .complete }.compactMap { entry in
-            (try? StoredBackup.readRecord(directory: entry.path, id: entry.id)).map(Candidate.init)
+            (try? StoredBackup.readRecord(directory: entry.path, id: entry.id)).map { Candidate($0, directory: entry.path) }
         }
     }
 

@@ -94,8 +94,9 @@ public final class Restorer {
         } else {
             return nil
         }
-        let choice = try BaseBackupChoice.choose(requested: request.backupID, target: target,
-                                                 candidates: try BaseBackupChoice.candidates(in: request.target))
+        let choice = try BaseBackupChoice.choose(
+            requested: request.backupID, target: target, candidates: try BaseBackupChoice.candidates(in: request.target),
+            history: { newest in newest.walArchive.flatMap { TimelineHistory.read(archive: $0, timeline: newest.timeline) } })
         request.backupID = choice.id
         return choice
     }

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 
+@testable import Restore
+
 /// `pgsnap restore` end to end on real servers: a backup taken with `--snapshot none` is
 /// restored by pgsnap (not by hand), checked on disk and with pg_verifybackup before start-up,
 /// then started and queried. Point-in-time recovery replays from a WAL archive the test keeps.
@@ -599,6 +601,9 @@ struct RestoreCommandTests {
         let history = String(repeating: "0", count: 8 - timeline.count) + timeline + ".history"
         #expect(listing.contains(history), "\(listing)")
         #expect(listing.contains("archive_status/\(history).done"), "\(listing)")
+        // What restore reads to tell whether a timeline-1 backup lies on this timeline's history.
+        let parsed = TimelineHistory.read(archive: "\(target)/\(id)/pg_wal.tar.zst", timeline: UInt32(timeline) ?? 0)
+        #expect(parsed?.switchPoints[1] != nil, "\(String(describing: parsed))")
         let verify = try Pgsnap.run(["verify", id, "--target", target])
         #expect(verify.status == 0, "\(verify.output)")
 

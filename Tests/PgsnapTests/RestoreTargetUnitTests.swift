@@ -114,6 +114,25 @@ struct RestoreTargetUnitTests {
         }
     }
 
+    @Test func aBackupOnAnOlderTimelineIsUsedOnlyIfTheNewestTimelinesHistoryPassesThroughIt() throws {
+        // Timeline 2 branched off timeline 1 at 3/0: the backup that stopped at 4/0 on
+        // timeline 1 is on the abandoned branch, the one at 2/0 is on the history.
+        let history = try #require(TimelineHistory.parse("1\t3/0\tno recovery target specified\n", timeline: 2))
+        #expect(history.contains(timeline: 1, lsn: 0x2_0000_0000))
+        #expect(!history.contains(timeline: 1, lsn: 0x4_0000_0000))
+        #expect(history.contains(timeline: 2, lsn: 0x9_0000_0000))
+        #expect(!history.contains(timeline: 3, lsn: 0))
+        let cluster = Array(candidates.dropFirst())
+        let chosen = try BaseBackupChoice.choose(requested: "latest", target: .lsn(0x5_0000_0000, given: "5/0"),
+                                                 candidates: cluster, history: { _ in history })
+        #expect(chosen.id == "20270115T020000Z")
+        #expect(chosen.reason?.contains("history passes through") == true, "\(chosen.reason ?? "")")
+        for bad in ["1 x/0 reason", "2\t1/0\tnot a parent", "one\t1/0"] {
+            #expect(TimelineHistory.parse(bad, timeline: 2) == nil, "\(bad)")
+        }
+        #expect(TimelineHistory.parse("# comment\n\n", timeline: 2)?.switchPoints.isEmpty == true)
+    }
+
     @Test func anExplicitBackupThatEndedAfterTheTargetIsRefusedNamingOneThatFits() throws {
         let target = try time(5000)
         do throws(RestoreError) {
