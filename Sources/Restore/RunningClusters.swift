@@ -22,7 +22,12 @@ struct RunningClusters: Sendable {
             clusters.addCluster(pid: pid, dataDirectory: resolved)
         }
         for directory in known {
-            if let pid = RestoreDestination.runningServer(in: directory) { add(pid, directory) }
+            // A stale postmaster.pid whose pid now belongs to another program is no server.
+            if let pid = RestoreDestination.runningServer(in: directory),
+               commandAndParent(proc, pid).map({ isPostgres($0.0) }) ?? true
+            {
+                add(pid, directory)
+            }
         }
         for (pid, candidates) in postmasters(proc: proc) {
             for candidate in candidates where confirms(candidate, pid: pid) {

@@ -57,6 +57,13 @@ struct RunningClustersUnitTests {
         try FileManager.default.createSymbolicLink(atPath: root + "/alias", withDestinationPath: host.tablespace)
         #expect(clusters.conflict(with: root + "/alias/PG_15")?.1 == "is inside")
 
+        // A known data directory whose postmaster.pid names a live process that is not
+        // PostgreSQL (a reused pid: this test's own process, "swiftpm-testing-helper" or so).
+        let stale = root + "/stale"
+        try FileManager.default.createDirectory(atPath: stale, withIntermediateDirectories: false)
+        try "\(getpid())\n".write(toFile: stale + "/postmaster.pid", atomically: false, encoding: .utf8)
+        #expect(RunningClusters.scan(known: [stale], proc: "/proc").conflict(with: stale) == nil)
+
         // A stale postmaster.pid (another pid) is no running server.
         try "999\n".write(toFile: host.data + "/postmaster.pid", atomically: false, encoding: .utf8)
         #expect(RunningClusters.scan(known: [], proc: host.proc).directories.isEmpty)
