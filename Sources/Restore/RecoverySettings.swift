@@ -52,6 +52,11 @@ public struct RecoverySettings: Sendable, Equatable {
         if targetAction != nil && targets.isEmpty {
             throw RestoreError(code: .invalidOption, detail: "--target-action needs --target-time, --target-name or --target-lsn")
         }
+        if let targetTime { _ = try TargetTime(parsing: targetTime) }
+        if let restoreCommand, !Self.hasPlaceholders(restoreCommand) {
+            throw RestoreError(code: .invalidOption,
+                               detail: "--restore-command \(TargetTime.shown(restoreCommand)) lacks %f (the WAL file's name) or %p (where to copy it); e.g. 'cp /archive/%f %p'")
+        }
         if let targetLSN, !Self.isLSN(targetLSN) {
             throw RestoreError(code: .invalidOption, detail: "--target-lsn \(targetLSN) is not an LSN like 0/3000060")
         }
@@ -70,7 +75,11 @@ public struct RecoverySettings: Sendable, Equatable {
     public var configurationLines: [String] {
         var lines: [String] = []
         if let restoreCommand { lines.append("restore_command = \(Self.quoted(restoreCommand))") }
-        if let targetTime { lines.append("recovery_target_time = \(Self.quoted(targetTime))") }
+        if let targetTime {
+            // validate() parsed it; the UTC form is what both pgsnap and the server go by.
+            let value = (try? TargetTime(parsing: targetTime))?.canonical ?? targetTime
+            lines.append("recovery_target_time = \(Self.quoted(value))")
+        }
         if let targetName { lines.append("recovery_target_name = \(Self.quoted(targetName))") }
         if let targetLSN { lines.append("recovery_target_lsn = \(Self.quoted(targetLSN))") }
         if let targetAction { lines.append("recovery_target_action = \(Self.quoted(targetAction.rawValue))") }
@@ -83,8 +92,30 @@ public struct RecoverySettings: Sendable, Equatable {
         "'" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "''") + "'"
     }
 
-    static func isLSN(_ text: String) -> Bool {
+    static func isLSN(_ text: String) -> Bool { lsnValue(text) != nil }
+
+    /// `X/Y` as the 64-bit position it names.
+    static func lsnValue(_ text: String) -> UInt64? {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        return parts.count == 2 && parts.allSatisfy { !$0.isEmpty && $0.count <= 8 && UInt32($0, radix: 16) != nil }
+        guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.count <= 8 }),
+              let high = UInt32(parts[0], radix: 16), let low = UInt32(parts[1], radix: 16)
+        else { return nil }
+        return UInt64(high) << 32 | UInt64(low)
+    }
+
+    /// `restore_command` with both `%f` and `%p` (`%%` is a literal percent sign): without
+    /// them the server could never receive the file it asks for.
+    static func hasPlaceholders(_ command: String) -> Bool {
+        var file = false, path = false, percent = false
+        for character in command {
+            if percent {
+                if character == "f" { file = true }
+                if character == "p" { path = true }
+                percent = false
+            } else if character == "%" {
+                percent = true
+            }
+        }
+        return file && path
     }
 }

@@ -15,15 +15,21 @@ final class RestoreDestination {
     /// `--overwrite` only empties a directory that holds nothing but `PG_*` version directories,
     /// so a damaged or hostile record cannot turn `--overwrite` into `rm -rf /etc`.
     let overwriteOnlyTablespaceContents: Bool
+    /// Where WAL would be in the old contents: "pg_wal" for a data directory, "" for a WAL
+    /// directory, nil for a tablespace.
+    let walSubdirectory: String?
     private(set) var created = false
     /// Parent directories this restore created for `path`, outermost first: a failed restore
     /// removes them too, so it leaves the file system as it found it.
     private(set) var createdParents: [String] = []
+    /// Where `--overwrite` moved segments the old pg_wal had not archived yet.
+    private(set) var keptUnarchivedWAL: String?
 
-    init(path: String, purpose: String, overwriteOnlyTablespaceContents: Bool = false) {
+    init(path: String, purpose: String, overwriteOnlyTablespaceContents: Bool = false, walSubdirectory: String? = nil) {
         self.path = path
         self.purpose = purpose
         self.overwriteOnlyTablespaceContents = overwriteOnlyTablespaceContents
+        self.walSubdirectory = walSubdirectory
     }
 
     /// Refuses a non-empty directory unless `overwrite`, in which case its contents go.
@@ -43,6 +49,7 @@ final class RestoreDestination {
                     throw RestoreError(code: .destination,
                                        detail: "\(purpose) \(path) holds \(other), which is not a tablespace's; pgsnap only overwrites tablespace contents there (relocate it with --tablespace)")
                 }
+                try keepUnarchivedWAL(owner: owner)
                 try clear()
             }
         } else if errno == ENOENT {
@@ -82,6 +89,17 @@ final class RestoreDestination {
               pid > 0
         else { return nil }
         return kill(pid, 0) == 0 || errno == EPERM ? pid : nil
+    }
+
+    /// The old pg_wal's unarchived segments, moved next to the destination. A pg_wal that is a
+    /// symlink is not followed: clearing removes only the link, and the directory it points to
+    /// is a destination of its own (`--waldir`) or left alone.
+    private func keepUnarchivedWAL(owner: RestoreOwner?) throws(RestoreError) {
+        guard let walSubdirectory else { return }
+        let wal = walSubdirectory.isEmpty ? path : path + "/" + walSubdirectory
+        var info = stat()
+        guard lstat(wal, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { return }
+        keptUnarchivedWAL = try UnarchivedWAL.keepAside(from: wal, besides: path, owner: owner)
     }
 
     private func contents() throws(RestoreError) -> [String] {

@@ -12,10 +12,13 @@ public struct RestoreError: DetailedError, Equatable {
         /// An archive member would write outside the restore's directories, or is of a kind a
         /// pgsnap backup never holds.
         case hostile
-        /// The destination is not empty, a server runs there, or it cannot be written.
+        /// The destination is not empty or cannot be written.
         case destination
         /// `--owner` names no user of this machine: the destination could not be given to it.
         case unknownOwner = "unknown_owner"
+        /// A running PostgreSQL server uses the destination (its data directory, a tablespace
+        /// or its pg_wal): refused whatever `--overwrite` says.
+        case inUse = "in_use"
         /// Contradictory or malformed restore options.
         case invalidOption = "invalid_option"
         /// A signal stopped the restore.
@@ -37,7 +40,7 @@ public struct RestoreError: DetailedError, Equatable {
     public var exitStatus: ExitStatus {
         switch code {
         case .notFound, .damaged, .hostile: return .damaged
-        case .destination, .unknownOwner: return .restoreDestination
+        case .destination, .unknownOwner, .inUse: return .restoreDestination
         case .invalidOption: return .usage
         case .interrupted: return .interrupted
         case .target: return .target
@@ -49,8 +52,9 @@ public struct RestoreError: DetailedError, Equatable {
         case .notFound: return "run 'pgsnap list' to see the backups in the target"
         case .damaged: return "run 'pgsnap verify' on it and restore another backup; what was written was removed"
         case .hostile: return "this archive is not one pgsnap wrote; nothing was written outside the destination and what was written was removed"
-        case .destination: return "choose an empty directory, stop the server using it, or pass --overwrite"
         case .unknownOwner: return "create the user first, or pass --owner with an existing user name or a numeric uid"
+        case .destination: return "choose another directory, or fix the one named (permissions, free space)"
+        case .inUse: return "stop that server first, or restore elsewhere (--pgdata, --tablespace NAME=DIR, --waldir)"
         case .invalidOption: return "see 'pgsnap restore --help'"
         case .interrupted: return "what was written was removed; run the restore again"
         case .target: return "check the target's path and permissions"

@@ -11,10 +11,13 @@ public struct RestoreRequest: Sendable {
     /// nil: the owner of the original data directory, as backup.json records it.
     public var owner: RestoreOwner?
     public var recovery: RecoverySettings
+    /// nil: off when restoring to a new location while the original cluster runs on this host,
+    /// preserve otherwise.
+    public var archiveMode: ArchiveMode?
 
     public init(target: String, backupID: String, dataDirectory: String, tablespaces: [TablespaceMapping] = [],
                 walDirectory: String? = nil, overwrite: Bool = false, owner: RestoreOwner? = nil,
-                recovery: RecoverySettings = RecoverySettings()) {
+                recovery: RecoverySettings = RecoverySettings(), archiveMode: ArchiveMode? = nil) {
         self.target = target
         self.backupID = backupID
         self.dataDirectory = TablespaceMapping.normalized(dataDirectory)
@@ -23,5 +26,6 @@ public struct RestoreRequest: Sendable {
         self.overwrite = overwrite
         self.owner = owner
         self.recovery = recovery
+        self.archiveMode = archiveMode
     }
 }

@@ -18,8 +18,15 @@ public struct RestoreResult: Codable, Sendable, Equatable {
     public var recovery: String
     public var walSegments: Int
     public var owner: String
+    /// `off` when the restore wrote `archive_mode = 'off'`, else `preserve`.
+    public var archiveMode: ArchiveMode
+    /// Why this backup was restored for a recovery target; nil when it was restored as asked.
+    public var baseBackupChoice: String?
+    /// Directories where `--overwrite` kept WAL the old pg_wal had not archived.
+    public var unarchivedWAL: [String]
 
     enum CodingKeys: String, CodingKey {
         case id, pgdata, walDirectory = "wal_directory", tablespaces, files, bytes, seconds, recovery, walSegments = "wal_segments", owner
+        case archiveMode = "archive_mode", baseBackupChoice = "base_backup_choice", unarchivedWAL = "unarchived_wal"
     }
 }

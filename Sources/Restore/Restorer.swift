@@ -16,14 +16,19 @@ public final class Restorer {
     /// Progress lines for a terminal; nil when nobody watches.
     public var onProgress: (@Sendable (String) -> Void)?
     private let log: (String) -> Void
+    /// What the user must know about a decision pgsnap took for them (the base backup chosen
+    /// for a target, archive_mode turned off, unarchived WAL kept aside).
+    private let notice: (String) -> Void
+    private var archiveMode: ArchiveMode = .preserve
     private let shouldStop: @Sendable () -> Bool
     private var destinations: [RestoreDestination] = []
 
     public init(request: RestoreRequest, shouldStop: @escaping @Sendable () -> Bool = { Interruption.signal != nil },
-                log: @escaping (String) -> Void = { _ in }) {
+                log: @escaping (String) -> Void = { _ in }, notice: ((String) -> Void)? = nil) {
         self.request = request
         self.shouldStop = shouldStop
         self.log = log
+        self.notice = notice ?? log
     }
 
     /// A tablespace and where it is restored.
@@ -34,14 +39,26 @@ public final class Restorer {
 
     public func run() throws(RestoreError) -> RestoreResult {
         let started = Date()
+        // Everything about the options first, before the target is even read.
+        try request.recovery.validate(serverMajorVersion: 0)
         request.dataDirectory = Self.followingSymlink(request.dataDirectory)
         request.walDirectory = request.walDirectory.map(Self.followingSymlink)
+        let choice = try chooseBaseBackup()
         let backup = try openBackup()
         let placements = try placeTablespaces(backup)
         let owner = try resolveOwner(backup)
         try request.recovery.validate(serverMajorVersion: backup.record.postgresVersionNumber / 10000)
+        let clusters = RunningClusters.scan(known: [request.dataDirectory, backup.record.dataDirectory])
+        try refuseDirectoriesInUse(placements, clusters: clusters)
+        archiveMode = decideArchiveMode(backup, clusters: clusters)
+        // Said once every check has passed, so a refusal stays one line.
+        if let reason = choice?.reason { notice(reason) }
+        if request.archiveMode == nil && archiveMode == .off {
+            notice("writing archive_mode = 'off' into the restored postgresql.auto.conf: the original cluster is running in \(backup.record.dataDirectory), and this copy must not archive into its WAL archive (pass --archive-mode preserve to keep archiving)")
+        }
         do {
             try prepareDestinations(placements, owner: owner)
+            let kept = destinations.compactMap(\.keptUnarchivedWAL)
             let extracted = try extractArchives(backup, placements: placements, owner: owner)
             try checkCompleteness(backup, extracted)
             let extractor = try SafeExtractor(rootPath: request.dataDirectory, owner: owner)
@@ -53,7 +70,8 @@ public final class Restorer {
                 tablespaces: placements.map { .init(oid: $0.tablespace.oid, name: $0.tablespace.name, location: $0.location) },
                 files: extracted.files, bytes: extracted.bytes, seconds: Date().timeIntervalSince(started),
                 recovery: request.recovery.signalFile ?? "none", walSegments: extracted.walFiles.count,
-                owner: owner.map { "\($0.uid):\($0.gid)" } ?? "\(geteuid()):\(getegid())")
+                owner: owner.map { "\($0.uid):\($0.gid)" } ?? "\(geteuid()):\(getegid())",
+                archiveMode: archiveMode, baseBackupChoice: choice?.reason, unarchivedWAL: kept)
         } catch {
             for destination in destinations.reversed() { destination.rollBack() }
             throw error
@@ -61,6 +79,27 @@ public final class Restorer {
     }
 
     // MARK: - Stages
+
+    /// 0. With a recovery target, the backup it can be reached from (nil: no target, restore
+    /// what was asked).
+    func chooseBaseBackup() throws(RestoreError) -> BaseBackupChoice? {
+        let recovery = request.recovery
+        let target: BaseBackupChoice.Target
+        if let text = recovery.targetTime {
+            target = .time(try TargetTime(parsing: text), given: text)
+        } else if let text = recovery.targetLSN, let lsn = RecoverySettings.lsnValue(text) {
+            target = .lsn(lsn, given: text)
+        } else if let name = recovery.targetName {
+            target = .name(name)
+        } else {
+            return nil
+        }
+        let choice = try BaseBackupChoice.choose(
+            requested: request.backupID, target: target, candidates: try BaseBackupChoice.candidates(in: request.target),
+            history: { newest in newest.walArchive.flatMap { TimelineHistory.read(archive: $0, timeline: newest.timeline) } })
+        request.backupID = choice.id
+        return choice
+    }
 
     /// 1. backup.json, the manifest (its own checksum checked) and every archive present.
     func openBackup() throws(RestoreError) -> StoredBackup {
@@ -143,20 +182,45 @@ public final class Restorer {
     /// 4. Every destination empty (or emptied with `--overwrite`), 0700, owned by the owner; never
     /// a directory a running server uses.
     func prepareDestinations(_ placements: [Placement], owner: RestoreOwner?) throws(RestoreError) {
-        if let pid = RestoreDestination.runningServer(in: request.dataDirectory) {
-            throw RestoreError(code: .destination,
-                               detail: "a PostgreSQL server (pid \(pid)) is running in \(request.dataDirectory); stop it first")
-        }
-        let all = [RestoreDestination(path: request.dataDirectory, purpose: "data directory")]
-            + (request.walDirectory.map { [RestoreDestination(path: $0, purpose: "WAL directory")] } ?? [])
+        let all = [RestoreDestination(path: request.dataDirectory, purpose: "data directory", walSubdirectory: "pg_wal")]
+            + (request.walDirectory.map { [RestoreDestination(path: $0, purpose: "WAL directory", walSubdirectory: "")] } ?? [])
             + placements.map { placement in
                 RestoreDestination(path: placement.location, purpose: "tablespace \(placement.tablespace.name) location",
                                    overwriteOnlyTablespaceContents: placement.location == placement.tablespace.location)
             }
         for destination in all {
+            // Said at once, even if preparing fails afterwards: a failure must not hide where
+            // the WAL went.
+            defer {
+                if let kept = destination.keptUnarchivedWAL {
+                    notice("kept WAL that \(destination.path) had not archived yet in \(kept)")
+                }
+            }
             try destination.prepare(overwrite: request.overwrite, owner: owner)
             destinations.append(destination)
         }
+    }
+
+    /// 4a. No destination is, lies in or contains a directory a running server uses: checked
+    /// for all of them before any is touched, whatever `--overwrite` says.
+    func refuseDirectoriesInUse(_ placements: [Placement], clusters: RunningClusters) throws(RestoreError) {
+        let all = [("data directory", request.dataDirectory)]
+            + (request.walDirectory.map { [("WAL directory", $0)] } ?? [])
+            + placements.map { ("tablespace \($0.tablespace.name) location", $0.location) }
+        for (purpose, path) in all {
+            if let (used, relation) = clusters.conflict(with: path) {
+                throw RestoreError(code: .inUse, detail: "\(purpose) \(path) \(relation) \(used.description)")
+            }
+        }
+    }
+
+    /// 4b. `--archive-mode`, or its default: off for a clone next to the running original.
+    func decideArchiveMode(_ backup: StoredBackup, clusters: RunningClusters) -> ArchiveMode {
+        if let chosen = request.archiveMode { return chosen }
+        let original = backup.record.dataDirectory
+        let originalRunning = !original.isEmpty && clusters.runsIn(original)
+        let newLocation = RunningClusters.resolved(request.dataDirectory) != RunningClusters.resolved(original)
+        return ArchiveMode.default(originalRunning: originalRunning, newLocation: newLocation)
     }
 
     /// What all archives yielded together.
@@ -301,9 +365,10 @@ public final class Restorer {
             if contents != map.contents { record("tablespace_map", contents) }
         }
         let recovery = request.recovery
-        if !recovery.configurationLines.isEmpty {
+        let settings = recovery.configurationLines + (archiveMode == .off ? ["archive_mode = 'off'"] : [])
+        if !settings.isEmpty {
             let text = "\n# Added by pgsnap restore of backup \(backup.record.id)\n"
-                + recovery.configurationLines.joined(separator: "\n") + "\n"
+                + settings.joined(separator: "\n") + "\n"
             let contents = try extractor.append(Self.split("postgresql.auto.conf"), Array(text.utf8),
                                                 memberPath: "postgresql.auto.conf")
             record("postgresql.auto.conf", contents)

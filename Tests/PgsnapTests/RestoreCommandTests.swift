@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 
+@testable import Restore
+
 /// `pgsnap restore` end to end on real servers: a backup taken with `--snapshot none` is
 /// restored by pgsnap (not by hand), checked on disk and with pg_verifybackup before start-up,
 /// then started and queried. Point-in-time recovery replays from a WAL archive the test keeps.
@@ -88,13 +90,21 @@ struct RestoreCommandTests {
             defer { restored.destroy() }
             let pgdata = restored.dataDirectory
 
+            // The live tablespace: refused with and without --overwrite (which must not be
+            // suggested: it cannot help), and not one byte of it changes.
             let before = FileTree.listing(original)
-            let refused = try Pgsnap.run(["restore", id, "--target", target, "--pgdata", pgdata])
-            #expect(refused.status == 10, "\(refused.output)")
-            expectOneLineMessage(refused, naming: original)
-            #expect(FileTree.listing(original) == before, "the original tablespace was touched")
-            #expect(FileTree.isAbsentOrEmpty(pgdata), "\(FileTree.paths(pgdata))")
-            #expect(try cluster.psql("SELECT count(*) FROM pgbench_accounts") == "100000")
+            let sums = checksums(original)
+            for extra in [[], ["--overwrite"]] {
+                let refused = try Pgsnap.run(["restore", id, "--target", target, "--pgdata", pgdata] + extra)
+                #expect(refused.status == 10, "\(extra): \(refused.output)")
+                expectOneLineMessage(refused, naming: original)
+                #expect(refused.stderr.contains("running in \(cluster.dataDirectory)"), "\(refused.output)")
+                #expect(!refused.stderr.contains("--overwrite"), "the hint suggests --overwrite: \(refused.output)")
+                #expect(FileTree.listing(original) == before, "the original tablespace was touched")
+                #expect(checksums(original) == sums, "the original tablespace's files changed")
+                #expect(FileTree.isAbsentOrEmpty(pgdata), "\(FileTree.paths(pgdata))")
+                #expect(try cluster.psql("SELECT count(*) FROM pgbench_accounts") == "100000")
+            }
 
             try cluster.stop()
             try FileManager.default.moveItem(atPath: original, toPath: original + ".moved")
@@ -202,6 +212,99 @@ struct RestoreCommandTests {
             try cluster.psql("CHECKPOINT")
             #expect(!FileTree.exists(relocated + "-4"))
         }
+    }
+
+    /// Any running server on the host, not just the backup's original: a restore aimed at its
+    /// data directory, its pg_wal (a symlink to another directory), a tablespace it links to,
+    /// or a directory containing its data directory is refused with --overwrite, and the server
+    /// and its files are untouched.
+    @Test func neverWritesIntoDirectoriesARunningClusterUses() throws {
+        let shared = try SharedBackup.get()
+        try withCluster(15) { other in
+            let tablespace = try other.createTablespace("busy")
+            try other.psql("CREATE TABLE live TABLESPACE busy AS SELECT generate_series(1, 3000) AS g")
+            try other.psql("CREATE TABLE live_wal AS SELECT generate_series(1, 2000) AS g")
+            // pg_wal on a directory of its own, as initdb --waldir lays it out.
+            try other.stop()
+            let wal = other.root + "/wal"
+            try FileManager.default.moveItem(atPath: other.dataDirectory + "/pg_wal", toPath: wal)
+            try FileManager.default.createSymbolicLink(atPath: other.dataDirectory + "/pg_wal", withDestinationPath: wal)
+            try other.start()
+            try other.psql("CHECKPOINT")
+            let scratch = try TemporaryDirectory.make(prefix: "pgsnap-restore-in-use-", owner: TestCluster.user)
+            defer { try? FileManager.default.removeItem(atPath: scratch) }
+            let fresh = scratch + "/data"
+            // The live WAL is written while the test runs, so for it: same files (names and
+            // inodes: nothing removed or replaced).
+            let sums = checksums(tablespace)
+            func walFiles() -> [String] {
+                Command.run("/usr/bin/find", [wal, "-printf", "%P %i\n"]).output.split(separator: "\n").map(String.init).sorted()
+            }
+            let walBefore = walFiles()
+            let cases: [(arguments: [String], named: String)] = [
+                (["--pgdata", other.dataDirectory, "--tablespace", "fast=\(scratch)/fast"], other.dataDirectory),
+                (["--pgdata", other.root, "--tablespace", "fast=\(scratch)/fast"], other.root),
+                (["--pgdata", fresh, "--waldir", wal, "--tablespace", "fast=\(scratch)/fast"], wal),
+                (["--pgdata", fresh, "--tablespace", "fast=" + tablespace], tablespace),
+                (["--pgdata", fresh, "--tablespace", "fast=\(tablespace)/PG_15_new"], tablespace),
+            ]
+            for (arguments, named) in cases {
+                let run = try Pgsnap.run(["restore", shared.id, "--target", shared.target, "--overwrite"] + arguments)
+                #expect(run.status == 10, "\(arguments): \(run.output)")
+                expectOneLineMessage(run, naming: named)
+                #expect(run.stderr.contains("running in \(other.dataDirectory)"), "\(run.output)")
+                #expect(!run.stderr.contains("--overwrite"), "\(run.output)")
+                #expect(!FileTree.exists(fresh), "\(arguments): a refused restore created \(fresh)")
+                #expect(!FileTree.exists(scratch + "/fast"), "\(arguments)")
+                #expect(checksums(tablespace) == sums, "\(arguments): \(tablespace) changed")
+                #expect(walFiles() == walBefore, "\(arguments): \(wal) changed")
+                #expect(try other.psql("SELECT count(*) FROM live") == "3000")
+                #expect(try other.psql("SELECT count(*) FROM live_wal") == "2000")
+            }
+            #expect(FileTree.linkTarget(other.dataDirectory + "/pg_wal") == wal)
+            #expect(!FileTree.exists(other.dataDirectory + "/backup_label"))
+        }
+    }
+
+    /// `--overwrite` over a stopped cluster whose pg_wal (and a separate old WAL directory)
+    /// still had segments to archive: those segments and their `.ready` go to a 0700 directory
+    /// next to the destination, named in the log and the JSON, never deleted.
+    @Test func overwriteKeepsUnarchivedWALAside() throws {
+        let shared = try SharedBackup.get()
+        let root = try TemporaryDirectory.make(prefix: "pgsnap-pg15-restore-", owner: TestCluster.user)
+        let restored = try RestoredCluster(adopting: root, installation: shared.installation)
+        defer { restored.destroy() }
+        let pgdata = restored.dataDirectory, walDirectory = root + "/wal"
+        func oldWAL(_ directory: String, ready: String, done: String) throws {
+            try FileManager.default.createDirectory(atPath: directory + "/archive_status", withIntermediateDirectories: true)
+            for name in [ready, done] {
+                try Data(repeating: 7, count: 4096).write(to: URL(fileURLWithPath: directory + "/" + name))
+            }
+            try Data().write(to: URL(fileURLWithPath: directory + "/archive_status/\(ready).ready"))
+            try Data().write(to: URL(fileURLWithPath: directory + "/archive_status/\(done).done"))
+        }
+        try oldWAL(pgdata + "/pg_wal", ready: "000000010000000000000042", done: "000000010000000000000041")
+        try "old\n".write(toFile: pgdata + "/PG_VERSION", atomically: false, encoding: .utf8)
+        try oldWAL(walDirectory, ready: "000000030000000000000099", done: "000000030000000000000098")
+        let run = try Pgsnap.run(["restore", shared.id, "--target", shared.target, "--pgdata", pgdata, "--waldir",
+                                  walDirectory, "--tablespace", "fast=\(root)/fast", "--overwrite", "--json"])
+        try #require(run.status == 0, "\(run.output)")
+        let kept = try #require(try run.json()["unarchived_wal"] as? [String], "\(run.output)")
+        #expect(kept.count == 2, "\(kept)")
+        for (directory, owner, ready) in [(kept.first ?? "", pgdata, "000000010000000000000042"),
+                                          (kept.last ?? "", walDirectory, "000000030000000000000099")] {
+            #expect(directory.hasPrefix(owner + ".pgsnap-unarchived-wal-"), "\(directory)")
+            #expect(FileTree.mode(directory) == 0o700)
+            #expect(FileTree.children(directory) == [ready, "archive_status"].sorted())
+            #expect(FileTree.children(directory + "/archive_status") == [ready + ".ready"])
+            #expect(FileTree.lstatus(directory + "/" + ready)?.st_size == 4096)
+            #expect(run.stderr.contains(directory), "not named in the log: \(run.output)")
+        }
+        // The archived segments went with the old contents; the restored WAL is the backup's.
+        #expect(!FileTree.exists(walDirectory + "/000000030000000000000098"))
+        #expect(!FileTree.exists(walDirectory + "/000000030000000000000099"))
+        expectVerifyBackup(pgdata, shared.installation)
+        for directory in kept { try? FileManager.default.removeItem(atPath: directory) }
     }
 
     // MARK: - Point in time, from a WAL archive (PostgreSQL 15 only, to keep the run short)
@@ -379,6 +482,102 @@ struct RestoreCommandTests {
         }
     }
 
+    /// The README's "recover to just before a mistake" with a nightly backup taken after the
+    /// mistake: `latest --target-time T` restores the earlier backup, and the dropped table
+    /// comes back. The clone, restored next to the running original, has archive_mode off by
+    /// default and pushes nothing (not even its new timeline's history file) into the
+    /// original's archive.
+    @Test func aRecoveryTargetGetsABackupThatEndedBeforeIt() throws {
+        try withCluster(15) { cluster in
+            let archive = try TemporaryDirectory.make(prefix: "pgsnap-wal-archive-", owner: TestCluster.user)
+            let target = try TemporaryDirectory.make(prefix: "pgsnap-target-")
+            let scratch = try TemporaryDirectory.make(prefix: "pgsnap-pg15-restore-refused-")
+            defer {
+                for directory in [archive, target, scratch] { try? FileManager.default.removeItem(atPath: directory) }
+            }
+            try cluster.psql("ALTER SYSTEM SET archive_mode = on")
+            try cluster.psql("ALTER SYSTEM SET archive_command = 'cp %p \(archive)/%f'")
+            try cluster.stop()
+            try cluster.start()
+            try cluster.psql("CREATE TABLE precious AS SELECT generate_series(1, 1000) AS g")
+            let before = try #require(try backup(cluster, into: target)["id"] as? String)
+            Thread.sleep(forTimeInterval: 2.1)
+            let lsn = try cluster.psql("SELECT pg_current_wal_insert_lsn()")
+            let time = try cluster.psql("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || '+00'")
+            Thread.sleep(forTimeInterval: 1.1)
+            try cluster.psql("DROP TABLE precious")
+            // The nightly backup, taken after the mistake (a new second, so a new ID).
+            Thread.sleep(forTimeInterval: 1.1)
+            let after = try #require(try backup(cluster, into: target)["id"] as? String)
+            try #require(before != after)
+            try waitUntilArchived(try cluster.psql("SELECT pg_walfile_name(pg_switch_wal())"), cluster: cluster,
+                                  archive: archive)
+            let restoreCommand = "cp \(archive)/%f %p"
+            let refusedAt = scratch + "/data"
+            func refused(_ arguments: [String], naming text: String) throws {
+                let run = try Pgsnap.run(["restore", "--target", target, "--pgdata", refusedAt] + arguments)
+                #expect(run.status == 64, "\(arguments): \(run.output)")
+                expectOneLineMessage(run, naming: text)
+                #expect(run.stderr.split(separator: "\n").count == 1, "\(run.output)")
+                #expect(!FileTree.exists(refusedAt), "\(arguments) created the destination")
+            }
+            // The backup after the mistake, asked for by ID: refused, naming the one that fits.
+            try refused([after, "--restore-command", restoreCommand, "--target-time", time], naming: before)
+            try refused([after, "--restore-command", restoreCommand, "--target-lsn", lsn], naming: before)
+            for bad in ["yesterday-ish", "now", "today", "2026-11-24 10:41:00", "24/11/2026 10:41+00"] {
+                try refused(["latest", "--restore-command", restoreCommand, "--target-time", bad], naming: "--target-time")
+            }
+            for bad in ["cp \(archive)/%f", "cp \(archive)/x %p", "true"] {
+                try refused(["latest", "--restore-command", bad], naming: "--restore-command")
+            }
+
+            let archived = Set(FileTree.children(archive))
+            try withRestore("latest", target: target, cluster: cluster,
+                            ["--restore-command", restoreCommand, "--target-time", time, "--target-action", "promote"]) {
+                restored, summary, run in
+                #expect(summary["id"] as? String == before, "\(summary)")
+                // One log line each for the choice and for archiving turned off.
+                let logged = run.stderr.split(separator: "\n")
+                #expect(logged.filter { $0.contains("the newest complete backup that ended before") }.count == 1, "\(run.stderr)")
+                #expect(logged.filter { $0.contains("archive_mode = 'off'") }.count == 1, "\(run.stderr)")
+                let choice = summary["base_backup_choice"] as? String ?? ""
+                #expect(choice.contains(before) && choice.contains(after), "\(summary)")
+                #expect(summary["archive_mode"] as? String == "off")
+                expectSetting(restored.dataDirectory, "archive_mode", "off")
+                // No -c archive_mode=off here: the restored configuration alone must keep it out.
+                try start(restored)
+                #expect(try restored.waitUntilOutOfRecovery(), "still in recovery: \(restored.serverLog)")
+                #expect(try restored.psql("SELECT count(*) FROM precious") == "1000", "\(restored.serverLog)")
+                #expect(try restored.psql("SHOW archive_mode") == "off")
+                try restored.psql("CREATE TABLE clone_only AS SELECT generate_series(1, 100) AS g")
+                try restored.psql("SELECT pg_switch_wal()")
+                try restored.psql("CHECKPOINT")
+                #expect(try restored.psql("SELECT timeline_id FROM pg_control_checkpoint()") != "1")
+                Thread.sleep(forTimeInterval: 2)
+                let added = Set(FileTree.children(archive)).subtracting(archived)
+                #expect(added.isEmpty, "the clone archived into the original's archive: \(added)")
+            }
+            try withRestore("latest", target: target, cluster: cluster, ["--restore-command", restoreCommand,
+                                                                          "--target-lsn", lsn]) { _, summary in
+                #expect(summary["id"] as? String == before, "\(summary)")
+            }
+            // A restore point cannot be placed: the latest is used, and the output says so.
+            try withRestore("latest", target: target, cluster: cluster, ["--restore-command", restoreCommand,
+                                                                          "--target-name", "before_drop"]) { _, summary in
+                #expect(summary["id"] as? String == after, "\(summary)")
+                #expect((summary["base_backup_choice"] as? String ?? "").contains("must lie after"), "\(summary)")
+            }
+            // --archive-mode preserve: the original's archiving stays.
+            try withRestore("latest", target: target, cluster: cluster, ["--archive-mode", "preserve"]) { restored, summary, run in
+                #expect(summary["archive_mode"] as? String == "preserve")
+                #expect(!run.stderr.contains("archive_mode"), "\(run.stderr)")
+                #expect(!autoConf(restored.dataDirectory).contains("archive_mode = 'off'"))
+                try start(restored)
+                #expect(try restored.psql("SHOW archive_mode") == "on")
+            }
+        }
+    }
+
     /// The promoted copy runs on timeline 2, as a standby does after a failover: its backup
     /// carries the timeline's history file (as pg_basebackup's does) and restores on its own.
     private func expectBackupAfterFailoverRestores(_ promoted: RestoredCluster, installation: PostgresInstallation) throws {
@@ -402,6 +601,9 @@ struct RestoreCommandTests {
         let history = String(repeating: "0", count: 8 - timeline.count) + timeline + ".history"
         #expect(listing.contains(history), "\(listing)")
         #expect(listing.contains("archive_status/\(history).done"), "\(listing)")
+        // What restore reads to tell whether a timeline-1 backup lies on this timeline's history.
+        let parsed = TimelineHistory.read(archive: "\(target)/\(id)/pg_wal.tar.zst", timeline: UInt32(timeline) ?? 0)
+        #expect(parsed?.switchPoints[1] != nil, "\(String(describing: parsed))")
         let verify = try Pgsnap.run(["verify", id, "--target", target])
         #expect(verify.status == 0, "\(verify.output)")
 
@@ -448,6 +650,12 @@ struct RestoreCommandTests {
     /// removes it afterwards.
     private func withRestore(_ id: String, target: String, cluster: TestCluster, _ arguments: [String],
                              _ body: (RestoredCluster, [String: Any]) throws -> Void) throws {
+        try withRestore(id, target: target, cluster: cluster, arguments) { restored, summary, _ in try body(restored, summary) }
+    }
+
+    /// The same, also handing over the run (for what it logged).
+    private func withRestore(_ id: String, target: String, cluster: TestCluster, _ arguments: [String],
+                             _ body: (RestoredCluster, [String: Any], Pgsnap.Run) throws -> Void) throws {
         let root = try TemporaryDirectory.make(prefix: "pgsnap-pg\(cluster.installation.major)-restore-",
                                                owner: TestCluster.user)
         let restored = try RestoredCluster(adopting: root, installation: cluster.installation)
@@ -455,7 +663,7 @@ struct RestoreCommandTests {
         let run = try Pgsnap.run(["restore", id, "--target", target, "--pgdata", restored.dataDirectory, "--json"]
                                  + arguments)
         try #require(run.status == 0, "pgsnap restore \(arguments): \(run.output)")
-        try body(restored, try run.json())
+        try body(restored, try run.json(), run)
     }
 
     /// Starts the restored server, recording its log if it does not come up.
@@ -544,6 +752,12 @@ struct RestoreCommandTests {
         }
         Issue.record("\(segment) was not archived: \(try cluster.psql("SELECT * FROM pg_stat_archiver"))")
         throw Command.Failure(command: "wait for archiving", status: 1, output: segment)
+    }
+
+    /// `sha256sum` of every file under `root`, sorted by path.
+    private func checksums(_ root: String) -> [String] {
+        let run = Command.run("/bin/sh", ["-c", "cd '\(root)' && find . -type f -exec sha256sum {} + | sort -k 2"])
+        return run.output.split(separator: "\n").map(String.init)
     }
 
     /// A JSON number or string as text.

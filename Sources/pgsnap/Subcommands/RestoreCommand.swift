@@ -44,17 +44,20 @@ extension PgsnapCommand {
         @Option(name: .customLong("restore-command"), help: "restore_command for archive recovery, e.g. 'cp /archive/%f %p'.")
         var restoreCommand: String?
 
-        @Option(name: .customLong("target-time"), help: "Recover up to this time (recovery_target_time), e.g. '2026-11-24 03:15:00+00'.")
+        @Option(name: .customLong("target-time"), help: "Recover up to this time (recovery_target_time): ISO 8601 with a time zone, e.g. '2026-11-24 03:15:00+00'. With 'latest', the newest backup that ended before it is restored.")
         var targetTime: String?
 
         @Option(name: .customLong("target-name"), help: "Recover up to this named restore point (recovery_target_name).")
         var targetName: String?
 
-        @Option(name: .customLong("target-lsn"), help: "Recover up to this LSN (recovery_target_lsn).")
+        @Option(name: .customLong("target-lsn"), help: "Recover up to this LSN (recovery_target_lsn). With 'latest', the newest backup that stopped before it is restored.")
         var targetLSN: String?
 
         @Option(name: .customLong("target-action"), help: "At the target: pause, promote or shutdown (recovery_target_action).")
         var targetAction: String?
+
+        @Option(name: .customLong("archive-mode"), help: ArgumentHelp("off writes archive_mode = 'off' into the restored postgresql.auto.conf; preserve keeps the original's setting (default: off when the original cluster runs on this host and this is another location, else preserve).", valueName: "off|preserve"))
+        var archiveMode: String?
 
         @OptionGroup var options: SettingsOptions
 
@@ -71,6 +74,13 @@ extension PgsnapCommand {
                     }
                     action = parsed
                 }
+                var mode: ArchiveMode?
+                if let archiveMode {
+                    guard let parsed = ArchiveMode(rawValue: archiveMode) else {
+                        throw RestoreError(code: .invalidOption, detail: "--archive-mode \(archiveMode.debugDescription): expected off or preserve")
+                    }
+                    mode = parsed
+                }
                 guard pgdata.hasPrefix("/") else {
                     throw RestoreError(code: .invalidOption, detail: "--pgdata \(Echo.value(pgdata)): give an absolute path")
                 }
@@ -82,8 +92,10 @@ extension PgsnapCommand {
                     tablespaces: try tablespaces.map { text throws(RestoreError) in try TablespaceMapping(parsing: text) },
                     walDirectory: waldir, overwrite: overwrite, owner: try owner.map { text throws(RestoreError) in try RestoreOwner.resolve(text) },
                     recovery: RecoverySettings(standby: standby, restoreCommand: restoreCommand, targetTime: targetTime,
-                                               targetName: targetName, targetLSN: targetLSN, targetAction: action))
-                let restorer = Restorer(request: request, log: { logger.info("\($0)") })
+                                               targetName: targetName, targetLSN: targetLSN, targetAction: action),
+                    archiveMode: mode)
+                let restorer = Restorer(request: request, log: { logger.info("\($0)") },
+                                        notice: { logger.warning("\($0)") })
                 restorer.onProgress = Terminal.progressSink(settings)
                 let result = try restorer.run()
                 if restorer.onProgress != nil { Terminal.clearProgressLine() }
