@@ -20,6 +20,9 @@ public struct BackupError: DetailedError, Equatable {
         case target
         /// WAL needed for consistency is missing.
         case walMissing = "wal_missing"
+        /// A file the run wrote into `<id>.partial` was removed, replaced or changed before the
+        /// commit: nothing is committed.
+        case archiveChanged = "archive_changed"
     }
 
     public let code: Code
@@ -43,7 +46,7 @@ public struct BackupError: DetailedError, Equatable {
         case .notReady: return .internalError
         case .interrupted: return .interrupted
         case .snapshotOverflow, .unexpectedSnapshotContents: return .storage
-        case .target: return .target
+        case .target, .archiveChanged: return .target
         case .walMissing: return .postgres
         }
     }
@@ -57,6 +60,8 @@ public struct BackupError: DetailedError, Equatable {
         case .snapshotOverflow: return "raise snapshot_size (docs/sizing.md) or back up at a quieter time"
         case .unexpectedSnapshotContents: return "check that the volumes pgsnap found are the cluster's"
         case .target: return "check the target's free space and permissions"
+        case .archiveChanged:
+            return "something besides pgsnap changes the target's backups: stop it, then run the backup again"
         case .walMissing: return "the server recycled WAL the backup needs; check wal_keep_size and the slot"
         }
     }

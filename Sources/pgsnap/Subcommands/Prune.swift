@@ -28,7 +28,7 @@ extension PgsnapCommand {
                     throw CatalogError.noRetentionRule
                 }
                 let catalog = try CatalogAccess.open(settings)
-                let plan = Pruner.plan(catalog, policy: policy, now: Date())
+                let plan = try Pruner.plan(catalog, policy: policy, now: Date())
                 if !dryRun {
                     try Pruner.apply(plan, target: catalog.target) { logger.info("\($0)") }
                 }
