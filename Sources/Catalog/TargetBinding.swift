@@ -36,6 +36,10 @@ public struct TargetBinding: Codable, Sendable, Equatable {
     public static func read(target: String) throws(CatalogError) -> TargetBinding? {
         let path = target + "/" + fileName
         guard let data = try TargetFiles.contents(of: path, limit: maximumBytes) else { return nil }
+        // Whoever may write the binding may hand the target to another cluster.
+        if let info = TargetFiles.status(path), info.st_mode & 0o022 != 0 {
+            throw .unreadable(path: path, reason: "writable by group or others (pgsnap writes it with mode 0600)")
+        }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         guard let binding = try? decoder.decode(TargetBinding.self, from: data),

@@ -186,6 +186,38 @@ struct CatalogBackupTests {
         }
     }
 
+    /// `<id>.failed` appearing after the ID was chosen (here made by the `pre-backup` hook, as
+    /// another host sharing the target could): the failed run's record goes under the next
+    /// free ID and leaves that directory exactly as it was — even empty, which rename(2) replaces.
+    @Test func aFailedRunNeverOverwritesAnotherFailedRecord() throws {
+        try withTarget { cluster, target, runDirectory in
+            let hooks = try HookDirectoryFixture.make(events: [])
+            let emptyArchive = try TemporaryDirectory.make(prefix: "pgsnap-empty-wal-")
+            defer {
+                try? FileManager.default.removeItem(atPath: hooks)
+                try? FileManager.default.removeItem(atPath: emptyArchive)
+            }
+            try HookDirectoryFixture.write("pre-backup", """
+                #!/bin/sh
+                mkdir "$PGSNAP_TARGET/$PGSNAP_BACKUP_ID.failed"
+                """, in: hooks)
+            let run = try Pgsnap.run(["backup", "--snapshot", "none", "--target", target, "--run-directory", runDirectory,
+                                      "--conninfo", cluster.conninfo, "--hook-directory", hooks,
+                                      "--wal-archive", emptyArchive])
+            #expect(run.status == 4, "\(run.output)")
+            let failed = try FileManager.default.contentsOfDirectory(atPath: target).filter { $0.hasSuffix(".failed") }.sorted()
+            #expect(failed.count == 2, "\(failed)")
+            guard failed.count == 2 else { return }
+            let runID = String(failed[0].dropLast(".failed".count))
+            #expect(try FileManager.default.contentsOfDirectory(atPath: target + "/" + failed[0]).isEmpty,
+                    "the other directory is untouched")
+            let record = try #require(try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: target + "/" + failed[1] + "/backup.json"))) as? [String: Any])
+            #expect(record["id"] as? String == runID, "the record keeps the run's own ID")
+            #expect(record["status"] as? String == "failed")
+        }
+    }
+
     /// Two runs whose clock says the same second (a cron job started twice, a quick manual
     /// run after the nightly): the second gets the next second's ID, before PostgreSQL is
     /// touched, and both complete. A failed run's record never lands on another's name.

@@ -160,6 +160,9 @@ struct CatalogTests {
         #expect(try TargetBinding.read(target: fixture.target) == first)
         #expect(try fixture.names() == [TargetBinding.fileName], "no temporary file is left")
 
+        chmod(path, 0o622)
+        #expect(throws: CatalogError.self, "a binding others may write is no binding") { try fixture.catalog() }
+        chmod(path, 0o600)
         for bad in ["{\"system_identifier\": \"12; rm -rf /\", \"bound_at\": \"2026-01-01T00:00:00Z\", \"pgsnap_version\": \"1\"}",
                     "not json", String(repeating: " ", count: 5000)] {
             try Data(bad.utf8).write(to: URL(fileURLWithPath: path))
@@ -329,24 +332,5 @@ struct CatalogTests {
             #expect(throws: ConfigurationError.self) { try Settings.resolve(file: nil, overrides: [.keepLast: bad]) }
             #expect(throws: ConfigurationError.self) { try Settings.resolve(file: nil, overrides: [.keepDays: bad]) }
         }
-    }
-}
-
-/// `check`'s view of the binding, without a server: the problems a backup of `cluster` meets.
-@Suite("Target ownership")
-struct TargetOwnershipTests {
-    @Test func anotherClusterIsAProblemWithExit6TheSameClusterIsNot() throws {
-        let fixture = try TargetFixture()
-        #expect(TargetOwnership.problems(target: fixture.target, cluster: "1").isEmpty, "unbound, empty: any cluster")
-        try fixture.complete(daysAgo: 1)
-        let inferred = TargetOwnership.problems(target: fixture.target, cluster: "1")
-        #expect(inferred.map(\.code) == ["target_other_cluster"], "existing backups decide before any binding")
-        try fixture.bind()
-        #expect(TargetOwnership.problems(target: fixture.target, cluster: TargetFixture.systemIdentifier).isEmpty)
-        let other = try #require(TargetOwnership.problems(target: fixture.target, cluster: "7400000000000000001").first)
-        #expect(other.code == "target_other_cluster")
-        #expect(other.exitStatus == .target)
-        #expect(other.message.contains("holds the backups of cluster \(TargetFixture.systemIdentifier)"), "\(other.message)")
-        #expect(other.message.contains("use another target"), "\(other.message)")
     }
 }
