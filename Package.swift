@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "Archive", dependencies: ["ExitStatus", "Compression", "CPgsnapShims"], swiftSettings: strict),
         .target(
             name: "Preflight",
-            dependencies: ["ExitStatus", "Configuration", "PostgresClient", "Storage"],
+            dependencies: ["ExitStatus", "Configuration", "PostgresClient", "Storage", "Catalog"],
             swiftSettings: strict),
         // The target as a catalog of runs (list, info, retention); Backup uses it, never the reverse.
         .target(name: "Catalog", dependencies: ["ExitStatus"], swiftSettings: strict),

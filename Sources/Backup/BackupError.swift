@@ -23,6 +23,9 @@ public struct BackupError: DetailedError, Equatable {
         /// A WAL segment the backup needs is not in `wal_archive`, where pgsnap was told
         /// `archive_command` puts it.
         case walNotInArchive = "wal_not_in_archive"
+        /// A file the run wrote into `<id>.partial` was removed, replaced or changed before the
+        /// commit: nothing is committed.
+        case archiveChanged = "archive_changed"
     }
 
     public let code: Code
@@ -51,7 +54,7 @@ public struct BackupError: DetailedError, Equatable {
         case .notReady: return .internalError
         case .interrupted: return .interrupted
         case .snapshotOverflow, .unexpectedSnapshotContents: return .storage
-        case .target: return .target
+        case .target, .archiveChanged: return .target
         case .walMissing, .walNotInArchive: return .postgres
         }
     }
@@ -66,6 +69,8 @@ public struct BackupError: DetailedError, Equatable {
         case .snapshotOverflow: return "raise snapshot_size (docs/sizing.md) or back up at a quieter time"
         case .unexpectedSnapshotContents: return "check that the volumes pgsnap found are the cluster's"
         case .target: return "check the target's free space and permissions"
+        case .archiveChanged:
+            return "something besides pgsnap changes the target's backups: stop it, then run the backup again"
         case .walMissing: return "the server recycled WAL the backup needs; check wal_keep_size and the slot"
         case .walNotInArchive:
             return "check that wal_archive is the directory archive_command writes to (SHOW archive_command) and that pg_stat_archiver shows no failures"

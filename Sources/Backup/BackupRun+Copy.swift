@@ -1,4 +1,5 @@
 import Archive
+import CPgsnapShims
 import Configuration
 import Foundation
 import PostgresClient
@@ -96,6 +97,7 @@ extension BackupRun {
                         stopped: labelFiles.stopped)
         for ((job, _), result) in zip(listings, results) {
             let archived = try result.get()
+            try written.record(job.archiveName, in: target, size: archived.bytesWritten)
             copy.records += archived.manifestRecords
             copy.outcomes.append(ArchiveOutcome(archiveName: job.archiveName, bytesRead: archived.bytesRead,
                                                 bytesWritten: archived.bytesWritten, files: archived.files))
@@ -157,6 +159,7 @@ extension BackupRun {
                                       workers: settings.compressWorkers, checksumAlgorithm: .none,
                                       shouldStop: { Interruption.signal != nil })
         let result = try archiver.archive(entries, trailingFiles: { markers })
+        try written.record("pg_wal.tar.zst", in: target, size: result.bytesWritten)
         try backupMode.releaseWAL()
         return (ArchiveOutcome(archiveName: "pg_wal.tar.zst", bytesRead: result.bytesRead,
                                bytesWritten: result.bytesWritten, files: result.files), names)
@@ -172,18 +175,23 @@ extension BackupRun {
         builder.add(copy.records)
         try builder.write(walRanges: [WALRange(timeline: stopped.timeline, start: started.lsn.value, end: stopped.lsn.value)],
                           to: target + "/backup_manifest")
+        try written.record("backup_manifest", in: target)
     }
 
-    /// 12. backup.json last, everything fsync'd, then the rename that makes the backup exist.
+    /// 12. backup.json last, everything fsync'd, every file proven to be the one written, then
+    /// the rename that makes the backup exist (never over an existing name).
     func commit(_ record: BackupRecord, from partial: String) throws {
         guard let target = settings.target else { return }
-        try Durability.writeNew(try record.encoded(), to: partial + "/backup.json")
+        let data = try record.encoded()
+        try Durability.writeNew(data, to: partial + "/backup.json")
+        try written.record("backup.json", in: partial, size: UInt64(data.count))
         for name in (try? FileManager.default.contentsOfDirectory(atPath: partial)) ?? [] {
             try Durability.sync(partial + "/" + name)
         }
         try Durability.sync(partial)
+        try written.check(in: partial)
         let final = target + "/" + record.id
-        guard rename(partial, final) == 0 else {
+        guard pgsnap_rename_noreplace(partial, final) == 0 else {
             throw BackupError(code: .target, detail: "cannot rename \(partial) to \(final)",
                               underlying: String(cString: strerror(errno)))
         }

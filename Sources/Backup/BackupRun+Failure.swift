@@ -1,3 +1,4 @@
+import CPgsnapShims
 import Catalog
 import ExitStatus
 import Foundation
@@ -46,12 +47,19 @@ extension BackupRun {
                 error: failure.message, exitStatus: failure.exitStatus.rawValue, pgsnapVersion: pgsnapVersion)
             try Durability.writeNew(try record.encoded(), to: partial + "/backup.json")
             try Durability.sync(partial)
-            let failed = String(partial.dropLast(".partial".count)) + ".failed"
-            guard rename(partial, failed) == 0 else {
-                throw BackupError(code: .target, detail: "cannot rename \(partial) to \(failed)",
-                                  underlying: String(cString: strerror(errno)))
+            let directory = (partial as NSString).deletingLastPathComponent
+            var failed = directory + "/" + id + ".failed"
+            // Never over another record: if the name is taken (another host sharing the target),
+            // the record goes under the next free ID, still holding this run's own ID.
+            while pgsnap_rename_noreplace(partial, failed) != 0 {
+                guard errno == EEXIST || errno == ENOTEMPTY, failed.hasSuffix(id + ".failed") else {
+                    throw BackupError(code: .target, detail: "cannot rename \(partial) to \(failed)",
+                                      underlying: String(cString: strerror(errno)))
+                }
+                let next = BackupID.firstFree(at: BackupID.date(of: id) ?? startTime, in: directory)
+                failed = directory + "/" + next + ".failed"
             }
-            try Durability.sync((partial as NSString).deletingLastPathComponent)
+            try Durability.sync(directory)
             log("failed run recorded in \(failed)")
             failedRunDirectory = failed
         } catch {

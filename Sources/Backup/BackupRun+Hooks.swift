@@ -6,10 +6,10 @@ extension BackupRun {
     static let interrupted: @Sendable () -> Bool = { Interruption.signal != nil }
 
     /// Checks `hook_directory` and every hook in it before the lock is even taken, so an unsafe
-    /// hook stops the run (exit 3) before anything happens.
-    func openHooks(id: String) throws {
+    /// hook stops the run (exit 3) before anything happens. `PGSNAP_BACKUP_ID` follows once the
+    /// ID is chosen under the lock.
+    func openHooks() throws {
         var context = [
-            "PGSNAP_BACKUP_ID": id,
             "PGSNAP_SNAPSHOT_MODE": settings.snapshot.rawValue,
             "PGSNAP_VERSION": pgsnapVersion,
         ]

@@ -14,7 +14,7 @@ extension BackupRun {
         do throws(CatalogError) {
             // We hold the run lock, so no partial directory can be a run in progress.
             let catalog = try BackupCatalog(target: target, lockPath: nil)
-            let plan = Pruner.plan(catalog, policy: policy, now: environment.clock())
+            let plan = try Pruner.plan(catalog, policy: policy, now: environment.clock())
             try Pruner.apply(plan, target: target) { log("retention: \($0)") }
         } catch {
             let warning = "retention after backup \(record.id) failed: \(error.message); the backup is complete"

@@ -24,6 +24,8 @@ public final class BackupRun {
     private(set) var createdSnapshots: [(volumeGroup: String, name: String)] = []
     private var mountedDirectories: [String] = []
     private var partialDirectory: String?
+    /// What the run wrote into the partial directory, checked again before the commit.
+    var written = WrittenFiles()
     private var watcher: SnapshotWatcher?
     /// The hooks of this run (docs/hooks.md); nil until `hook_directory` was checked.
     var hooks: BackupHooks?
@@ -75,12 +77,13 @@ public final class BackupRun {
     }
 
     private func runStages(startTime: Date) throws -> BackupRecord {
-        let id = BackupID.make(at: startTime)
-        try openHooks(id: id)
+        try openHooks()
         try acquireLock()
+        let id = chooseID(startTime: startTime)
         try hooks?.pre(.preBackup, stop: Self.interrupted)
         try removeLeftovers()
         let plan = try makePlan(id: id)
+        try bindTarget(plan)
         describeToHooks(plan)
         try Interruption.check()
         let started = try startBackupMode(plan)
@@ -111,6 +114,14 @@ public final class BackupRun {
         lock = try RunLock(path: settings.lockPath)
     }
 
+    /// 1b. The ID, under the lock and before PostgreSQL is touched: the start time, or the next
+    /// second not yet used in the target (two runs in the same second, a leftover of a crash).
+    func chooseID(startTime: Date) -> String {
+        let id = BackupID.firstFree(at: startTime, in: settings.target)
+        hooks?.set("PGSNAP_BACKUP_ID", id)
+        return id
+    }
+
     /// 2. Leftovers of a crashed run: pgsnap's own mounts, tagged snapshots and partial
     /// directories only. Also what `pgsnap cleanup` runs.
     @discardableResult
@@ -135,6 +146,32 @@ public final class BackupRun {
                               problemHint: first.hint + more)
         }
         return try BackupPlan(id: id, report: report, settings: settings)
+    }
+
+    /// 3b. The target holds one cluster's backups (docs/target.md): the first backup binds it,
+    /// durably, before backup mode starts. The plan already refused another cluster's target;
+    /// this re-reads it, since another host sharing the target may have bound it meanwhile.
+    func bindTarget(_ plan: BackupPlan) throws {
+        guard let target = settings.target else { return }
+        guard let cluster = plan.report.server?.systemIdentifier, TargetBinding.isValidSystemIdentifier(cluster) else {
+            log("the server's system identifier is unknown; \(target) is not bound to its cluster")
+            return
+        }
+        let owner = try BackupCatalog(target: target, lockPath: nil).owner
+        if case .mixed(let identifiers) = owner {
+            throw CatalogError.mixedClusters(target: target, systemIdentifiers: identifiers)
+        }
+        let binding: TargetBinding
+        if case .bound(let existing) = owner {
+            binding = existing
+        } else {
+            binding = try TargetBinding(systemIdentifier: owner.systemIdentifier ?? cluster, boundAt: environment.clock(),
+                                        pgsnapVersion: pgsnapVersion).write(target: target)
+            log("backup target \(target) bound to cluster \(binding.systemIdentifier)")
+        }
+        guard binding.systemIdentifier == cluster else {
+            throw CatalogError.otherCluster(target: target, owner: binding.systemIdentifier, cluster: cluster)
+        }
     }
 
     /// 4. Backup mode on one session kept for the whole window, with WAL reserved by a temporary slot.

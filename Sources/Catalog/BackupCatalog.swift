@@ -12,6 +12,8 @@ public struct BackupCatalog: Sendable {
     /// `<id>.removing` directories of a prune that was interrupted: half-deleted, never listed,
     /// removed by the next prune.
     public let interruptedRemovals: [String]
+    /// The cluster the target's backups are of (docs/target.md).
+    public let owner: TargetOwner
 
     /// Reads the catalog of `target`.
     ///
@@ -41,6 +43,14 @@ public struct BackupCatalog: Sendable {
                                             status: complete ? .complete : .incomplete, record: record))
             }
         }
+        owner = try TargetOwner.of(target: target,
+                                   completeRecords: entries.filter { $0.status == .complete }.compactMap(\.record))
+        // Another cluster's backup is never `latest`, never counted by retention, never restored.
+        if let cluster = owner.systemIdentifier {
+            for index in entries.indices where entries[index].status == .complete {
+                if let other = entries[index].record?.systemIdentifier, other != cluster { entries[index].status = .foreign }
+            }
+        }
         entries.sort { ($0.id, $0.name) > ($1.id, $1.name) }
         // A run removes older partial directories before it creates its own, so while the lock
         // is held only the newest partial can be the live one.
@@ -58,15 +68,22 @@ public struct BackupCatalog: Sendable {
         entries.first { $0.status == .complete }
     }
 
+    /// Refuses what must pick among the target's backups (`latest`, retention) while they are
+    /// of several clusters and no binding says which one is the target's.
+    public func requireOneCluster() throws(CatalogError) {
+        if case .mixed(let identifiers) = owner { throw .mixedClusters(target: target, systemIdentifiers: identifiers) }
+    }
+
     /// The run with this ID (or `latest`), whatever its status; a complete backup wins over
     /// a leftover with the same ID.
     public func entry(_ id: String) throws(CatalogError) -> CatalogEntry {
         if id == "latest" {
+            try requireOneCluster()
             guard let latest = latestComplete else { throw .noCompleteBackup(target: target) }
             return latest
         }
         let matches = entries.filter { $0.id == id }
-        guard let entry = matches.first(where: { $0.status == .complete }) ?? matches.first else {
+        guard let entry = matches.first(where: { $0.status == .complete || $0.status == .foreign }) ?? matches.first else {
             throw .unknownBackup(id: id, target: target)
         }
         return entry
@@ -75,6 +92,9 @@ public struct BackupCatalog: Sendable {
     /// The complete backup with this ID (or `latest`): exit 9 for anything else, naming it.
     public func completeBackup(_ id: String) throws(CatalogError) -> CatalogEntry {
         let entry = try entry(id)
+        if entry.status == .foreign, let owner = owner.systemIdentifier {
+            throw .foreignBackup(id: entry.id, systemIdentifier: entry.record?.systemIdentifier ?? "?", owner: owner)
+        }
         guard entry.status == .complete else {
             throw .notComplete(id: entry.id, status: entry.status.rawValue, error: entry.record?.error)
         }

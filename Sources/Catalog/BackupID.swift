@@ -31,3 +31,23 @@ public enum BackupID {
         }
     }
 }
+
+extension BackupID {
+    /// The ID of a run starting at `date`: its start time, or the next second no name in
+    /// `target` uses yet (`<id>`, `<id>.partial`, `<id>.failed`, `<id>.removing`), so two runs
+    /// in the same second get distinct IDs that still sort by start. Called under the run lock,
+    /// before PostgreSQL is touched, so no other run of this host can take the ID meanwhile.
+    public static func firstFree(at date: Date, in target: String?) -> String {
+        let start = Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down))
+        guard let target else { return make(at: start) }
+        // A day of taken seconds is not a real target; stop looking rather than loop forever.
+        for offset in 0..<86_400 {
+            let id = make(at: start.addingTimeInterval(Double(offset)))
+            let taken = [EntryName.Suffix.none, .partial, .failed, .removing].contains { suffix in
+                TargetFiles.status(target + "/" + id + suffix.rawValue) != nil
+            }
+            if !taken { return id }
+        }
+        return make(at: start)
+    }
+}

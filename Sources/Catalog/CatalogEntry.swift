@@ -14,6 +14,9 @@ public struct CatalogEntry: Sendable, Equatable {
         case running
         /// `<id>/` without a readable complete record: damaged or tampered with.
         case incomplete
+        /// `<id>/` complete, but of another cluster than the one the target belongs to
+        /// (docs/target.md): listed, never `latest`, never restored, never pruned.
+        case foreign
     }
 
     public var id: String
@@ -55,7 +58,7 @@ extension CatalogEntry: Encodable {
         case id, label, status, startTime = "start_time", stopTime = "stop_time", durationSeconds = "duration_seconds"
         case postgresVersion = "postgresql_version", bytesRead = "bytes_read", bytesWritten = "bytes_written"
         case timeline, startLSN = "start_lsn", stopLSN = "stop_lsn", walStart = "wal_start", walStop = "wal_stop"
-        case restorable
+        case systemIdentifier = "system_identifier", restorable
     }
 
     /// A `pgsnap list --json` row: every key present (null when unknown), so scripts can rely
@@ -69,6 +72,7 @@ extension CatalogEntry: Encodable {
         try container.encode(record?.stopTime.map(Self.iso8601), forKey: .stopTime)
         try container.encode(durationSeconds, forKey: .durationSeconds)
         try container.encode(record?.postgresVersion, forKey: .postgresVersion)
+        try container.encode(record?.systemIdentifier, forKey: .systemIdentifier)
         try container.encode(record?.bytesRead, forKey: .bytesRead)
         try container.encode(record?.bytesWritten, forKey: .bytesWritten)
         try container.encode(record?.timeline, forKey: .timeline)

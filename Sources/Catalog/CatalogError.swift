@@ -17,12 +17,22 @@ public enum CatalogError: PgsnapError, Equatable {
     case noRetentionRule
     /// Removing a backup directory failed half-way; carries `strerror` text.
     case removalFailed(path: String, reason: String)
+    /// `pgsnap.target` exists but is not a binding pgsnap wrote.
+    case badBinding(path: String)
+    /// `pgsnap.target` could not be written; carries `strerror` text.
+    case bindingFailed(path: String, reason: String)
+    /// The target belongs to cluster `owner`; a backup of `cluster` is refused.
+    case otherCluster(target: String, owner: String, cluster: String)
+    /// The target has no binding and holds complete backups of several clusters.
+    case mixedClusters(target: String, systemIdentifiers: [String])
+    /// A backup of another cluster than the one the target is bound to.
+    case foreignBackup(id: String, systemIdentifier: String, owner: String)
 
     public var exitStatus: ExitStatus {
         switch self {
         case .noTarget, .noRetentionRule: return .configuration
-        case .unreadable, .removalFailed: return .target
-        case .unknownBackup, .notComplete, .noCompleteBackup: return .damaged
+        case .unreadable, .removalFailed, .badBinding, .bindingFailed, .otherCluster, .mixedClusters: return .target
+        case .unknownBackup, .notComplete, .noCompleteBackup, .foreignBackup: return .damaged
         }
     }
 
@@ -42,6 +52,18 @@ public enum CatalogError: PgsnapError, Equatable {
             return "no retention rule: set keep_last or keep_days (--keep-last N, --keep-days D)"
         case .removalFailed(let path, let reason):
             return "cannot remove \(path): \(reason)"
+        case .badBinding(let path):
+            return "\(path) is not a pgsnap target binding (not a small JSON object with a system_identifier)"
+        case .bindingFailed(let path, let reason):
+            return "cannot write \(path): \(reason)"
+        case .otherCluster(let target, let owner, let cluster):
+            return "backup target \(target) holds the backups of cluster \(owner), not of this server's cluster "
+                + "\(cluster): use another target for this cluster"
+        case .mixedClusters(let target, let identifiers):
+            return "backup target \(target) holds complete backups of several clusters ("
+                + identifiers.joined(separator: ", ") + ") and is bound to none"
+        case .foreignBackup(let id, let identifier, let owner):
+            return "backup \(id) is of cluster \(identifier), not of cluster \(owner) this target is bound to"
         }
     }
 
@@ -53,6 +75,12 @@ public enum CatalogError: PgsnapError, Equatable {
         case .notComplete: return "only complete backups can be used; 'pgsnap list' shows their status"
         case .noRetentionRule: return "docs/retention.md explains the rules"
         case .removalFailed: return "check the target's permissions; the next prune finishes the removal"
+        case .badBinding: return "restore the file from the target's first backup host, or move it aside (docs/target.md)"
+        case .bindingFailed: return "check the target's free space and permissions"
+        case .otherCluster: return "a target holds one cluster's backups (docs/target.md)"
+        case .mixedClusters:
+            return "move each other cluster's backups to a target of its own, then run pgsnap again (docs/target.md)"
+        case .foreignBackup: return "use that cluster's own target; 'pgsnap list' marks such backups foreign"
         }
     }
 }

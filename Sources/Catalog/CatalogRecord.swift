@@ -11,6 +11,8 @@ public struct CatalogRecord: Decodable, Sendable, Equatable {
     public var startTime: Date?
     public var stopTime: Date?
     public var postgresVersion: String?
+    /// The cluster the backup is of (`pg_control_system()`), which the target is bound to.
+    public var systemIdentifier: String?
     public var bytesRead: UInt64?
     public var bytesWritten: UInt64?
     public var timeline: UInt32?
@@ -25,7 +27,8 @@ public struct CatalogRecord: Decodable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case id, status, label, startTime = "start_time", stopTime = "stop_time"
-        case postgresVersion = "postgresql_version", bytesRead = "bytes_read", bytesWritten = "bytes_written"
+        case postgresVersion = "postgresql_version", systemIdentifier = "system_identifier"
+        case bytesRead = "bytes_read", bytesWritten = "bytes_written"
         case timeline, startLSN = "start_lsn", stopLSN = "stop_lsn", walSegments = "wal_segments"
         case error, exitStatus = "exit_status", pgsnapVersion = "pgsnap_version"
     }

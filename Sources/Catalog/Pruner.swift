@@ -5,8 +5,12 @@ public enum Pruner {
     /// Complete backups outside every rule go (never the newest one); running runs stay;
     /// failed, partial and incomplete runs older than the newest complete backup go, because
     /// a newer good backup makes them useless, while newer ones stay as evidence of what
-    /// happened since.
-    public static func plan(_ catalog: BackupCatalog, policy: RetentionPolicy, now: Date) -> PrunePlan {
+    /// happened since. Another cluster's backups are never this target's to remove; a target
+    /// holding several clusters' backups without a binding is refused.
+    public static func plan(_ catalog: BackupCatalog, policy: RetentionPolicy, now: Date) throws(CatalogError)
+        -> PrunePlan
+    {
+        try catalog.requireOneCluster()
         let newestComplete = catalog.latestComplete?.id
         var removed: [CatalogEntry] = []
         var kept: [CatalogEntry] = []
@@ -17,7 +21,7 @@ public enum Pruner {
             case .complete:
                 keep = policy.keeps(rank: completeRank, start: entry.startTime, now: now)
                 completeRank += 1
-            case .running:
+            case .running, .foreign:
                 keep = true
             case .failed, .partial, .incomplete:
                 keep = newestComplete.map { entry.id >= $0 } ?? true

@@ -30,7 +30,8 @@ enum TargetFiles {
 
     /// The whole file, or nil when it does not exist; any other failure (permissions, I/O) is
     /// thrown, because a record that exists but cannot be read must not be taken for a missing one.
-    static func contents(of path: String) throws(CatalogError) -> Data? {
+    /// With `limit`, a longer file is refused rather than read whole.
+    static func contents(of path: String, limit: Int? = nil) throws(CatalogError) -> Data? {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         if descriptor < 0 {
             if errno == ENOENT { return nil }
@@ -47,6 +48,21 @@ enum TargetFiles {
             }
             if count == 0 { return data }
             data.append(contentsOf: buffer[0..<count])
+            if let limit, data.count > limit { throw .unreadable(path: path, reason: "larger than \(limit) bytes") }
+        }
+    }
+
+    /// A new file (never over an existing one), mode 0600, written and fsync'd.
+    static func writeNew(_ data: Data, to path: String) throws(CatalogError) {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard descriptor >= 0 else { throw .bindingFailed(path: path, reason: String(cString: strerror(errno))) }
+        let written = data.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        let synced = written == data.count ? fsync(descriptor) : -1
+        let reason = String(cString: strerror(errno))
+        close(descriptor)
+        guard written == data.count, synced == 0 else {
+            unlink(path)
+            throw .bindingFailed(path: path, reason: written >= 0 && written < data.count ? "short write" : reason)
         }
     }
 

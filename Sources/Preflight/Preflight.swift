@@ -104,5 +104,8 @@ public struct Preflight {
             .inspect(target, snapshots: report.snapshots, directories: report.directories)
         report.target = facts
         report.problems += problems
+        if facts.exists, problems.isEmpty {
+            report.problems += TargetOwnership.problems(target: target, cluster: report.server?.systemIdentifier)
+        }
     }
 }

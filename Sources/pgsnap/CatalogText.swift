@@ -18,7 +18,21 @@ enum CatalogText {
                 entry.walRange.map { "\($0.start)..\($0.stop)" } ?? "-", record?.label ?? "-",
             ]
         }
-        return table([header] + rows)
+        return cluster(catalog.owner) + "\n" + table([header] + rows)
+    }
+
+    /// The first line of `list`: which cluster the target belongs to (docs/target.md).
+    static func cluster(_ owner: TargetOwner) -> String {
+        switch owner {
+        case .bound(let binding):
+            return "cluster \(binding.systemIdentifier) (target bound since \(time(binding.boundAt)) UTC)"
+        case .inferred(let identifier):
+            return "cluster \(identifier) (target not bound yet: its next backup binds it)"
+        case .unbound:
+            return "cluster unknown (target not bound yet: its next backup binds it)"
+        case .mixed(let identifiers):
+            return "clusters \(identifiers.joined(separator: ", ")) (target bound to none: docs/target.md)"
+        }
     }
 
     /// Every key of backup.json, the important ones first, then the backup's files.

@@ -2,6 +2,7 @@ import Foundation
 @testable import PostgresClient
 import Catalog
 import Storage
+import CPgsnapShims
 import Testing
 
 @testable import Backup
@@ -83,5 +84,51 @@ struct BackupUnitTests {
         #expect(object?["backup_mode_seconds"] as? Double == 0.5)
         #expect(object?["start_lsn"] as? String == "0/1")
         #expect(object?["start_time"] as? String == "1970-01-01T00:00:00Z")
+    }
+
+    /// The commit's proof that `<id>.partial` still holds exactly what the run wrote.
+    @Test func writtenFilesCatchARemovedReplacedOrTruncatedArchive() throws {
+        let directory = try TemporaryDirectory.make(prefix: "pgsnap-written-")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        func write(_ name: String, _ count: Int) throws {
+            try Data(repeating: 1, count: count).write(to: URL(fileURLWithPath: directory + "/" + name))
+        }
+        try write("base.tar.zst", 100)
+        try write("backup_manifest", 10)
+        var written = WrittenFiles()
+        try written.record("base.tar.zst", in: directory, size: 100)
+        try written.record("backup_manifest", in: directory)
+        try written.check(in: directory)
+        #expect(throws: BackupError.self, "a size other than the one written") {
+            try written.record("backup_manifest", in: directory, size: 11)
+        }
+
+        unlink(directory + "/base.tar.zst")
+        let removed = #expect(throws: BackupError.self) { try written.check(in: directory) }
+        #expect(removed?.code == .archiveChanged)
+        #expect(removed?.exitStatus == .target)
+        #expect(removed?.message.contains("base.tar.zst was removed during the run") == true, "\(String(describing: removed))")
+
+        try write("base.tar.zst", 100)  // same name, same size, another file (maybe the freed inode)
+        let recreated = #expect(throws: BackupError.self) { try written.check(in: directory) }
+        #expect(recreated?.message.contains("replaced or changed") == true)
+        try written.record("base.tar.zst", in: directory, size: 100)
+        try write("other", 100)
+        #expect(rename(directory + "/other", directory + "/base.tar.zst") == 0)
+        let replaced = #expect(throws: BackupError.self) { try written.check(in: directory) }
+        #expect(replaced?.message.contains("replaced or changed") == true)
+
+        try written.record("base.tar.zst", in: directory, size: 100)
+        truncate(directory + "/base.tar.zst", 50)
+        #expect(throws: BackupError.self, "a truncated archive") { try written.check(in: directory) }
+    }
+
+    /// A commit or a failed-run record never lands on an existing name, not even an empty directory.
+    @Test func renameNoReplaceNeverOverwrites() throws {
+        let directory = try TemporaryDirectory.make(prefix: "pgsnap-rename-")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        #expect(mkdir(directory + "/a.partial", 0o700) == 0 && mkdir(directory + "/a.failed", 0o700) == 0)
+        #expect(pgsnap_rename_noreplace(directory + "/a.partial", directory + "/a.failed") == -1 && errno == EEXIST)
+        #expect(pgsnap_rename_noreplace(directory + "/a.partial", directory + "/b.failed") == 0)
     }
 }

@@ -1,3 +1,4 @@
+import Catalog
 import Foundation
 import Testing
 
@@ -21,7 +22,7 @@ struct CatalogCommandTests {
         let complete = rows[1]
         #expect(Set(complete.keys) == ["id", "label", "status", "start_time", "stop_time", "duration_seconds",
                                        "postgresql_version", "bytes_read", "bytes_written", "timeline", "start_lsn",
-                                       "stop_lsn", "wal_start", "wal_stop", "restorable"])
+                                       "stop_lsn", "wal_start", "wal_stop", "system_identifier", "restorable"])
         #expect(Set(rows[0].keys) == Set(complete.keys), "every row has every key")
         #expect(complete["label"] as? String == "weekly")
         #expect(complete["duration_seconds"] as? Double == 65)
@@ -39,8 +40,10 @@ struct CatalogCommandTests {
         let partial = try fixture.partial(daysAgo: 1)
         let run = try pgsnap(fixture, ["list"])
         #expect(run.status == 0, "\(run.output)")
-        let lines = run.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.count == 3)
+        var lines = run.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 4)
+        #expect(lines.first == "cluster \(TargetFixture.systemIdentifier) (target not bound yet: its next backup binds it)")
+        lines.removeFirst()
         #expect(lines[0].hasPrefix("ID "))
         #expect(lines[1].hasPrefix(partial + "  partial "))
         #expect(lines[2].hasPrefix(complete + "  complete "))
@@ -99,6 +102,52 @@ struct CatalogCommandTests {
         let latest = try pgsnap(fixture, ["info", "latest"])
         #expect(latest.status == 9)
         #expect(latest.output.contains("no complete backup"))
+    }
+
+    /// Another cluster's backup in a bound target: listed as foreign, never `latest`, refused
+    /// by ID, kept by prune; a target mixing clusters without a binding refuses what must pick.
+    @Test func foreignBackupsAreListedButNeverPickedRestoredOrPruned() throws {
+        let fixture = try TargetFixture()
+        try fixture.bind()
+        let older = try fixture.complete(daysAgo: 3)
+        let own = try fixture.complete(daysAgo: 2)
+        let foreign = try fixture.complete(daysAgo: 1, systemIdentifier: "7400000000000000001")
+        let list = try pgsnap(fixture, ["list"])
+        #expect(list.status == 0, "\(list.output)")
+        let lines = list.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("cluster \(TargetFixture.systemIdentifier) (target bound since ") == true,
+                "\(list.stdout)")
+        #expect(lines[2].hasPrefix(foreign + "  foreign "), "\(list.stdout)")
+        let json = try pgsnap(fixture, ["list", "--json"]).json()
+        #expect(json["system_identifier"] as? String == TargetFixture.systemIdentifier)
+        #expect(json["system_identifiers"] as? [String] == [TargetFixture.systemIdentifier, "7400000000000000001"])
+        let rows = try #require(json["backups"] as? [[String: Any]])
+        #expect(rows.map { $0["status"] as? String } == ["foreign", "complete", "complete"])
+        #expect(rows.first?["restorable"] as? Bool == false)
+
+        #expect(try pgsnap(fixture, ["info", "latest", "--json"]).json()["id"] as? String == own)
+        let refused = try pgsnap(fixture, ["info", foreign])
+        #expect(refused.status == 9, "\(refused.output)")
+        #expect(refused.output.contains("is of cluster 7400000000000000001, not of cluster \(TargetFixture.systemIdentifier)"),
+                "\(refused.output)")
+        let verify = try pgsnap(fixture, ["verify", "latest", "--json"])
+        let verified = try #require(try verify.json()["backups"] as? [[String: Any]])
+        #expect(verified.map { $0["id"] as? String } == [own], "\(verify.output)")
+        let restore = try pgsnap(fixture, ["restore", foreign, "--pgdata", fixture.runDirectory + "/nowhere"])
+        #expect(restore.status == 9, "\(restore.output)")
+        #expect(restore.output.contains("is of cluster 7400000000000000001"), "\(restore.output)")
+        let prune = try pgsnap(fixture, ["prune", "--keep-last", "1", "--json"])
+        #expect(prune.status == 0, "\(prune.output)")
+        #expect(try prune.json()["removed"] as? [[String: String]] == [["id": older, "status": "complete"]])
+        #expect(try fixture.names() == [own, foreign, TargetBinding.fileName].sorted())
+
+        try FileManager.default.removeItem(atPath: fixture.target + "/" + TargetBinding.fileName)
+        let mixed = try pgsnap(fixture, ["prune", "--keep-last", "1"])
+        #expect(mixed.status == 6, "\(mixed.output)")
+        #expect(mixed.output.contains("holds complete backups of several clusters"), "\(mixed.output)")
+        #expect(try fixture.names() == [own, foreign].sorted())
+        #expect(try pgsnap(fixture, ["info", "latest"]).status == 6)
+        #expect(try pgsnap(fixture, ["info", foreign]).status == 0, "an explicit ID is unambiguous")
     }
 
     @Test func configurationAndTargetProblemsHaveTheirExitCodes() throws {

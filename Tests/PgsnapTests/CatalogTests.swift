@@ -5,6 +5,7 @@ import Foundation
 import Testing
 
 @testable import Backup
+@testable import Preflight
 
 /// The catalog on hand-made targets: statuses, ordering, lookups and retention.
 @Suite("Catalog")
@@ -99,7 +100,89 @@ struct CatalogTests {
 
     private func plan(_ fixture: TargetFixture, keepLast: Int? = nil, keepDays: Int? = nil) throws -> PrunePlan {
         let policy = try #require(RetentionPolicy(keepLast: keepLast, keepDays: keepDays))
-        return Pruner.plan(try fixture.catalog(), policy: policy, now: fixture.now)
+        return try Pruner.plan(try fixture.catalog(), policy: policy, now: fixture.now)
+    }
+
+    // MARK: - One cluster per target (docs/target.md)
+
+    @Test func aBoundTargetListsAnotherClustersBackupsAsForeignAndNeverPicksOrPrunesThem() throws {
+        let fixture = try TargetFixture()
+        try fixture.bind()
+        let own = try fixture.complete(daysAgo: 3)
+        let ownNewer = try fixture.complete(daysAgo: 2)
+        let foreign = try fixture.complete(daysAgo: 1, systemIdentifier: "7400000000000000001")
+        let catalog = try fixture.catalog()
+        #expect(catalog.owner.systemIdentifier == TargetFixture.systemIdentifier)
+        #expect(catalog.entries.map(\.status) == [.foreign, .complete, .complete])
+        #expect(catalog.entries.map(\.restorable) == [false, true, true])
+        #expect(try catalog.entry("latest").id == ownNewer, "latest is the bound cluster's newest")
+        #expect(throws: CatalogError.foreignBackup(id: foreign, systemIdentifier: "7400000000000000001",
+                                                   owner: TargetFixture.systemIdentifier)) {
+            try catalog.completeBackup(foreign)
+        }
+        #expect(CatalogError.foreignBackup(id: foreign, systemIdentifier: "1", owner: "2").exitStatus == .damaged)
+
+        let plan = try Pruner.plan(catalog, policy: try #require(RetentionPolicy(keepLast: 1, keepDays: nil)),
+                                   now: fixture.now)
+        #expect(plan.removed.map(\.id) == [own], "keep_last counts only the bound cluster's backups")
+        #expect(Set(plan.kept.map(\.id)) == [foreign, ownNewer], "another cluster's backup is never removed")
+    }
+
+    @Test func anUnboundTargetIsOwnedByItsBackupsClusterOrRefusedWhenTheyDisagree() throws {
+        let fixture = try TargetFixture()
+        #expect(try fixture.catalog().owner == .unbound)
+        try fixture.complete(daysAgo: 2)
+        #expect(try fixture.catalog().owner == .inferred(systemIdentifier: TargetFixture.systemIdentifier))
+        #expect(try fixture.catalog().entries.map(\.status) == [.complete])
+
+        try fixture.complete(daysAgo: 1, systemIdentifier: "7400000000000000001")
+        let mixed = try fixture.catalog()
+        let identifiers = ["7311234567890123456", "7400000000000000001"]
+        #expect(mixed.owner == .mixed(systemIdentifiers: identifiers))
+        #expect(throws: CatalogError.mixedClusters(target: fixture.target, systemIdentifiers: identifiers)) {
+            try mixed.entry("latest")
+        }
+        #expect(throws: CatalogError.mixedClusters(target: fixture.target, systemIdentifiers: identifiers)) {
+            try Pruner.plan(mixed, policy: try #require(RetentionPolicy(keepLast: 1, keepDays: nil)), now: fixture.now)
+        }
+        #expect(CatalogError.mixedClusters(target: "t", systemIdentifiers: []).exitStatus == .target)
+    }
+
+    @Test func theBindingIsWrittenOnceMode0600AndNeverReplaced() throws {
+        let fixture = try TargetFixture()
+        let first = try fixture.bind(to: "7311234567890123456")
+        let path = fixture.target + "/" + TargetBinding.fileName
+        var info = stat()
+        #expect(stat(path, &info) == 0 && info.st_mode & 0o777 == 0o600)
+        let second = try TargetBinding(systemIdentifier: "7400000000000000001", boundAt: fixture.now, pgsnapVersion: "x")
+            .write(target: fixture.target)
+        #expect(second == first, "a second binding returns the one in force")
+        #expect(try TargetBinding.read(target: fixture.target) == first)
+        #expect(try fixture.names() == [TargetBinding.fileName], "no temporary file is left")
+
+        chmod(path, 0o622)
+        #expect(throws: CatalogError.self, "a binding others may write is no binding") { try fixture.catalog() }
+        chmod(path, 0o600)
+        for bad in ["{\"system_identifier\": \"12; rm -rf /\", \"bound_at\": \"2026-01-01T00:00:00Z\", \"pgsnap_version\": \"1\"}",
+                    "not json", String(repeating: " ", count: 5000)] {
+            try Data(bad.utf8).write(to: URL(fileURLWithPath: path))
+            #expect(throws: CatalogError.self) { try fixture.catalog() }
+            #expect(TargetOwnership.problems(target: fixture.target, cluster: "1").map(\.code) == ["target_unreadable"])
+        }
+    }
+
+    @Test func theFirstFreeIDSkipsEveryNameARunCanLeave() throws {
+        let fixture = try TargetFixture()
+        let start = fixture.now
+        let id = BackupID.make(at: start)
+        #expect(BackupID.firstFree(at: start.addingTimeInterval(0.7), in: fixture.target) == id)
+        try fixture.makeDirectory(fixture.target + "/" + id)
+        try fixture.makeDirectory(fixture.target + "/" + BackupID.make(at: start.addingTimeInterval(1)) + ".failed")
+        try fixture.makeDirectory(fixture.target + "/" + BackupID.make(at: start.addingTimeInterval(2)) + ".partial")
+        try fixture.makeDirectory(fixture.target + "/" + BackupID.make(at: start.addingTimeInterval(3)) + ".removing")
+        let free = BackupID.firstFree(at: start, in: fixture.target)
+        #expect(free == BackupID.make(at: start.addingTimeInterval(4)))
+        #expect(BackupID.isValid(free) && free > id)
     }
 
     @Test func noRuleIsNoPolicy() {

@@ -18,6 +18,11 @@ int pgsnap_interrupting_signal(void);
  * Glibc module does not define. Returns 0 or -1 with errno set. */
 int pgsnap_syncfs(int fd);
 
+/* rename(2) that never replaces an existing destination (renameat2 RENAME_NOREPLACE, also
+ * _GNU_SOURCE only): a committed backup or a failed-run record is never overwritten, not
+ * even an empty directory. Returns 0 or -1 with errno set (EEXIST when the name is taken). */
+int pgsnap_rename_noreplace(const char *from, const char *to);
+
 #include <spawn.h>
 
 /* glibc's GNU posix_spawn file actions and mkostemp, for running hooks; like syncfs they are

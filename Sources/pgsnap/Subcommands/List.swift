@@ -9,7 +9,9 @@ extension PgsnapCommand {
             abstract: "List the backups in the target, newest first.",
             discussion: """
                 Status is complete, failed, partial (a crashed run), running (a run holding the lock) or \
-                incomplete (a backup directory without a readable record). Only complete backups can be restored.
+                incomplete (a backup directory without a readable record) or foreign (a complete backup of another \
+                cluster than the one the target belongs to). Only complete backups can be restored. The first line \
+                names the target's cluster (system identifier).
                 """)
 
         @OptionGroup var options: SettingsOptions
@@ -19,7 +21,7 @@ extension PgsnapCommand {
             do {
                 let catalog = try CatalogAccess.open(settings)
                 if settings.json {
-                    Terminal.printJSON(["backups": catalog.entries])
+                    Terminal.printJSON(ListReport(catalog))
                 } else {
                     print(CatalogText.list(catalog))
                 }

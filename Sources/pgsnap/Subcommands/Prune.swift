@@ -34,7 +34,7 @@ extension PgsnapCommand {
                 let lock = dryRun ? nil : try Self.takeRunLock(settings)
                 defer { withExtendedLifetime(lock) {} }
                 let catalog = try CatalogAccess.open(settings)
-                let plan = Pruner.plan(catalog, policy: policy, now: Date())
+                let plan = try Pruner.plan(catalog, policy: policy, now: Date())
                 if !dryRun {
                     try Pruner.apply(plan, target: catalog.target) { logger.info("\($0)") }
                 }

@@ -29,7 +29,8 @@ final class TargetFixture {
 
     /// `<id>/` with archives and a complete backup.json; returns the ID.
     @discardableResult
-    func complete(daysAgo days: Double, label: String = "nightly") throws -> String {
+    func complete(daysAgo days: Double, label: String = "nightly",
+                  systemIdentifier: String = TargetFixture.systemIdentifier) throws -> String {
         let start = date(daysAgo: days)
         let id = BackupID.make(at: start)
         let directory = target + "/" + id
@@ -37,7 +38,9 @@ final class TargetFixture {
         try Data(repeating: 7, count: 4096).write(to: URL(fileURLWithPath: directory + "/base.tar.zst"))
         try Data(repeating: 8, count: 512).write(to: URL(fileURLWithPath: directory + "/pg_wal.tar.zst"))
         try Data("{}".utf8).write(to: URL(fileURLWithPath: directory + "/backup_manifest"))
-        try Self.record(id: id, label: label, start: start).encoded()
+        var record = Self.record(id: id, label: label, start: start)
+        record.systemIdentifier = systemIdentifier
+        try record.encoded()
             .write(to: URL(fileURLWithPath: directory + "/backup.json"))
         return id
     }
@@ -72,6 +75,16 @@ final class TargetFixture {
         if let json { try Data(json.utf8).write(to: URL(fileURLWithPath: target + "/" + id + "/backup.json")) }
         return id
     }
+
+    /// `pgsnap.target` binding the target to `systemIdentifier`, as the first backup writes it.
+    @discardableResult
+    func bind(to systemIdentifier: String = TargetFixture.systemIdentifier) throws -> TargetBinding {
+        try TargetBinding(systemIdentifier: systemIdentifier, boundAt: date(daysAgo: 30), pgsnapVersion: "0.1.0")
+            .write(target: target)
+    }
+
+    /// The cluster the fixture's complete backups are of, unless a test says otherwise.
+    static let systemIdentifier = "7311234567890123456"
 
     /// Holds the run lock the way a running backup does, until the returned descriptor is closed.
     func holdLock() -> Int32 {
@@ -113,7 +126,8 @@ final class TargetFixture {
 /// backup.json with status failed; returns that record's JSON.
 enum FailedRun {
     static func onlyRecord(in target: String) throws -> [String: Any] {
-        let names = try FileManager.default.contentsOfDirectory(atPath: target).filter { $0 != "lost+found" }
+        let names = try FileManager.default.contentsOfDirectory(atPath: target)
+            .filter { $0 != "lost+found" && $0 != TargetBinding.fileName }
         guard names.count == 1, let name = names.first, name.hasSuffix(".failed") else {
             throw Command.Failure(command: "ls \(target)", status: 1, output: "expected one <id>.failed: \(names)")
         }

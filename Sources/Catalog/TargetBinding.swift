@@ -1,0 +1,78 @@
+public import Foundation
+
+/// `<target>/pgsnap.target`: the cluster a target belongs to. The first backup writes it, and
+/// from then on a backup of any other cluster is refused, so retention, `latest`, verify and
+/// restore can never mix two clusters' backups (docs/target.md).
+///
+/// Only the system identifier decides: a standby of the cluster and a new timeline after a
+/// failover keep it, a fresh `initdb` (another cluster, even on the same host) does not.
+public struct TargetBinding: Codable, Sendable, Equatable {
+    public static let fileName = "pgsnap.target"
+    /// A binding is a few lines; anything larger is not one, and is never read whole.
+    static let maximumBytes = 4096
+
+    public var systemIdentifier: String
+    public var boundAt: Date
+    public var pgsnapVersion: String
+
+    public init(systemIdentifier: String, boundAt: Date, pgsnapVersion: String) {
+        self.systemIdentifier = systemIdentifier
+        self.boundAt = boundAt
+        self.pgsnapVersion = pgsnapVersion
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case systemIdentifier = "system_identifier", boundAt = "bound_at", pgsnapVersion = "pgsnap_version"
+    }
+
+    /// PostgreSQL's system identifier is an unsigned 64-bit number, printed in decimal.
+    public static func isValidSystemIdentifier(_ text: String) -> Bool {
+        !text.isEmpty && text.utf8.count <= 20 && text.utf8.allSatisfy { (0x30...0x39).contains($0) } && UInt64(text) != nil
+    }
+
+    /// The binding of `target`, nil when it has none. A file that is there but not a binding
+    /// (too large, not JSON, a bad identifier, a symlink) is an error, never "unbound": that
+    /// would let any cluster take the target over.
+    public static func read(target: String) throws(CatalogError) -> TargetBinding? {
+        let path = target + "/" + fileName
+        guard let data = try TargetFiles.contents(of: path, limit: maximumBytes) else { return nil }
+        // Whoever may write the binding may hand the target to another cluster.
+        if let info = TargetFiles.status(path), info.st_mode & 0o022 != 0 {
+            throw .unreadable(path: path, reason: "writable by group or others (pgsnap writes it with mode 0600)")
+        }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        guard let binding = try? decoder.decode(TargetBinding.self, from: data),
+            isValidSystemIdentifier(binding.systemIdentifier)
+        else {
+            throw .badBinding(path: path)
+        }
+        return binding
+    }
+
+    /// Writes the binding if the target has none yet, durably: a temporary file, fsync'd, then
+    /// link(2), which never replaces an existing binding (another host sharing the target may
+    /// have bound it meanwhile), then the directory fsync'd. Returns the binding now in force.
+    public func write(target: String) throws(CatalogError) -> TargetBinding {
+        let path = target + "/" + Self.fileName
+        let temporary = path + ".\(getpid()).tmp"
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        guard let data = try? encoder.encode(self) else { throw .bindingFailed(path: path, reason: "cannot encode") }
+        try TargetFiles.writeNew(data + Data("\n".utf8), to: temporary)
+        defer { unlink(temporary) }
+        if link(temporary, path) != 0 {
+            guard errno == EEXIST else { throw .bindingFailed(path: path, reason: String(cString: strerror(errno))) }
+            guard let existing = try Self.read(target: target) else { throw .bindingFailed(path: path, reason: "vanished") }
+            return existing
+        }
+        unlink(temporary)
+        do {
+            try TargetFiles.syncDirectory(target)
+        } catch {
+            throw .bindingFailed(path: path, reason: error.message)
+        }
+        return self
+    }
+}
