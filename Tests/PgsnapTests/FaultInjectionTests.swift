@@ -15,13 +15,31 @@ struct FaultInjectionTests {
             try cluster.initializePgbench(scale: 10)
             // Random text that compresses about 2:1, so a backup cannot fit a tiny target.
             try cluster.psql("CREATE TABLE noise AS SELECT g, md5(random()::text) || md5(random()::text) AS t FROM generate_series(1, 250000) g")
+            try cluster.createTablespace("fast")
+            try cluster.psql("CREATE TABLE kept TABLESPACE fast AS SELECT g FROM generate_series(1, 5000) g")
+            let good = try Self.takeGoodBackup(cluster)
+            defer { try? FileManager.default.removeItem(atPath: good.target) }
             let bench = FaultBench(cluster: cluster)
-            for fault in Self.signals + Self.server + Self.targets + Self.runs + Self.waits {
+            for fault in Self.signals + Self.server + Self.targets + Self.runs + Self.waits
+                + Self.backupDirectoryFaults(good)
+            {
                 bench.run(fault, into: ledger)
             }
         }
         ledger.report()
         #expect(ledger.injected >= 20, "the suite injected \(ledger.injected) faults")
+    }
+
+    static func takeGoodBackup(_ cluster: TestCluster) throws -> GoodBackup {
+        let target = try TemporaryDirectory.make(prefix: "pgsnap-fault-good-")
+        let runDirectory = try TemporaryDirectory.make(prefix: "pgsnap-fault-good-run-")
+        defer { try? FileManager.default.removeItem(atPath: runDirectory) }
+        let run = try Pgsnap.run(["backup", "--json", "--snapshot", "none", "--target", target, "--run-directory", runDirectory,
+                                  "--conninfo", cluster.conninfo, "--compress-level", "1"])
+        try #require(run.status == 0, "\(run.output)")
+        let id = try #require(try run.json()["id"] as? String)
+        let oid = try cluster.psql("SELECT oid FROM pg_tablespace WHERE spcname = 'fast'")
+        return GoodBackup(target: target, id: id, tablespaceOID: oid)
     }
 
     /// A slow copy (zstd level 19), so a fault lands while the archives are being written.
