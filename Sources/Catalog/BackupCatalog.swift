@@ -104,7 +104,10 @@ public struct BackupCatalog: Sendable {
     /// A record that does not parse is no record: the entry is then incomplete (or a failed
     /// run without details), never an error that hides the rest of the catalog.
     private static func record(in directory: String) throws(CatalogError) -> CatalogRecord? {
-        guard let data = try TargetFiles.contents(of: directory + "/backup.json") else { return nil }
+        let path = directory + "/backup.json"
+        // One oversized record makes its entry incomplete, not the whole listing unreadable.
+        if let info = TargetFiles.status(path), info.st_size > RecordChecksum.maximumRecordBytes { return nil }
+        guard let data = try TargetFiles.contents(of: path) else { return nil }
         return try? CatalogRecord.decode(data)
     }
 }

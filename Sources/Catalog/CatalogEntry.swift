@@ -55,7 +55,7 @@ extension CatalogEntry: Encodable {
         case id, label, status, startTime = "start_time", stopTime = "stop_time", durationSeconds = "duration_seconds"
         case postgresVersion = "postgresql_version", bytesRead = "bytes_read", bytesWritten = "bytes_written"
         case timeline, startLSN = "start_lsn", stopLSN = "stop_lsn", walStart = "wal_start", walStop = "wal_stop"
-        case restorable
+        case restorable, recordChecksum = "record_checksum"
     }
 
     /// A `pgsnap list --json` row: every key present (null when unknown), so scripts can rely
@@ -76,7 +76,9 @@ extension CatalogEntry: Encodable {
         try container.encode(record?.stopLSN, forKey: .stopLSN)
         try container.encode(walRange?.start, forKey: .walStart)
         try container.encode(walRange?.stop, forKey: .walStop)
-        try container.encode(restorable, forKey: .restorable)
+        try container.encode(restorable && record?.checksum != .mismatch, forKey: .restorable)
+        // valid, absent (an older pgsnap's record) or mismatch (edited or damaged: list shows it damaged).
+        try container.encode(record?.checksum.rawValue, forKey: .recordChecksum)
     }
 
     static func iso8601(_ date: Date) -> String {

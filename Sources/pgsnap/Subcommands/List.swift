@@ -9,7 +9,8 @@ extension PgsnapCommand {
             abstract: "List the backups in the target, newest first.",
             discussion: """
                 Status is complete, failed, partial (a crashed run), running (a run holding the lock) or \
-                incomplete (a backup directory without a readable record). Only complete backups can be restored.
+                incomplete (a backup directory without a readable record), or damaged (a backup whose backup.json \
+                fails its checksum: restore refuses it, verify names it). Only complete backups can be restored.
                 """)
 
         @OptionGroup var options: SettingsOptions

@@ -65,9 +65,10 @@ extension PgsnapCommand {
             let rate = "\(ByteCount(UInt64(report.throughputBytesPerSecond)))/s"
             let figures = "\(report.files) files, \(ByteCount(report.bytes)) (\(ByteCount(report.compressedBytes)) compressed) "
                 + "in \(String(format: "%.1f", report.seconds)) s, \(rate)"
-            if report.ok { return "pgsnap: backup \(report.id) verified: \(figures)" }
+            let warnings = report.warnings.map { "  warning: \($0)" }
+            if report.ok { return (["pgsnap: backup \(report.id) verified: \(figures)"] + warnings).joined(separator: "\n") }
             var lines = ["pgsnap: backup \(report.id) DAMAGED: \(report.problems.count) problem(s); \(figures)"]
-            lines += report.problems.map { "  \($0.kind.rawValue): \($0.message)" }
+            lines += report.problems.map { "  \($0.kind.rawValue): \($0.message)" } + warnings
             return lines.joined(separator: "\n")
         }
     }
