@@ -64,7 +64,9 @@ extension CatalogEntry: Encodable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(id, forKey: .id)
         try container.encode(record?.label, forKey: .label)
-        try container.encode(status, forKey: .status)
+        // A complete backup whose backup.json fails its checksum is listed as damaged.
+        try container.encode(status == .complete && record?.checksum == .mismatch ? "damaged" : status.rawValue,
+                             forKey: .status)
         try container.encode(startTime.map(Self.iso8601), forKey: .startTime)
         try container.encode(record?.stopTime.map(Self.iso8601), forKey: .stopTime)
         try container.encode(durationSeconds, forKey: .durationSeconds)

@@ -39,7 +39,8 @@ public enum BackupContents {
         }
         // PostgreSQL refuses to run as root: an owner of 0 is never what a backup recorded.
         if record.dataDirectoryOwner == 0 { key("data_directory_owner", "is root (0), which never owns a PostgreSQL data directory") }
-        if let problem = locationProblem(record.dataDirectory) { key("data_directory", problem) }
+        // Empty when the server did not report it; otherwise it must be a usable path.
+        if !record.dataDirectory.isEmpty, let problem = locationProblem(record.dataDirectory) { key("data_directory", problem) }
         if record.label.utf8.count > maximumPathBytes { key("label", "is longer than \(maximumPathBytes) bytes") }
         if record.tablespaces.count > maximumTablespaces {
             key("tablespaces", "lists \(record.tablespaces.count) tablespaces, more than \(maximumTablespaces)")

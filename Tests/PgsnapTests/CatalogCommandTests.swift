@@ -104,6 +104,7 @@ struct CatalogCommandTests {
         let rows = try #require(try pgsnap(fixture, ["list", "--json"]).json()["backups"] as? [[String: Any]])
         #expect(rows.map { $0["record_checksum"] as? String } == ["mismatch", "absent"])
         #expect(rows.map { $0["restorable"] as? Bool } == [false, true])
+        #expect(rows.map { $0["status"] as? String } == ["damaged", "complete"])
         let listed = try pgsnap(fixture, ["list"])
         #expect(listed.stdout.split(separator: "\n").contains { $0.hasPrefix(edited) && $0.contains(" damaged ") }, "\(listed.stdout)")
         let info = try pgsnap(fixture, ["info", edited])

@@ -289,6 +289,35 @@ struct VerifyCommandTests {
         }
     }
 
+    /// A record that does not decode (re-sealed, so the checksum holds) is named by file and key.
+    @Test func aRecordThatDoesNotDecodeIsNamedByKey() throws {
+        try withCopy { backup, _ in
+            try RecordEditing.edit(backup + "/backup.json", seal: .resealed) { $0["stop_lsn"] = 5_000_028 }
+        } check: { target, _ in
+            let verified = try verify(target, [Self.id])
+            #expect(verified.run.status == 9, "\(verified.run.output)")
+            // The catalog cannot take it for a complete backup either: verify's one error line names the key.
+            #expect(verified.run.output.contains("backup.json: key 'stop_lsn': expected a string"), "\(verified.run.output)")
+            let run = try expectRestoreRefused(target, "stop_lsn a number")
+            #expect(run.output.contains("key 'stop_lsn'"), "\(run.output)")
+        }
+    }
+
+    /// A backup.json far larger than any record is refused unread, by verify, restore and list.
+    @Test func anOversizedRecordIsRefusedUnread() throws {
+        try withCopy { backup, _ in
+            try RecordEditing.edit(backup + "/backup.json", seal: .resealed) { $0["padding"] = String(repeating: "x", count: 17 << 20) }
+        } check: { target, _ in
+            let verified = try Pgsnap.run(["verify", "--target", target, Self.id])
+            #expect(verified.status == 9, "\(verified.output)")
+            try expectRestoreRefused(target, "17 MiB backup.json")
+            let listed = try Pgsnap.run(["list", "--json", "--target", target])
+            #expect(listed.status == 0, "\(listed.output)")
+            let rows = try #require(try listed.json()["backups"] as? [[String: Any]])
+            #expect(rows.map { $0["status"] as? String } == ["incomplete"])
+        }
+    }
+
     /// A manifest whose WAL range spans all of the LSN space (its checksum recomputed) once made
     /// verify allocate until it aborted.
     @Test func aManifestWALRangeOverTheWholeLSNSpaceIsReportedQuickly() throws {

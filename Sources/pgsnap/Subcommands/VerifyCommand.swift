@@ -15,8 +15,10 @@ extension PgsnapCommand {
             discussion: """
                 Decompresses every archive (all at once), checks each file's size and checksum against \
                 backup_manifest, the manifest's own checksum, that nothing is missing or extra, that each archive \
-                is a complete zstd stream, and that the WAL covers the backup. Names every problem found; exits 9 \
-                if there is any.
+                is a complete zstd stream, and that the WAL covers the backup with this cluster's segments. Checks \
+                backup.json's checksum and its agreement with backup_label, tablespace_map, pg_control and the \
+                manifest. Names every problem found; exits 9 if there is any. A backup.json without checksum (an \
+                older pgsnap's) is a warning.
                 """)
 
         @Argument(help: "Backup ID, or 'latest'.")
