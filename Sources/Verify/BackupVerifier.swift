@@ -87,34 +87,42 @@ public struct BackupVerifier: Sendable {
             report.compressedBytes += outcome.compressedBytes
             seen.formUnion(outcome.seen)
         }
-        if let base = archives.firstIndex(where: { $0.role == .dataDirectory }), outcomes[base].complete {
-            let held = outcomes[base].heldFiles
-            let check = BackupCrossCheck(record: record, manifest: manifest, label: held["backup_label"],
-                                         tablespaceMap: held["tablespace_map"], control: held["global/pg_control"])
-            report.problems += check.labelProblems().map { VerifyProblem(kind: .recordInvalid, archive: archives[base].name, path: "backup_label", message: $0) }
-            report.problems += check.mapProblems().map { VerifyProblem(kind: .recordInvalid, archive: archives[base].name, path: "tablespace_map", message: $0) }
-            report.problems += check.controlProblems().map { VerifyProblem(kind: .recordInvalid, archive: archives[base].name, path: "global/pg_control", message: $0) }
-        }
-        if let manifest {
-            report.problems += missingFiles(manifest, seen: seen, archives: archives, outcomes: outcomes)
-            if let walIndex = archives.firstIndex(where: { $0.role == .wal }), outcomes[walIndex].complete {
-                let base = archives.firstIndex { $0.role == .dataDirectory }.map { outcomes[$0].heldFiles["global/pg_control"] }
-                let check = BackupCrossCheck(record: record, manifest: manifest, control: base ?? nil)
-                let span = WALRange.parseLSN(record.startLSN).flatMap { start in
-                    WALRange.parseLSN(record.stopLSN).map { (start: start, stop: $0) }
-                }
-                let coverage = WALCoverage(ranges: manifest.walRanges, systemIdentifier: check.systemIdentifier,
-                                           timelines: check.timelines, recordedSegments: record.walSegments,
-                                           recordedSpan: span)
-                report.problems += coverage.problems(headers: outcomes[walIndex].walHeaders,
-                                                     sizes: outcomes[walIndex].walSizes, archive: archives[walIndex].name)
-            }
-        }
+        report.problems += identityProblems(record, manifest: manifest, archives: archives, outcomes: outcomes)
+        if let manifest { report.problems += missingFiles(manifest, seen: seen, archives: archives, outcomes: outcomes) }
+        report.problems += walProblems(record, manifest: manifest, archives: archives, outcomes: outcomes)
         report.seconds = Date().timeIntervalSince(started)
         return report
     }
 
     // MARK: - Steps
+
+    /// backup.json against backup_label, tablespace_map and pg_control as base.tar.zst holds them.
+    private func identityProblems(_ record: BackupRecord, manifest: BackupManifest?, archives: [StoredBackup.Archive],
+                                  outcomes: [ArchiveCheck.Outcome]) -> [VerifyProblem] {
+        guard let base = archives.firstIndex(where: { $0.role == .dataDirectory }), outcomes[base].complete else { return [] }
+        let held = outcomes[base].heldFiles
+        let check = BackupCrossCheck(record: record, manifest: manifest, label: held["backup_label"],
+                                     tablespaceMap: held["tablespace_map"], control: held["global/pg_control"])
+        let name = archives[base].name
+        return check.labelProblems().map { VerifyProblem(kind: .recordInvalid, archive: name, path: "backup_label", message: $0) }
+            + check.mapProblems().map { VerifyProblem(kind: .recordInvalid, archive: name, path: "tablespace_map", message: $0) }
+            + check.controlProblems().map { VerifyProblem(kind: .recordInvalid, archive: name, path: "global/pg_control", message: $0) }
+    }
+
+    /// The WAL archive's segments: all there, and all this cluster's and timelines' (backup.json's
+    /// system identifier, whatever the manifest version).
+    private func walProblems(_ record: BackupRecord, manifest: BackupManifest?, archives: [StoredBackup.Archive],
+                             outcomes: [ArchiveCheck.Outcome]) -> [VerifyProblem] {
+        guard let wal = archives.firstIndex(where: { $0.role == .wal }), outcomes[wal].complete else { return [] }
+        let control = archives.firstIndex { $0.role == .dataDirectory }.flatMap { outcomes[$0].heldFiles["global/pg_control"] }
+        let check = BackupCrossCheck(record: record, manifest: manifest, control: control)
+        let span = WALRange.parseLSN(record.startLSN).flatMap { start in
+            WALRange.parseLSN(record.stopLSN).map { (start: start, stop: $0) }
+        }
+        let coverage = WALCoverage(ranges: manifest?.walRanges ?? [], systemIdentifier: check.systemIdentifier,
+                                   timelines: check.timelines, recordedSegments: record.walSegments, recordedSpan: span)
+        return coverage.problems(headers: outcomes[wal].walHeaders, sizes: outcomes[wal].walSizes, archive: archives[wal].name)
+    }
 
     private func readManifest(directory: String, problems: inout [VerifyProblem]) -> BackupManifest? {
         let data: [UInt8]
