@@ -67,7 +67,9 @@ public struct BackupCrossCheck {
         for line in String(decoding: label, as: UTF8.self).split(separator: "\n") {
             guard let colon = line.firstIndex(of: ":") else { continue }
             let key = String(line[..<colon])
-            if fields[key] == nil { fields[key] = String(line[line.index(after: colon)...].drop { $0 == " " }) }
+            // PostgreSQL writes "KEY: value": exactly one space, so a label's own spaces survive.
+            let value = line[line.index(after: colon)...]
+            if fields[key] == nil { fields[key] = String(value.hasPrefix(" ") ? value.dropFirst() : value) }
         }
         var problems: [String] = []
         let start = WALRange.parseLSN(record.startLSN)
