@@ -39,7 +39,7 @@ let package = Package(
             dependencies: ["ExitStatus", "Configuration", "PostgresClient", "Storage", "Catalog"],
             swiftSettings: strict),
         // The target as a catalog of runs (list, info, retention); Backup uses it, never the reverse.
-        .target(name: "Catalog", dependencies: ["ExitStatus"], swiftSettings: strict),
+        .target(name: "Catalog", dependencies: ["ExitStatus", "Archive"], swiftSettings: strict),
         .target(
             name: "Backup",
             dependencies: ["ExitStatus", "Configuration", "PostgresClient", "Storage", "Compression", "Archive",

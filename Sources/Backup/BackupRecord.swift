@@ -1,3 +1,4 @@
+internal import Catalog
 public import Foundation
 
 /// `backup.json`: what a backup is, written last, so its presence in a directory without the
@@ -69,13 +70,14 @@ public struct BackupRecord: Codable, Sendable, Equatable {
         case compressionLevel = "compression_level", manifestChecksums = "manifest_checksums"
     }
 
-    /// Encodes as stable, sorted, human-readable JSON with ISO-8601 times.
+    /// Encodes as stable, sorted, human-readable JSON with ISO-8601 times, sealed with the
+    /// `checksum` that readers check before they believe any field (see `RecordChecksum`).
     public func encoded() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
         encoder.keyEncodingStrategy = .convertToSnakeCase
-        return try encoder.encode(self)
+        return RecordChecksum.seal(try encoder.encode(self))
     }
 }
 

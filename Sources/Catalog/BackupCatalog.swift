@@ -96,7 +96,8 @@ public struct BackupCatalog: Sendable {
             throw .foreignBackup(id: entry.id, systemIdentifier: entry.record?.systemIdentifier ?? "?", owner: owner)
         }
         guard entry.status == .complete else {
-            throw .notComplete(id: entry.id, status: entry.status.rawValue, error: entry.record?.error)
+            let why = entry.status == .incomplete ? Self.recordProblem(in: entry.path, id: entry.id) : nil
+            throw .notComplete(id: entry.id, status: entry.status.rawValue, error: entry.record?.error ?? why)
         }
         return entry
     }
@@ -121,10 +122,29 @@ public struct BackupCatalog: Sendable {
         return files.sorted { $0.name < $1.name }
     }
 
+    /// Why `<id>/backup.json` makes no complete record, naming the key where it does not decode.
+    private static func recordProblem(in directory: String, id: String) -> String? {
+        let path = directory + "/backup.json"
+        if let info = TargetFiles.status(path), info.st_size > RecordChecksum.maximumRecordBytes {
+            return "backup.json is larger than \(RecordChecksum.maximumRecordBytes >> 20) MiB, far more than pgsnap writes"
+        }
+        guard let data = try? TargetFiles.contents(of: path) else { return "backup.json cannot be read" }
+        do {
+            let record = try CatalogRecord.decode(data)
+            if record.id != id { return "backup.json describes another backup" }
+            return "backup.json has status '\(record.status.prefix(40))'"
+        } catch {
+            return DecodeFailure.describe(error, file: "backup.json")
+        }
+    }
+
     /// A record that does not parse is no record: the entry is then incomplete (or a failed
     /// run without details), never an error that hides the rest of the catalog.
     private static func record(in directory: String) throws(CatalogError) -> CatalogRecord? {
-        guard let data = try TargetFiles.contents(of: directory + "/backup.json") else { return nil }
+        let path = directory + "/backup.json"
+        // One oversized record makes its entry incomplete, not the whole listing unreadable.
+        if let info = TargetFiles.status(path), info.st_size > RecordChecksum.maximumRecordBytes { return nil }
+        guard let data = try TargetFiles.contents(of: path) else { return nil }
         return try? CatalogRecord.decode(data)
     }
 }

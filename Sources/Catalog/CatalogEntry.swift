@@ -58,7 +58,7 @@ extension CatalogEntry: Encodable {
         case id, label, status, startTime = "start_time", stopTime = "stop_time", durationSeconds = "duration_seconds"
         case postgresVersion = "postgresql_version", bytesRead = "bytes_read", bytesWritten = "bytes_written"
         case timeline, startLSN = "start_lsn", stopLSN = "stop_lsn", walStart = "wal_start", walStop = "wal_stop"
-        case systemIdentifier = "system_identifier", restorable
+        case systemIdentifier = "system_identifier", restorable, recordChecksum = "record_checksum"
     }
 
     /// A `pgsnap list --json` row: every key present (null when unknown), so scripts can rely
@@ -67,7 +67,9 @@ extension CatalogEntry: Encodable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(id, forKey: .id)
         try container.encode(record?.label, forKey: .label)
-        try container.encode(status, forKey: .status)
+        // A complete backup whose backup.json fails its checksum is listed as damaged.
+        try container.encode(status == .complete && record?.checksum == .mismatch ? "damaged" : status.rawValue,
+                             forKey: .status)
         try container.encode(startTime.map(Self.iso8601), forKey: .startTime)
         try container.encode(record?.stopTime.map(Self.iso8601), forKey: .stopTime)
         try container.encode(durationSeconds, forKey: .durationSeconds)
@@ -80,7 +82,9 @@ extension CatalogEntry: Encodable {
         try container.encode(record?.stopLSN, forKey: .stopLSN)
         try container.encode(walRange?.start, forKey: .walStart)
         try container.encode(walRange?.stop, forKey: .walStop)
-        try container.encode(restorable, forKey: .restorable)
+        try container.encode(restorable && record?.checksum != .mismatch, forKey: .restorable)
+        // valid, absent (an older pgsnap's record) or mismatch (edited or damaged: list shows it damaged).
+        try container.encode(record?.checksum.rawValue, forKey: .recordChecksum)
     }
 
     static func iso8601(_ date: Date) -> String {

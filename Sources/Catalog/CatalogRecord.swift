@@ -24,6 +24,8 @@ public struct CatalogRecord: Decodable, Sendable, Equatable {
     /// The exit status a failed run ended with.
     public var exitStatus: Int32?
     public var pgsnapVersion: String?
+    /// Whether backup.json's own checksum holds; not a key of the file, computed from its bytes.
+    public var checksum: RecordChecksum.Status = .absent
 
     enum CodingKeys: String, CodingKey {
         case id, status, label, startTime = "start_time", stopTime = "stop_time"
@@ -37,6 +39,8 @@ public struct CatalogRecord: Decodable, Sendable, Equatable {
     public static func decode(_ data: Data) throws -> CatalogRecord {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
-        return try decoder.decode(CatalogRecord.self, from: data)
+        var record = try decoder.decode(CatalogRecord.self, from: data)
+        record.checksum = RecordChecksum.status(of: data)
+        return record
     }
 }

@@ -30,8 +30,9 @@ enum TargetFiles {
 
     /// The whole file, or nil when it does not exist; any other failure (permissions, I/O) is
     /// thrown, because a record that exists but cannot be read must not be taken for a missing one.
-    /// With `limit`, a longer file is refused rather than read whole.
-    static func contents(of path: String, limit: Int? = nil) throws(CatalogError) -> Data? {
+    /// Never more than `limit` bytes are read: a record larger than any pgsnap writes is
+    /// refused as unreadable instead of filling memory.
+    static func contents(of path: String, limit: Int = RecordChecksum.maximumRecordBytes) throws(CatalogError) -> Data? {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         if descriptor < 0 {
             if errno == ENOENT { return nil }
@@ -47,8 +48,10 @@ enum TargetFiles {
                 throw .unreadable(path: path, reason: String(cString: strerror(errno)))
             }
             if count == 0 { return data }
+            guard data.count + count <= limit else {
+                throw .unreadable(path: path, reason: "larger than \(limit) bytes, which no file pgsnap writes is")
+            }
             data.append(contentsOf: buffer[0..<count])
-            if let limit, data.count > limit { throw .unreadable(path: path, reason: "larger than \(limit) bytes") }
         }
     }
 

@@ -14,6 +14,8 @@ struct ArchiveExtraction {
         var manifestPaths: [RawPath] = []
         var held: [HeldFile] = []
         var walFiles: [String] = []
+        /// Each WAL segment's first bytes and size, for `WALSegmentHeader`'s check.
+        var walHeaders: [String: (header: [UInt8], size: UInt64)] = [:]
     }
 
     let archive: StoredBackup.Archive
@@ -117,7 +119,11 @@ struct ArchiveExtraction {
         let descriptor = try extractor.createFile(components, mode: member.mode, memberPath: relative)
         defer { close(descriptor) }
         let path = extractor.rootPath + "/" + relative.description
+        var header: [UInt8] = []
         try tar.readContent { chunk in
+            if archive.role == .wal, header.count < WALSegmentHeader.length {
+                header += chunk.prefix(WALSegmentHeader.length - header.count)
+            }
             checksum.update(chunk)
             try SafeExtractor.writeAll(descriptor, chunk, path: path)
             size += UInt64(chunk.count)
@@ -128,7 +134,9 @@ struct ArchiveExtraction {
         result.files += 1
         result.bytes += size
         if archive.role == .wal && components.count == 1 {
-            result.walFiles.append(String(decoding: components[0], as: UTF8.self))
+            let name = String(decoding: components[0], as: UTF8.self)
+            result.walFiles.append(name)
+            if MemberPath.isWALSegmentName(Substring(name)) { result.walHeaders[name] = (header, size) }
         }
     }
 

@@ -61,6 +61,7 @@ public final class Restorer {
             let kept = destinations.compactMap(\.keptUnarchivedWAL)
             let extracted = try extractArchives(backup, placements: placements, owner: owner)
             try checkCompleteness(backup, extracted)
+            try checkIdentity(backup, extracted)
             let extractor = try SafeExtractor(rootPath: request.dataDirectory, owner: owner)
             try linkTablespaces(placements, extractor)
             try finish(backup, placements: placements, held: extracted.held, extractor: extractor)
@@ -230,6 +231,7 @@ public final class Restorer {
         var manifestPaths: Set<RawPath> = []
         var held: [HeldFile] = []
         var walFiles: [String] = []
+        var walHeaders: [String: (header: [UInt8], size: UInt64)] = [:]
     }
 
     /// 5. All archives at once, one thread each; the first failure stops the others.
@@ -291,6 +293,7 @@ public final class Restorer {
             extracted.manifestPaths.formUnion(result.manifestPaths)
             extracted.held += result.held
             extracted.walFiles += result.walFiles
+            extracted.walHeaders.merge(result.walHeaders) { first, _ in first }
         }
         extracted.manifestPaths.formUnion(extracted.held.map(\.path))
         return extracted

@@ -1,6 +1,6 @@
 public import Archive
 public import Backup
-internal import Catalog
+public import Catalog
 internal import Foundation
 
 /// A complete backup as it sits in the target: its record, its checked manifest and the
@@ -30,55 +30,43 @@ public struct StoredBackup: Sendable {
 
     public var directory: String
     public var record: BackupRecord
+    /// Whether backup.json carried its checksum (a mismatch is never opened).
+    public var recordChecksum: RecordChecksum.Status
     public var manifestBytes: [UInt8]
     public var manifest: BackupManifest
     public var archives: [Archive]
 
-    /// Opens `id` (or `latest`) in `target`, checking the manifest's own checksum and that every
-    /// archive backup.json names is present.
+    /// Opens `id` (or `latest`) in `target`, checking backup.json's checksum and fields, the
+    /// manifest's own checksum and its agreement with backup.json, and the archives backup.json
+    /// names (`BackupContents`).
     public static func open(target: String, id: String) throws(RestoreError) -> StoredBackup {
         let resolved = try resolve(id, in: target)
         let directory = target + "/" + resolved
-        let record = try readRecord(directory: directory, id: resolved)
+        let (record, checksum) = try readCheckedRecord(directory: directory, id: resolved)
         let manifestPath = directory + "/backup_manifest"
-        guard let data = FileManager.default.contents(atPath: manifestPath) else {
-            throw RestoreError(code: .damaged, detail: "backup \(resolved) has no readable backup_manifest (\(manifestPath))")
+        let manifestBytes: [UInt8]
+        switch BoundedFile.read(manifestPath, limit: BackupContents.maximumManifestBytes) {
+        case .success(let bytes): manifestBytes = bytes
+        case .failure(let failure):
+            throw RestoreError(code: .damaged, detail: "backup \(resolved): backup_manifest \(failure.description) (\(manifestPath))")
         }
-        let manifestBytes = [UInt8](data)
         let manifest: BackupManifest
         do {
             manifest = try BackupManifest.parse(manifestBytes)
         } catch {
             throw RestoreError(code: .damaged, detail: "backup \(resolved): backup_manifest \(error.description)")
         }
+        if let problem = BackupCrossCheck(record: record, manifest: manifest).manifestProblems().first {
+            throw RestoreError(code: .damaged, detail: "backup \(resolved): \(problem)")
+        }
         let archives = try archives(of: record, in: directory)
-        return StoredBackup(directory: directory, record: record, manifestBytes: manifestBytes, manifest: manifest,
-                            archives: archives)
+        return StoredBackup(directory: directory, record: record, recordChecksum: checksum, manifestBytes: manifestBytes,
+                            manifest: manifest, archives: archives)
     }
 
     /// The archives backup.json names, with their roles; pg_wal.tar.zst always among them.
     public static func archives(of record: BackupRecord, in directory: String) throws(RestoreError) -> [Archive] {
-        var archives: [Archive] = []
-        for volume in record.volumes {
-            let role: Archive.Role
-            if volume.archive == "base.tar.zst" {
-                role = .dataDirectory
-            } else if volume.archive == "pg_wal.tar.zst" {
-                role = .wal
-            } else if let oid = UInt32(volume.archive.replacingOccurrences(of: ".tar.zst", with: "")) {
-                role = .tablespace(oid: oid)
-            } else {
-                throw RestoreError(code: .damaged, detail: "backup \(record.id): backup.json names an unknown archive \(volume.archive)")
-            }
-            archives.append(Archive(name: volume.archive, role: role, path: directory + "/" + volume.archive))
-        }
-        if !archives.contains(where: { $0.role == .wal }) {
-            archives.append(Archive(name: "pg_wal.tar.zst", role: .wal, path: directory + "/pg_wal.tar.zst"))
-        }
-        guard archives.contains(where: { $0.role == .dataDirectory }) else {
-            throw RestoreError(code: .damaged, detail: "backup \(record.id): backup.json names no base.tar.zst")
-        }
-        return archives
+        try BackupContents.archives(of: record, in: directory).get()
     }
 
     /// One progress row per archive whose uncompressed size backup.json records, for restore's
@@ -98,26 +86,46 @@ public struct StoredBackup: Sendable {
     }
 
     public static func readRecord(directory: String, id: String) throws(RestoreError) -> BackupRecord {
+        try readCheckedRecord(directory: directory, id: id).record
+    }
+
+    /// backup.json, refused (exit 9) when it fails its checksum, does not decode (the message
+    /// names the key) or breaks a rule of `BackupContents`; with whether it had a checksum at all.
+    public static func readCheckedRecord(directory: String, id: String) throws(RestoreError)
+        -> (record: BackupRecord, checksum: RecordChecksum.Status)
+    {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw RestoreError(code: .notFound, detail: "no backup \(id) in \(URL(fileURLWithPath: directory).deletingLastPathComponent().path)")
         }
-        guard let data = FileManager.default.contents(atPath: directory + "/backup.json") else {
+        let data: Data
+        switch BoundedFile.read(directory + "/backup.json", limit: RecordChecksum.maximumRecordBytes) {
+        case .success(let bytes): data = Data(bytes)
+        case .failure(.missing):
             throw RestoreError(code: .notFound, detail: "backup \(id) is not complete: \(directory)/backup.json is missing")
+        case .failure(let failure):
+            throw RestoreError(code: .damaged, detail: "backup \(id): backup.json \(failure.description)")
         }
+        let checksum = RecordChecksum.status(of: data)
+        guard checksum != .mismatch else {
+            throw RestoreError(code: .damaged,
+                               detail: "backup \(id): backup.json fails its checksum: it was edited or damaged after pgsnap wrote it")
+        }
+        let record: BackupRecord
         do {
             let decoder = JSONDecoder()
             decoder.dateDecodingStrategy = .iso8601
-            let record = try decoder.decode(BackupRecord.self, from: data)
-            guard record.id == id else {
-                throw RestoreError(code: .damaged, detail: "backup \(id): backup.json describes backup \(record.id)")
-            }
-            return record
-        } catch let error as RestoreError {
-            throw error
+            record = try decoder.decode(BackupRecord.self, from: data)
         } catch {
-            throw RestoreError(code: .damaged, detail: "backup \(id): backup.json cannot be read", underlying: "\(error)")
+            throw RestoreError(code: .damaged, detail: "backup \(id): \(DecodeFailure.describe(error, file: "backup.json"))")
         }
+        guard record.id == id else {
+            throw RestoreError(code: .damaged, detail: "backup \(id): backup.json describes backup \(BackupContents.quoted(record.id))")
+        }
+        if let problem = BackupContents.recordProblems(record).first {
+            throw RestoreError(code: .damaged, detail: "backup \(id): \(problem)")
+        }
+        return (record, checksum)
     }
 
     /// The ID of the complete backup `id` names (`latest` included), through the catalog, so a

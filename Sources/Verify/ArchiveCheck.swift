@@ -18,6 +18,9 @@ struct ArchiveCheck {
         /// WAL segment name → its first page, for the WAL checks.
         var walHeaders: [String: [UInt8]] = [:]
         var walSizes: [String: UInt64] = [:]
+        /// base.tar.zst's `backup_label`, `tablespace_map` and `global/pg_control`, for the
+        /// cross-check with backup.json.
+        var heldFiles: [RawPath: [UInt8]] = [:]
     }
 
     let archive: StoredBackup.Archive
@@ -89,10 +92,17 @@ struct ArchiveCheck {
         let record = index?[manifestPath]
         var checksum = FileChecksum(record?.checksumAlgorithm ?? .none)
         var size: UInt64 = 0
+        let held = archive.role == .dataDirectory && HeldFile.names.contains(relative)
+        if held, member.size > UInt64(BackupContents.maximumHeldFileBytes) {
+            outcome.problems.append(unsafe(member, "is \(member.size) bytes, far more than PostgreSQL writes"))
+        }
+        var contents: [UInt8] = []
         try tar.readContent { chunk in
             checksum.update(chunk)
             size += UInt64(chunk.count)
+            if held, contents.count < BackupContents.maximumHeldFileBytes { contents += chunk }
         }
+        if held { outcome.heldFiles[relative] = contents }
         progress.record(read: size)
         outcome.files += 1
         outcome.bytes += size
@@ -123,7 +133,7 @@ struct ArchiveCheck {
         var header: [UInt8] = []
         var size: UInt64 = 0
         try tar.readContent { chunk in
-            if header.count < 64 { header += chunk.prefix(64 - header.count) }
+            if header.count < WALSegmentHeader.length { header += chunk.prefix(WALSegmentHeader.length - header.count) }
             size += UInt64(chunk.count)
         }
         progress.record(read: size)

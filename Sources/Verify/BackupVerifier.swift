@@ -42,20 +42,16 @@ public struct BackupVerifier: Sendable {
         var report = VerifyReport(id: id)
         let record: BackupRecord
         do {
-            record = try StoredBackup.readRecord(directory: directory, id: id)
+            let (checked, checksum) = try StoredBackup.readCheckedRecord(directory: directory, id: id)
+            record = checked
+            if checksum == .absent {
+                report.warnings.append("backup.json has no checksum (written by an older pgsnap): its fields are cross-checked, but an edit cannot be detected")
+            }
         } catch where error.code == .notFound {
             throw error
         } catch {
             report.problems.append(VerifyProblem(kind: .recordInvalid, path: "backup.json", message: error.message))
             return report
-        }
-        let manifest = readManifest(directory: directory, problems: &report.problems)
-        if let manifest, let recorded = record.systemIdentifier.flatMap(UInt64.init), let declared = manifest.systemIdentifier,
-           recorded != declared
-        {
-            report.problems.append(VerifyProblem(
-                kind: .recordInvalid, path: "backup.json",
-                message: "backup.json names system identifier \(recorded), backup_manifest \(declared)"))
         }
         let archives: [StoredBackup.Archive]
         do {
@@ -63,6 +59,10 @@ public struct BackupVerifier: Sendable {
         } catch {
             report.problems.append(VerifyProblem(kind: .recordInvalid, path: "backup.json", message: error.message))
             return report
+        }
+        let manifest = readManifest(directory: directory, problems: &report.problems)
+        report.problems += BackupCrossCheck(record: record, manifest: manifest).manifestProblems().map {
+            VerifyProblem(kind: .recordInvalid, path: "backup.json", message: $0)
         }
         report.problems += unlistedFiles(directory: directory, archives: archives)
         let index = manifest.map(ManifestIndex.init)
@@ -87,29 +87,58 @@ public struct BackupVerifier: Sendable {
             report.compressedBytes += outcome.compressedBytes
             seen.formUnion(outcome.seen)
         }
-        if let manifest {
-            report.problems += missingFiles(manifest, seen: seen, archives: archives, outcomes: outcomes)
-            if let walIndex = archives.firstIndex(where: { $0.role == .wal }), outcomes[walIndex].complete {
-                let coverage = WALCoverage(ranges: manifest.walRanges, systemIdentifier: manifest.systemIdentifier,
-                                           recordedSegments: record.walSegments)
-                report.problems += coverage.problems(headers: outcomes[walIndex].walHeaders,
-                                                     sizes: outcomes[walIndex].walSizes, archive: archives[walIndex].name)
-            }
-        }
+        report.problems += identityProblems(record, manifest: manifest, archives: archives, outcomes: outcomes)
+        if let manifest { report.problems += missingFiles(manifest, seen: seen, archives: archives, outcomes: outcomes) }
+        report.problems += walProblems(record, manifest: manifest, archives: archives, outcomes: outcomes)
         report.seconds = Date().timeIntervalSince(started)
         return report
     }
 
     // MARK: - Steps
 
+    /// backup.json against backup_label, tablespace_map and pg_control as base.tar.zst holds them.
+    private func identityProblems(_ record: BackupRecord, manifest: BackupManifest?, archives: [StoredBackup.Archive],
+                                  outcomes: [ArchiveCheck.Outcome]) -> [VerifyProblem] {
+        guard let base = archives.firstIndex(where: { $0.role == .dataDirectory }), outcomes[base].complete else { return [] }
+        let held = outcomes[base].heldFiles
+        let check = BackupCrossCheck(record: record, manifest: manifest, label: held["backup_label"],
+                                     tablespaceMap: held["tablespace_map"], control: held["global/pg_control"])
+        let name = archives[base].name
+        return check.labelProblems().map { VerifyProblem(kind: .recordInvalid, archive: name, path: "backup_label", message: $0) }
+            + check.mapProblems().map { VerifyProblem(kind: .recordInvalid, archive: name, path: "tablespace_map", message: $0) }
+            + check.controlProblems().map { VerifyProblem(kind: .recordInvalid, archive: name, path: "global/pg_control", message: $0) }
+    }
+
+    /// The WAL archive's segments: all there, and all this cluster's and timelines' (backup.json's
+    /// system identifier, whatever the manifest version).
+    private func walProblems(_ record: BackupRecord, manifest: BackupManifest?, archives: [StoredBackup.Archive],
+                             outcomes: [ArchiveCheck.Outcome]) -> [VerifyProblem] {
+        guard let wal = archives.firstIndex(where: { $0.role == .wal }), outcomes[wal].complete else { return [] }
+        let control = archives.firstIndex { $0.role == .dataDirectory }.flatMap { outcomes[$0].heldFiles["global/pg_control"] }
+        let check = BackupCrossCheck(record: record, manifest: manifest, control: control)
+        let span = WALRange.parseLSN(record.startLSN).flatMap { start in
+            WALRange.parseLSN(record.stopLSN).map { (start: start, stop: $0) }
+        }
+        let coverage = WALCoverage(ranges: manifest?.walRanges ?? [], systemIdentifier: check.systemIdentifier,
+                                   timelines: check.timelines, recordedSegments: record.walSegments, recordedSpan: span)
+        return coverage.problems(headers: outcomes[wal].walHeaders, sizes: outcomes[wal].walSizes, archive: archives[wal].name)
+    }
+
     private func readManifest(directory: String, problems: inout [VerifyProblem]) -> BackupManifest? {
-        guard let data = FileManager.default.contents(atPath: directory + "/backup_manifest") else {
+        let data: [UInt8]
+        switch BoundedFile.read(directory + "/backup_manifest", limit: BackupContents.maximumManifestBytes) {
+        case .success(let bytes): data = bytes
+        case .failure(.missing):
             problems.append(VerifyProblem(kind: .manifestMissing, path: "backup_manifest",
                                           message: "backup_manifest is missing: file sizes and checksums cannot be checked"))
             return nil
+        case .failure(let failure):
+            problems.append(VerifyProblem(kind: .manifestInvalid, path: "backup_manifest",
+                                          message: "backup_manifest \(failure.description)"))
+            return nil
         }
         do {
-            return try BackupManifest.parse([UInt8](data))
+            return try BackupManifest.parse(data)
         } catch .checksumMismatch(let recorded, let computed) {
             problems.append(VerifyProblem(
                 kind: .manifestChecksum, path: "backup_manifest",

@@ -12,6 +12,8 @@ public struct VerifyReport: Codable, Sendable, Equatable {
         seconds > 0 ? Double(bytes) / seconds : 0
     }
     public var problems: [VerifyProblem]
+    /// What verify could not check but is no damage: a backup.json without checksum.
+    public var warnings: [String] = []
 
     public init(id: String, files: Int = 0, bytes: UInt64 = 0, compressedBytes: UInt64 = 0, seconds: Double = 0,
                 problems: [VerifyProblem] = []) {
@@ -25,7 +27,7 @@ public struct VerifyReport: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case id, ok, files, bytes, compressedBytes = "compressed_bytes", seconds
-        case throughputBytesPerSecond = "throughput_bytes_per_second", problems
+        case throughputBytesPerSecond = "throughput_bytes_per_second", problems, warnings
     }
 
     public init(from decoder: any Decoder) throws {
@@ -36,6 +38,7 @@ public struct VerifyReport: Codable, Sendable, Equatable {
         compressedBytes = try container.decode(UInt64.self, forKey: .compressedBytes)
         seconds = try container.decode(Double.self, forKey: .seconds)
         problems = try container.decode([VerifyProblem].self, forKey: .problems)
+        warnings = try container.decodeIfPresent([String].self, forKey: .warnings) ?? []
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -48,5 +51,6 @@ public struct VerifyReport: Codable, Sendable, Equatable {
         try container.encode(seconds, forKey: .seconds)
         try container.encode(throughputBytesPerSecond, forKey: .throughputBytesPerSecond)
         try container.encode(problems, forKey: .problems)
+        try container.encode(warnings, forKey: .warnings)
     }
 }

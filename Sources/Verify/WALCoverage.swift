@@ -1,44 +1,47 @@
 internal import Archive
 internal import PostgresClient
+internal import Restore
 
 /// Whether the WAL archive holds every segment from the backup's start to its end, each one
-/// the segment its name claims to be.
+/// the segment its name claims to be, of this backup's cluster and timelines.
 ///
 /// Replaying that stretch is what makes the copied files consistent; a segment that is absent,
 /// short, or from another cluster or timeline makes the backup unusable however intact the
-/// data files are. The check reads the long page header every segment starts with.
+/// data files are. The check reads the long page header every segment starts with
+/// (`WALSegmentHeader`, the same check restore makes).
 struct WALCoverage {
     let ranges: [WALRange]
+    /// backup.json's (cross-checked against manifest and pg_control), for every manifest version.
     let systemIdentifier: UInt64?
+    let timelines: Set<UInt32>
     /// Segment names backup.json lists.
     let recordedSegments: [String]
+    /// backup.json's start and stop: the span a real backup's ranges cannot exceed.
+    let recordedSpan: (start: UInt64, stop: UInt64)?
 
     func problems(headers: [String: [UInt8]], sizes: [String: UInt64], archive: String) -> [VerifyProblem] {
         var problems: [VerifyProblem] = []
-        guard let segmentSize = sizes.values.first, segmentSize.nonzeroBitCount == 1,
-              (1 << 20)...(1 << 30) ~= segmentSize
-        else {
-            let names = recordedSegments.isEmpty ? [nil] : recordedSegments.map { Optional($0) }
+        guard let segmentSize = sizes.values.first, WALSegmentHeader.isSegmentSize(segmentSize) else {
+            let names = recordedSegments.isEmpty ? [nil] : recordedSegments.prefix(20).map { Optional($0) }
             return names.map { name in
                 VerifyProblem(kind: .walMissing, archive: archive, path: name,
                               message: "\(archive) holds no usable WAL segment\(name.map { " (\($0) is missing)" } ?? ""); the backup cannot reach consistency")
             }
         }
         var expected: [String] = []
-        for range in ranges {
-            let first = range.start / segmentSize
-            let last = max(range.end, 1) > range.start ? (max(range.end, 1) - 1) / segmentSize : first
-            for segment in first...max(first, last) {
-                expected.append(LSN(segment * segmentSize).walFileName(timeline: range.timeline, segmentSize: segmentSize))
-            }
+        switch expectedSegments(segmentSize: segmentSize, archived: headers.count) {
+        case .success(let names): expected = names
+        case .failure(let problem): problems.append(problem(archive))
         }
-        for name in Set(expected + recordedSegments).sorted() {
-            guard let header = headers[name] else {
-                problems.append(VerifyProblem(kind: .walMissing, archive: archive, path: name,
-                                              message: "WAL segment \(name), needed for consistency, is not in \(archive)"))
-                continue
-            }
-            if let problem = check(name: name, header: header, size: sizes[name] ?? 0, segmentSize: segmentSize) {
+        let wanted = Set(expected + recordedSegments)
+        for name in wanted.sorted() where headers[name] == nil {
+            problems.append(VerifyProblem(kind: .walMissing, archive: archive, path: name,
+                                          message: "WAL segment \(name), needed for consistency, is not in \(archive)"))
+        }
+        // Every segment, needed or not, must be this backup's: restore replays whatever is there.
+        for (name, header) in headers.sorted(by: { $0.key < $1.key }) {
+            if let problem = WALSegmentHeader(header).problem(name: name, size: sizes[name] ?? 0, segmentSize: segmentSize,
+                                                              systemIdentifier: systemIdentifier, timelines: timelines) {
                 problems.append(VerifyProblem(kind: .walInvalid, archive: archive, path: name,
                                               message: "WAL segment \(name) \(problem)"))
             }
@@ -46,39 +49,46 @@ struct WALCoverage {
         return problems
     }
 
-    /// The long page header: xlp_info (LONG_HEADER), xlp_tli, xlp_pageaddr, xlp_sysid,
-    /// xlp_seg_size, all little-endian as PostgreSQL writes them on x86 and arm64.
-    private func check(name: String, header: [UInt8], size: UInt64, segmentSize: UInt64) -> String? {
-        guard size == segmentSize else { return "is \(size) bytes, not \(segmentSize)" }
-        guard header.count >= 40 else { return "is too short for a page header" }
-        func value(_ offset: Int, _ width: Int) -> UInt64 {
-            (0..<width).reduce(UInt64(0)) { $0 | UInt64(header[offset + $1]) << (8 * UInt64($1)) }
+    /// The segments the manifest's ranges need, counted before a single name is made: a range
+    /// is a claim from the backup directory, and `0/0`-`FFFFFFFF/FFFFFFFF` would be 2^44 names.
+    private func expectedSegments(segmentSize: UInt64, archived: Int) -> Result<[String], Failure> {
+        let recordSpan = recordedSpan.map { ($0.stop / segmentSize) - ($0.start / segmentSize) + 1 } ?? 0
+        let limit = min(UInt64(BackupContents.maximumWALSegments), max(UInt64(archived), recordSpan) + 1)
+        var total: UInt64 = 0
+        for range in ranges {
+            guard range.start <= range.end else { return .failure(Failure(range: range, count: nil, limit: limit)) }
+            let count = segmentCount(range, segmentSize: segmentSize)
+            total += count
+            if total > limit { return .failure(Failure(range: range, count: count, limit: limit)) }
         }
-        let info = value(2, 2)
-        let timeline = UInt32(value(4, 4))
-        let pageAddress = value(8, 8)
-        let systemIdentifier = value(24, 8)
-        let headerSegmentSize = value(32, 4)
-        guard let (nameTimeline, segment) = Self.parse(name, segmentSize: segmentSize) else { return "has a malformed name" }
-        if info & 0x0002 == 0 { return "does not start with a long page header (not a WAL segment, or zeroed)" }
-        if timeline != nameTimeline { return "is on timeline \(timeline), its name says \(nameTimeline)" }
-        if pageAddress != segment * segmentSize {
-            return "starts at \(WALRange.formatLSN(pageAddress)), its name says \(WALRange.formatLSN(segment * segmentSize))"
+        var names: [String] = []
+        for range in ranges {
+            let first = range.start / segmentSize
+            for segment in first..<(first + segmentCount(range, segmentSize: segmentSize)) {
+                names.append(LSN(segment * segmentSize).walFileName(timeline: range.timeline, segmentSize: segmentSize))
+            }
         }
-        if let expected = self.systemIdentifier, expected != 0, systemIdentifier != expected {
-            return "belongs to cluster \(systemIdentifier), not \(expected)"
-        }
-        if headerSegmentSize != segmentSize { return "declares segment size \(headerSegmentSize)" }
-        return nil
+        return .success(names)
     }
 
-    static func parse(_ name: String, segmentSize: UInt64) -> (UInt32, UInt64)? {
-        let characters = Array(name)
-        guard characters.count == 24,
-              let timeline = UInt32(String(characters[0..<8]), radix: 16),
-              let high = UInt64(String(characters[8..<16]), radix: 16),
-              let low = UInt64(String(characters[16..<24]), radix: 16)
-        else { return nil }
-        return (timeline, high * (0x1_0000_0000 / segmentSize) + low)
+    /// Segments from the one holding `start` to the one holding the last byte before `end`.
+    private func segmentCount(_ range: WALRange, segmentSize: UInt64) -> UInt64 {
+        let first = range.start / segmentSize
+        let last = max(range.end, 1) > range.start ? (max(range.end, 1) - 1) / segmentSize : first
+        return max(first, last) - first + 1
+    }
+
+    struct Failure: Error {
+        let range: WALRange
+        let count: UInt64?
+        let limit: UInt64
+
+        func callAsFunction(_ archive: String) -> VerifyProblem {
+            let text = "timeline \(range.timeline) \(WALRange.formatLSN(range.start))-\(WALRange.formatLSN(range.end))"
+            let why = count.map { "spans \($0) WAL segments, more than the \(limit) that \(archive) and backup.json's start and stop allow" }
+                ?? "ends before it starts"
+            return VerifyProblem(kind: .walInvalid, archive: archive, path: "backup_manifest",
+                                 message: "backup_manifest's WAL range \(text) \(why)")
+        }
     }
 }

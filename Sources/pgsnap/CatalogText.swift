@@ -11,7 +11,7 @@ enum CatalogText {
         let rows = catalog.entries.map { entry -> [String] in
             let record = entry.record
             return [
-                entry.id, entry.status.rawValue, entry.startTime.map(time) ?? "-",
+                entry.id, record?.checksum == .mismatch ? "damaged" : entry.status.rawValue, entry.startTime.map(time) ?? "-",
                 entry.durationSeconds.map(duration) ?? "-", record?.postgresVersion ?? "-",
                 record?.bytesRead.map { ByteCount($0).description } ?? "-",
                 record?.bytesWritten.map { ByteCount($0).description } ?? "-",

@@ -22,7 +22,8 @@ struct CatalogCommandTests {
         let complete = rows[1]
         #expect(Set(complete.keys) == ["id", "label", "status", "start_time", "stop_time", "duration_seconds",
                                        "postgresql_version", "bytes_read", "bytes_written", "timeline", "start_lsn",
-                                       "stop_lsn", "wal_start", "wal_stop", "system_identifier", "restorable"])
+                                       "stop_lsn", "wal_start", "wal_stop", "system_identifier", "restorable", "record_checksum"])
+        #expect(complete["record_checksum"] as? String == "valid")
         #expect(Set(rows[0].keys) == Set(complete.keys), "every row has every key")
         #expect(complete["label"] as? String == "weekly")
         #expect(complete["duration_seconds"] as? Double == 65)
@@ -88,6 +89,33 @@ struct CatalogCommandTests {
                          "data directory /var/lib/postgresql/15/main", "archives", "base.tar.zst 4.0 KiB"] {
             #expect(text.contains(expected), "\(expected) in \(run.stdout)")
         }
+    }
+
+    /// A backup.json edited after pgsnap wrote it: list shows the backup damaged and not
+    /// restorable, info refuses to present it as the backup's record; one without any checksum
+    /// (an older pgsnap's) is listed as it always was.
+    @Test func anEditedRecordIsListedDamagedAndInfoRefusesIt() throws {
+        let fixture = try TargetFixture()
+        let old = try fixture.complete(daysAgo: 2)
+        let edited = try fixture.complete(daysAgo: 1)
+        let path = fixture.target + "/" + edited + "/backup.json"
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        try text.replacingOccurrences(of: "\"data_directory_owner\" : 105", with: "\"data_directory_owner\" : 0")
+            .write(toFile: path, atomically: false, encoding: .utf8)
+        try RecordEditing.edit(fixture.target + "/" + old + "/backup.json", seal: .none) { _ in }
+
+        let rows = try #require(try pgsnap(fixture, ["list", "--json"]).json()["backups"] as? [[String: Any]])
+        #expect(rows.map { $0["record_checksum"] as? String } == ["mismatch", "absent"])
+        #expect(rows.map { $0["restorable"] as? Bool } == [false, true])
+        #expect(rows.map { $0["status"] as? String } == ["damaged", "complete"])
+        let listed = try pgsnap(fixture, ["list"])
+        #expect(listed.stdout.split(separator: "\n").contains { $0.hasPrefix(edited) && $0.contains(" damaged ") }, "\(listed.stdout)")
+        let info = try pgsnap(fixture, ["info", edited])
+        #expect(info.status == 9, "\(info.output)")
+        #expect(info.lines(naming: "pgsnap: ").contains { $0.contains("fails its checksum") }, "\(info.output)")
+        let older = try pgsnap(fixture, ["info", old, "--json"])
+        #expect(older.status == 0, "\(older.output)")
+        #expect(try older.json()["checksum"] as? String == "none (written by an older pgsnap)")
     }
 
     @Test func unknownOrIncompleteIDsExit9NamingThem() throws {

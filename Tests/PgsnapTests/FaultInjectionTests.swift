@@ -123,7 +123,7 @@ struct FaultInjectionTests {
                 context.target = mountPoint
                 result = try context.run(["--compress-level", "1"])
                 // The failed-run record is all that may stay.
-                let names = try FileManager.default.contentsOfDirectory(atPath: mountPoint).filter { $0 != "lost+found" }
+                let names = try FileManager.default.contentsOfDirectory(atPath: mountPoint).filter { $0 != "lost+found" && $0 != "pgsnap.target" }
                 if !names.allSatisfy({ $0.hasSuffix(".failed") }) { context.problems.append("left in the full target: \(names)") }
             }
             return result

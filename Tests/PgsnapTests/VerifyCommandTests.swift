@@ -53,6 +53,7 @@ struct VerifyCommandTests {
             #expect(entry["seconds"] is Double || entry["seconds"] is Int)
             #expect(entry["throughput_bytes_per_second"] is Double || entry["throughput_bytes_per_second"] is Int)
             #expect(verified.problems(Self.id).isEmpty, "\(verified.problems(Self.id))")
+            #expect((entry["warnings"] as? [String]) == [], "\(entry)")
             let text = try Pgsnap.run(["verify", Self.id, "--target", target])
             #expect(text.status == 0, "\(text.output)")
         }
@@ -224,6 +225,206 @@ struct VerifyCommandTests {
             #expect(FileTree.isAbsentOrEmpty(pgdata), "\(damage): \(FileTree.paths(pgdata).prefix(20))")
             #expect(FileTree.isAbsentOrEmpty(tablespace), "\(damage): \(FileTree.paths(tablespace).prefix(20))")
         }
+    }
+
+    // MARK: - backup.json and the backup's identity
+
+    /// An edit of backup.json that leaves its checksum stale is found by verify and refused by
+    /// restore, whatever the field.
+    @Test(arguments: ["system_identifier", "timeline", "stop_lsn", "data_directory_owner"])
+    func anEditedRecordFailsItsChecksum(_ field: String) throws {
+        try withCopy { backup, _ in
+            try RecordEditing.edit(backup + "/backup.json", seal: .stale) { Self.tamper(field, in: &$0) }
+        } check: { target, _ in
+            let verified = try verify(target, [Self.id])
+            #expect(verified.run.status == 9, "\(verified.run.output)")
+            #expect(verified.problems(Self.id).contains { $0.kind == "record_invalid" && $0.message.contains("checksum") },
+                    "\(verified.problems(Self.id))")
+            try expectRestoreRefused(target, "\(field) edited")
+        }
+    }
+
+    /// Without a checksum (a record as an older pgsnap wrote it) the same edits are still caught,
+    /// by backup_label, backup_manifest, pg_control and the WAL's page headers.
+    @Test(arguments: ["system_identifier", "timeline", "stop_lsn", "data_directory_owner"])
+    func anEditedRecordWithoutChecksumFailsTheCrossChecks(_ field: String) throws {
+        try withCopy { backup, _ in
+            try RecordEditing.edit(backup + "/backup.json", seal: .none) { Self.tamper(field, in: &$0) }
+        } check: { target, _ in
+            let verified = try verify(target, [Self.id])
+            #expect(verified.run.status == 9, "\(field): \(verified.run.output)")
+            #expect(verified.problems(Self.id).contains { ["record_invalid", "wal_invalid"].contains($0.kind) },
+                    "\(verified.problems(Self.id))")
+            try expectRestoreRefused(target, "\(field) edited without checksum")
+        }
+    }
+
+    @Test func aRecordWithoutChecksumStillVerifiesAndRestoresWithAWarning() throws {
+        try withCopy { backup, _ in
+            try RecordEditing.edit(backup + "/backup.json", seal: .none) { _ in }
+        } check: { target, _ in
+            let verified = try verify(target, [Self.id])
+            #expect(verified.run.status == 0, "\(verified.run.output)")
+            let warnings = verified.backups[Self.id]?["warnings"] as? [String] ?? []
+            #expect(warnings.contains { $0.contains("no checksum (written by an older pgsnap)") }, "\(warnings)")
+            let text = try Pgsnap.run(["verify", Self.id, "--target", target])
+            #expect(text.status == 0 && text.output.contains("warning: backup.json has no checksum"), "\(text.output)")
+            let destination = try TemporaryDirectory.make(prefix: "pgsnap-restore-old-record-", owner: TestCluster.user)
+            defer { try? FileManager.default.removeItem(atPath: destination) }
+            let run = try Pgsnap.run(["restore", Self.id, "--target", target, "--pgdata", destination + "/data",
+                                      "--tablespace", "fast=" + destination + "/ts"])
+            #expect(run.status == 0, "\(run.output)")
+            #expect(FileTree.exists(destination + "/data/backup_label"))
+        }
+    }
+
+    /// A checksum key pgsnap did not write (here moved away from the top) is no checksum at all.
+    @Test func aChecksumNotInPgsnapsFormIsRefused() throws {
+        try withCopy { backup, _ in
+            try RecordEditing.edit(backup + "/backup.json", seal: .none) { $0["checksum"] = String(repeating: "0", count: 64) }
+        } check: { target, _ in
+            let verified = try verify(target, [Self.id])
+            #expect(verified.run.status == 9, "\(verified.run.output)")
+            try expectRestoreRefused(target, "checksum elsewhere")
+        }
+    }
+
+    /// A record that does not decode (re-sealed, so the checksum holds) is named by file and key.
+    @Test func aRecordThatDoesNotDecodeIsNamedByKey() throws {
+        try withCopy { backup, _ in
+            try RecordEditing.edit(backup + "/backup.json", seal: .resealed) { $0["stop_lsn"] = 5_000_028 }
+        } check: { target, _ in
+            let verified = try verify(target, [Self.id])
+            #expect(verified.run.status == 9, "\(verified.run.output)")
+            // The catalog cannot take it for a complete backup either: verify's one error line names the key.
+            #expect(verified.run.output.contains("backup.json: key 'stop_lsn': expected a string"), "\(verified.run.output)")
+            let run = try expectRestoreRefused(target, "stop_lsn a number")
+            #expect(run.output.contains("key 'stop_lsn'"), "\(run.output)")
+        }
+    }
+
+    /// A backup.json far larger than any record is refused unread, by verify, restore and list.
+    @Test func anOversizedRecordIsRefusedUnread() throws {
+        try withCopy { backup, _ in
+            try RecordEditing.edit(backup + "/backup.json", seal: .resealed) { $0["padding"] = String(repeating: "x", count: 17 << 20) }
+        } check: { target, _ in
+            let verified = try Pgsnap.run(["verify", "--target", target, Self.id])
+            #expect(verified.status == 9, "\(verified.output)")
+            try expectRestoreRefused(target, "17 MiB backup.json")
+            let listed = try Pgsnap.run(["list", "--json", "--target", target])
+            #expect(listed.status == 0, "\(listed.output)")
+            let rows = try #require(try listed.json()["backups"] as? [[String: Any]])
+            #expect(rows.map { $0["status"] as? String } == ["incomplete"])
+        }
+    }
+
+    /// A manifest whose WAL range spans all of the LSN space (its checksum recomputed) once made
+    /// verify allocate until it aborted.
+    @Test func aManifestWALRangeOverTheWholeLSNSpaceIsReportedQuickly() throws {
+        try withCopy { backup, _ in
+            try BackupTampering.editManifest(backup + "/backup_manifest", fixChecksum: true) { text in
+                let pattern = try Regex(#""Start-LSN": "[0-9A-F]+/[0-9A-F]+", "End-LSN": "[0-9A-F]+/[0-9A-F]+""#)
+                return text.replacing(pattern, with: #""Start-LSN": "0/0", "End-LSN": "FFFFFFFF/FFFFFFFF""#)
+            }
+        } check: { target, _ in
+            let started = Date()
+            let verified = try verify(target, [Self.id])
+            #expect(verified.run.status == 9, "\(verified.run.output)")
+            #expect(Date().timeIntervalSince(started) < 120)
+            let problems = verified.problems(Self.id)
+            #expect(problems.contains { $0.kind == "wal_invalid" && $0.message.contains("FFFFFFFF/FFFFFFFF") }, "\(problems)")
+            #expect(problems.contains { $0.kind == "record_invalid" && $0.message.contains("WAL-Ranges") }, "\(problems)")
+            try expectRestoreRefused(target, "huge WAL range")
+        }
+    }
+
+    /// backup.json (re-sealed, so only the contents rule can tell) and the archives disagree
+    /// on the tablespace, or the tablespace location climbs out: verify and restore refuse alike.
+    @Test(arguments: ["oid mismatch", "../../etc", "/srv/../etc"])
+    func aHostileTablespaceInTheRecordIsRefusedByVerifyAndRestore(_ attack: String) throws {
+        try withCopy { backup, shared in
+            try RecordEditing.edit(backup + "/backup.json", seal: .resealed) { record in
+                var spaces = record["tablespaces"] as? [[String: Any]] ?? []
+                if attack == "oid mismatch" {
+                    spaces[0]["oid"] = (UInt32(shared.tablespaceOID) ?? 0) + 1
+                } else {
+                    spaces[0]["location"] = attack
+                }
+                record["tablespaces"] = spaces
+            }
+        } check: { target, _ in
+            let verified = try verify(target, [Self.id])
+            #expect(verified.run.status == 9, "\(verified.run.output)")
+            #expect(verified.problems(Self.id).contains { $0.kind == "record_invalid" && $0.message.contains("tablespace") },
+                    "\(verified.problems(Self.id))")
+            try expectRestoreRefused(target, attack)
+            #expect(!FileTree.exists("/nonexistent"))
+        }
+    }
+
+    /// A real WAL segment of another cluster (its own initdb), under the expected name and at
+    /// the same position: only xlp_sysid differs. Neither manifest version names the WAL's
+    /// cluster for PostgreSQL 15, so only backup.json's system identifier can tell.
+    @Test func aWALSegmentOfAnotherClusterFailsVerifyAndRestore() throws {
+        let shared = try SharedBackup.get()
+        let record = try RecordEditing.object(shared.directory + "/backup.json")
+        let segment = try #require((record["wal_segments"] as? [String])?.first)
+        let foreign = try Self.segment(named: segment, fromAnotherCluster: 15)
+        try withCopy { backup, _ in
+            try BackupTampering.rewrite(backup + "/pg_wal.tar.zst") { tar in
+                let member = try #require(try RawTar.member(segment, in: tar))
+                try #require(member.size == foreign.count, "segment sizes differ")
+                tar.replaceSubrange(member.dataOffset..<(member.dataOffset + member.size), with: foreign)
+            }
+        } check: { target, _ in
+            let verified = try verify(target, [Self.id])
+            #expect(verified.run.status == 9, "\(verified.run.output)")
+            #expect(verified.problems(Self.id).contains { $0.kind == "wal_invalid" && $0.names(segment)
+                        && $0.message.contains("belongs to cluster") }, "\(verified.problems(Self.id))")
+            let run = try expectRestoreRefused(target, "foreign WAL")
+            #expect(run.output.contains(segment), "\(run.output)")
+        }
+    }
+
+    private static func tamper(_ field: String, in record: inout [String: Any]) {
+        switch field {
+        case "system_identifier": record[field] = "7000000000000000001"
+        case "timeline": record[field] = 2
+        case "stop_lsn": record[field] = "0/FFFFFF0"
+        default: record[field] = 0
+        }
+    }
+
+    /// A segment file named `name` from a fresh cluster of its own, taken once its WAL has moved
+    /// past it (so the file is complete and not yet recycled).
+    private static func segment(named name: String, fromAnotherCluster major: Int) throws -> [UInt8] {
+        try withCluster(major) { cluster in
+            _ = try cluster.psql("CREATE TABLE filler (x int)")
+            for _ in 0..<64 {
+                let current = try cluster.psql("SELECT pg_walfile_name(pg_current_wal_lsn())")
+                if current > name { return try BackupTampering.bytes(cluster.dataDirectory + "/pg_wal/" + name) }
+                _ = try cluster.psql("INSERT INTO filler VALUES (1)")
+                _ = try cluster.psql("SELECT pg_switch_wal()")
+            }
+            throw Command.Failure(command: "pg_switch_wal", status: 1, output: "never passed \(name)")
+        }
+    }
+
+    /// Restore of `Self.id` exits 9 with a one-line message and leaves nothing behind.
+    @discardableResult
+    private func expectRestoreRefused(_ target: String, _ what: String,
+                                      sourceLocation: SourceLocation = #_sourceLocation) throws -> Pgsnap.Run {
+        let destination = try TemporaryDirectory.make(prefix: "pgsnap-restore-refused-", owner: TestCluster.user)
+        defer { try? FileManager.default.removeItem(atPath: destination) }
+        let pgdata = destination + "/data"
+        let run = try Pgsnap.run(["restore", Self.id, "--target", target, "--pgdata", pgdata, "--tablespace",
+                                  "fast=" + destination + "/ts"])
+        #expect(run.status == 9, "\(what): \(run.output)", sourceLocation: sourceLocation)
+        #expect(run.lines(naming: "pgsnap: ").count >= 1, "\(run.output)", sourceLocation: sourceLocation)
+        #expect(!FileTree.exists(pgdata + "/backup_label"), "\(what)", sourceLocation: sourceLocation)
+        #expect(!FileTree.exists(pgdata + "/global/pg_control"), "\(what)", sourceLocation: sourceLocation)
+        #expect(FileTree.isAbsentOrEmpty(pgdata), "\(what): \(FileTree.paths(pgdata).prefix(20))", sourceLocation: sourceLocation)
+        return run
     }
 
     // MARK: - Helpers

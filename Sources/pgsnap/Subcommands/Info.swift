@@ -25,6 +25,14 @@ extension PgsnapCommand {
                 guard var object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
                     throw CatalogError.notComplete(id: entry.id, status: "unreadable", error: "backup.json is not a JSON object")
                 }
+                // An edited record is not shown as if it were the backup's.
+                let checksum = RecordChecksum.status(of: data)
+                if checksum == .mismatch {
+                    throw CatalogError.notComplete(
+                        id: entry.id, status: "damaged",
+                        error: "backup.json fails its checksum: it was edited or damaged after pgsnap wrote it; run 'pgsnap verify \(entry.id)'")
+                }
+                object["checksum"] = checksum == .valid ? object["checksum"] : "none (written by an older pgsnap)"
                 if settings.json {
                     object["archives"] = files.map { ["name": $0.name, "bytes": $0.bytes] as [String: Any] }
                     let json = try JSONSerialization.data(

@@ -9,7 +9,8 @@ extension PgsnapCommand {
             abstract: "List the backups in the target, newest first.",
             discussion: """
                 Status is complete, failed, partial (a crashed run), running (a run holding the lock) or \
-                incomplete (a backup directory without a readable record) or foreign (a complete backup of another \
+                incomplete (a backup directory without a readable record), damaged (a backup whose backup.json \
+                fails its checksum: restore refuses it, verify names it) or foreign (a complete backup of another \
                 cluster than the one the target belongs to). Only complete backups can be restored. The first line \
                 names the target's cluster (system identifier).
                 """)

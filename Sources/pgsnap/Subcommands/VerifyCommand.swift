@@ -15,8 +15,10 @@ extension PgsnapCommand {
             discussion: """
                 Decompresses every archive (all at once), checks each file's size and checksum against \
                 backup_manifest, the manifest's own checksum, that nothing is missing or extra, that each archive \
-                is a complete zstd stream, and that the WAL covers the backup. Names every problem found; exits 9 \
-                if there is any.
+                is a complete zstd stream, and that the WAL covers the backup with this cluster's segments. Checks \
+                backup.json's checksum and its agreement with backup_label, tablespace_map, pg_control and the \
+                manifest. Names every problem found; exits 9 if there is any. A backup.json without checksum (an \
+                older pgsnap's) is a warning.
                 """)
 
         @Argument(help: "Backup ID, or 'latest'.")
@@ -65,9 +67,10 @@ extension PgsnapCommand {
             let rate = "\(ByteCount(UInt64(report.throughputBytesPerSecond)))/s"
             let figures = "\(report.files) files, \(ByteCount(report.bytes)) (\(ByteCount(report.compressedBytes)) compressed) "
                 + "in \(String(format: "%.1f", report.seconds)) s, \(rate)"
-            if report.ok { return "pgsnap: backup \(report.id) verified: \(figures)" }
+            let warnings = report.warnings.map { "  warning: \($0)" }
+            if report.ok { return (["pgsnap: backup \(report.id) verified: \(figures)"] + warnings).joined(separator: "\n") }
             var lines = ["pgsnap: backup \(report.id) DAMAGED: \(report.problems.count) problem(s); \(figures)"]
-            lines += report.problems.map { "  \($0.kind.rawValue): \($0.message)" }
+            lines += report.problems.map { "  \($0.kind.rawValue): \($0.message)" } + warnings
             return lines.joined(separator: "\n")
         }
     }

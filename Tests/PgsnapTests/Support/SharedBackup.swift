@@ -60,17 +60,12 @@ final class SharedBackup: Sendable {
     }
 
     /// Copies the backup into `target` as `<newID>/` (owner, modes and times kept) with
-    /// backup.json's `id` rewritten to match, and returns the copy's directory.
+    /// backup.json's `id` rewritten to match (and its checksum recomputed), and returns the copy's directory.
     @discardableResult
     func copy(into target: String, as newID: String) throws -> String {
         let destination = target + "/" + newID
         try Command.output("/bin/cp", ["-a", directory, destination])
-        let recordPath = destination + "/backup.json"
-        var record = try #require(
-            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: recordPath))) as? [String: Any])
-        record["id"] = newID
-        let data = try JSONSerialization.data(withJSONObject: record, options: [.prettyPrinted, .sortedKeys])
-        try BackupTampering.write([UInt8](data), to: recordPath)
+        try RecordEditing.edit(destination + "/backup.json", seal: .resealed) { $0["id"] = newID }
         return destination
     }
 }
