@@ -20,6 +20,8 @@ public struct BackupError: DetailedError, Equatable {
         case target
         /// WAL needed for consistency is missing.
         case walMissing = "wal_missing"
+        /// `pg_backup_stop` waited longer than `wal_archive_timeout` for WAL archiving.
+        case archiveTimeout = "archive_timeout"
     }
 
     public let code: Code
@@ -44,7 +46,7 @@ public struct BackupError: DetailedError, Equatable {
         case .interrupted: return .interrupted
         case .snapshotOverflow, .unexpectedSnapshotContents: return .storage
         case .target: return .target
-        case .walMissing: return .postgres
+        case .walMissing, .archiveTimeout: return .postgres
         }
     }
 
@@ -58,6 +60,8 @@ public struct BackupError: DetailedError, Equatable {
         case .unexpectedSnapshotContents: return "check that the volumes pgsnap found are the cluster's"
         case .target: return "check the target's free space and permissions"
         case .walMissing: return "the server recycled WAL the backup needs; check wal_keep_size and the slot"
+        case .archiveTimeout:
+            return "fix archive_command (the server log says why it fails), or raise wal_archive_timeout if archiving is only slow"
         }
     }
 }

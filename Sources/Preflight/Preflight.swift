@@ -43,7 +43,7 @@ public struct Preflight {
         defer { session.close() }
         let inspector = ServerInspector(session: session)
         do {
-            let facts = try inspector.facts()
+            let facts = try inspector.facts(archiver: settings.walArchive != nil)
             report.server = facts
             report.problems += ServerRequirements.problems(facts)
             guard let dataDirectory = facts.dataDirectory else { return nil }

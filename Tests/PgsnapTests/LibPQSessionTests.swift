@@ -62,4 +62,55 @@ struct LibPQSessionTests {
             session.close()
         }
     }
+
+    @Test func aStopRequestCancelsARunningStatementAndTheSessionStaysUsable() throws {
+        try withCluster(15) { cluster in
+            let stop = LockedFlag()
+            let session = try LibPQSession(conninfo: cluster.conninfo, options: SessionOptions(shouldStop: { stop.value }))
+            defer { session.close() }
+            DispatchQueue.global().asyncAfter(deadline: .now() + 0.5) { stop.set() }
+            let started = Date()
+            let error = #expect(throws: PostgresError.self) { try session.query("SELECT pg_sleep(60)") }
+            #expect(error?.code == .cancelled)
+            #expect(error?.exitStatus == .interrupted)
+            #expect(error?.libpqMessage.contains("canceling statement due to user request") == true, "\(String(describing: error))")
+            #expect(Date().timeIntervalSince(started) < 5)
+            // Teardown's statements still run after the stop request; ordinary ones do not start.
+            #expect(try session.query("SELECT 1", [], limit: .teardown).scalar() == "1")
+            #expect(throws: PostgresError.self) { try session.query("SELECT 2") }
+        }
+    }
+
+    @Test func aStatementPastItsTimeoutIsCancelledAndTheSessionStaysUsable() throws {
+        try withCluster(15) { cluster in
+            let session = try LibPQSession(conninfo: cluster.conninfo)
+            defer { session.close() }
+            let error = #expect(throws: PostgresError.self) {
+                try session.query("SELECT pg_sleep(60)", [], limit: QueryLimit(timeout: 0.5, interruptible: true))
+            }
+            #expect(error?.code == .timedOut)
+            #expect(error?.exitStatus == .postgres)
+            #expect(try session.query("SELECT 1").scalar() == "1")
+            #expect(try cluster.psql("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%' AND state = 'active'") == "0")
+        }
+    }
+
+    @Test func serverNoticesGoToTheSinkAndAFailuresWarningsIntoItsLine() throws {
+        try withCluster(15) { cluster in
+            let received = LockedMessages()
+            let session = try LibPQSession(conninfo: cluster.conninfo,
+                                           options: SessionOptions(serverMessages: { received.append($0) }))
+            defer { session.close() }
+            _ = try session.query("DO $$ BEGIN RAISE NOTICE 'hello'; RAISE WARNING 'careful'; END $$")
+            #expect(received.all == [ServerMessage(severity: "NOTICE", text: "hello"),
+                                     ServerMessage(severity: "WARNING", text: "careful")])
+            #expect(received.all.last?.description == "server: WARNING: careful")
+            let error = #expect(throws: PostgresError.self) {
+                try session.query("DO $$ BEGIN RAISE WARNING 'about to fail'; RAISE EXCEPTION 'boom'; END $$")
+            }
+            #expect(error?.message.contains("boom") == true)
+            #expect(error?.message.contains("server: WARNING: about to fail") == true, "\(String(describing: error))")
+            #expect(received.all.count == 2, "a failure's warning is in its line, not logged before it")
+        }
+    }
 }
