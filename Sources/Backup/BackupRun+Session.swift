@@ -1,9 +1,11 @@
 import PostgresClient
 
-/// Where a backup with `wal_archive` waits for the server's WAL archiving, bounded by
-/// `wal_archive_timeout`: a failing `archive_command` would otherwise hold backup mode and the
-/// run lock until someone notices.
+/// The backup session beyond backup mode itself: the bounded wait for WAL archiving, and
+/// what the server said when it ended the session.
 extension BackupRun {
+    /// With `wal_archive`, the wait for the server's WAL archiving is bounded by
+    /// `wal_archive_timeout`: a failing `archive_command` would otherwise hold backup mode and
+    /// the run lock until someone notices.
     func stopWaitingForArchive(_ backupMode: BackupMode) throws -> BackupMode.Stopped {
         guard settings.walArchive != nil else { return try backupMode.stop(waitForArchive: false) }
         let outcome = Result { () throws(PostgresError) -> BackupMode.Stopped in
@@ -39,5 +41,18 @@ extension BackupRun {
 
     private func readArchiver(_ session: any PostgresSession, limit: QueryLimit) -> Result<ArchiverStatus, PostgresError> {
         Result { () throws(PostgresError) -> ArchiverStatus in try ArchiverStatus.read(session, limit: limit) }
+    }
+
+    /// `: <the server's last words>` (`terminating connection due to administrator command`…)
+    /// for a session the server ended, read by one short statement, so the one-line error
+    /// says why; empty when there is nothing to read.
+    func serverFarewell() -> String {
+        guard let session else { return "" }
+        do {
+            _ = try session.query("SELECT 1", [], limit: .teardown)
+            return ""
+        } catch {
+            return ": " + error.libpqMessage
+        }
     }
 }
