@@ -27,13 +27,17 @@ public final class LibPQSession: PostgresSession {
         let keywords = ["keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count", "dbname",
                         "fallback_application_name"]
         let values = ["1", "30", "10", "6", conninfo, options.applicationName]
-        let connection = Self.withCStrings(keywords) { keywordPointers in
+        let started = Self.withCStrings(keywords) { keywordPointers in
             Self.withCStrings(values) { valuePointers in
-                PQconnectdbParams(keywordPointers, valuePointers, 1)
+                PQconnectStartParams(keywordPointers, valuePointers, 1)
             }
         }
-        guard let connection else {
+        guard let connection = started else {
             throw PostgresError(code: .connectionFailed, libpqMessage: "libpq could not allocate a connection")
+        }
+        if let failure = Self.awaitConnection(connection, shouldStop: options.shouldStop) {
+            PQfinish(connection)
+            throw failure
         }
         guard PQstatus(connection) == CONNECTION_OK else {
             let text = Self.oneLine(PQerrorMessage(connection))
@@ -54,6 +58,53 @@ public final class LibPQSession: PostgresSession {
     }
 
     deinit { close() }
+
+    /// Drives libpq's non-blocking connection to its end in steps of a tenth of a second, so
+    /// a signal also ends a connection attempt that hangs (a server that accepts but never
+    /// answers, an unreachable host). `connect_timeout`, which libpq only enforces in its
+    /// blocking call, is applied per host as libpq does: the clock restarts with each new socket.
+    /// Returns the error that ended the wait early, or nil when libpq has finished (either way).
+    private static func awaitConnection(_ connection: OpaquePointer, shouldStop: (@Sendable () -> Bool)?)
+        -> PostgresError?
+    {
+        let timeout = connectTimeout(connection)
+        var state = PGRES_POLLING_WRITING
+        var socket = PQsocket(connection)
+        var deadline = timeout.map { ContinuousClock().now + .milliseconds(Int64($0 * 1000)) }
+        while state != PGRES_POLLING_OK && state != PGRES_POLLING_FAILED && PQstatus(connection) != CONNECTION_BAD {
+            if shouldStop?() == true {
+                return PostgresError(code: .cancelled, libpqMessage: "pgsnap was asked to stop while connecting")
+            }
+            if let deadline, ContinuousClock().now >= deadline {
+                return PostgresError(code: .connectionFailed, libpqMessage: "timeout expired after connect_timeout")
+            }
+            let events = state == PGRES_POLLING_READING ? POLLIN : POLLOUT
+            var descriptor = pollfd(fd: socket, events: Int16(events), revents: 0)
+            guard poll(&descriptor, 1, 100) > 0 else { continue }
+            state = PQconnectPoll(connection)
+            if PQsocket(connection) != socket {
+                socket = PQsocket(connection)
+                deadline = timeout.map { ContinuousClock().now + .milliseconds(Int64($0 * 1000)) }
+            }
+        }
+        return nil
+    }
+
+    /// libpq's `connect_timeout` in seconds (at least 2, as libpq rounds it), or nil for none.
+    private static func connectTimeout(_ connection: OpaquePointer) -> Double? {
+        guard let options = PQconninfo(connection) else { return nil }
+        defer { PQconninfoFree(options) }
+        var option = options
+        while let keyword = option.pointee.keyword {
+            if String(cString: keyword) == "connect_timeout", let value = option.pointee.val,
+                let seconds = Double(String(cString: value)), seconds > 0
+            {
+                return max(seconds, 2)
+            }
+            option += 1
+        }
+        return nil
+    }
 
     public func close() {
         if let connection { PQfinish(connection) }

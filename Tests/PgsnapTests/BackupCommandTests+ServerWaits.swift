@@ -56,8 +56,8 @@ extension BackupCommandTests {
         try withArchivingCluster(major, archiveCommand: { _ in "false" }) { cluster, archive, target, runDirectory in
             // The archiver has nothing to fail on yet, so check lets the backup start.
             #expect(try cluster.psql("SELECT failed_count FROM pg_stat_archiver") == "0")
-            let process = try Pgsnap.start(backupArguments(cluster, target: target, runDirectory: runDirectory, archive: archive)
-                                           + ["--wal-archive-timeout", "600"])
+            // The default wal_archive_timeout (60 s) is far longer than the test waits.
+            let process = try Pgsnap.start(backupArguments(cluster, target: target, runDirectory: runDirectory, archive: archive))
             let waiting = try waitUntilRunning("pg_backup_stop", on: cluster, within: 60)
             #expect(waiting, "the backup never reached pg_backup_stop")
             Thread.sleep(forTimeInterval: 1)

@@ -113,4 +113,39 @@ struct LibPQSessionTests {
             #expect(received.all.count == 2, "a failure's warning is in its line, not logged before it")
         }
     }
+
+    /// A server that accepts connections and never says a word: the connection attempt ends on
+    /// a stop request, and on connect_timeout (which the safety bound here relies on too).
+    @Test func aConnectionAttemptTheServerNeverAnswersEndsOnStopOrTimeout() throws {
+        let directory = try TemporaryDirectory.make(prefix: "pgsnap-mute-")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let path = Array((directory + "/.s.PGSQL.5999").utf8CString)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: path.map { UInt8(bitPattern: $0) }) }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        try #require(bound == 0 && listen(listener, 8) == 0)
+        let conninfo = "host=\(directory) port=5999 user=postgres connect_timeout=10"
+
+        let stop = LockedFlag()
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.5) { stop.set() }
+        var started = Date()
+        let cancelled = #expect(throws: PostgresError.self) {
+            try LibPQSession(conninfo: conninfo, options: SessionOptions(shouldStop: { stop.value }))
+        }
+        #expect(cancelled?.code == .cancelled)
+        #expect(Date().timeIntervalSince(started) < 5)
+
+        started = Date()
+        let timedOut = #expect(throws: PostgresError.self) {
+            try LibPQSession(conninfo: conninfo.replacingOccurrences(of: "connect_timeout=10", with: "connect_timeout=2"))
+        }
+        #expect(timedOut?.code == .connectionFailed)
+        #expect(timedOut?.libpqMessage.contains("timeout") == true)
+        #expect(Date().timeIntervalSince(started) < 8)
+    }
 }
