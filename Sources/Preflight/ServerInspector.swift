@@ -12,8 +12,9 @@ public struct ServerInspector {
         self.session = session
     }
 
-    /// The server's facts; `archiver` also reads pg_stat_archiver (for a backup with `wal_archive`).
-    public func facts(archiver: Bool = false) throws(PostgresError) -> ServerFacts {
+    /// The server's facts; `archiver` also reads pg_stat_archiver (for a backup with
+    /// `wal_archive`), `databaseSize` the databases' size (for `check`'s estimate).
+    public func facts(archiver: Bool = false, databaseSize: Bool = false) throws(PostgresError) -> ServerFacts {
         let version = session.serverVersionNumber
         let result = try session.query("""
             SELECT current_setting('server_version') AS version,
@@ -32,7 +33,7 @@ public struct ServerInspector {
             dataChecksums: result.value(0, "data_checksums") == "on", role: result.value(0, "role") ?? "",
             canRunBackupFunctions: result.value(0, "can_backup") == "t",
             canCreateReplicationSlot: result.value(0, "can_slot") == "t",
-            databaseBytes: try? databaseBytes(), archiver: archiver ? try ArchiverStatus.read(session) : nil)
+            databaseBytes: databaseSize ? (try? databaseBytes()) : nil, archiver: archiver ? try ArchiverStatus.read(session) : nil)
     }
 
     /// Every database the role may connect to (pg_database_size refuses the others), all

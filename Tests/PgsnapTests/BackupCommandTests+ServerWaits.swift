@@ -36,7 +36,7 @@ extension BackupCommandTests {
         #expect(try cluster.psql("SELECT count(*) FROM pg_replication_slots") == "0", sourceLocation: sourceLocation)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: target)) ?? []
         #expect(!names.contains { $0.hasSuffix(".partial") }, "\(names)", sourceLocation: sourceLocation)
-        let descriptor = open(runDirectory + "/pgsnap.lock", O_RDWR | O_CREAT, 0o600)
+        let descriptor = open(runDirectory + "/pgsnap.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         defer { close(descriptor) }
         #expect(flock(descriptor, LOCK_EX | LOCK_NB) == 0, "the run lock is still held", sourceLocation: sourceLocation)
     }

@@ -25,7 +25,8 @@ extension CheckCommandTests {
                 try? FileManager.default.removeItem(atPath: target)
                 try? FileManager.default.removeItem(atPath: runDirectory)
             }
-            let descriptor = open(runDirectory + "/pgsnap.lock", O_RDWR | O_CREAT, 0o600)
+            // O_CLOEXEC: a server another suite starts meanwhile must not inherit (and keep) the lock.
+            let descriptor = open(runDirectory + "/pgsnap.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
             #expect(flock(descriptor, LOCK_EX | LOCK_NB) == 0)
             let (run, codes) = try check(cluster, target: target, ["--run-directory", runDirectory])
             #expect(run.status == 7, "\(run.output)")

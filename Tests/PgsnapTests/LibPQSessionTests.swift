@@ -119,7 +119,7 @@ struct LibPQSessionTests {
     @Test func aConnectionAttemptTheServerNeverAnswersEndsOnStopOrTimeout() throws {
         let directory = try TemporaryDirectory.make(prefix: "pgsnap-mute-")
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         defer { close(listener) }
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)

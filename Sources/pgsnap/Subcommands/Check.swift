@@ -17,7 +17,9 @@ extension PgsnapCommand {
             let settings = try options.settingsOrExit()
             let logger = Terminal.logger(settings)
             let session = SessionOptions(serverMessages: ServerMessageLog.sink(logger))
-            var report = Preflight(settings: settings, environment: .live(session: session)).run()
+            var preflight = Preflight(settings: settings, environment: .live(session: session))
+            preflight.measuresDatabases = true
+            var report = preflight.run()
             report.problems += NextBackupChecks.problems(settings: settings, report: report)
             if settings.json {
                 Terminal.printJSON(report)
