@@ -30,13 +30,15 @@ public struct BackupEnvironment {
         self.hookRunner = hookRunner
     }
 
-    /// The real libpq, liblvm2cmd, libdevmapper and mount(2).
-    public static func live() -> BackupEnvironment {
-        let preflight = PreflightEnvironment.live()
+    /// The real libpq, liblvm2cmd, libdevmapper and mount(2). Every statement is cancelled
+    /// when a signal arrives (`Interruption`), and the server's notices go to `serverMessages`.
+    public static func live(serverMessages: (@Sendable (ServerMessage) -> Void)? = nil) -> BackupEnvironment {
+        let options = SessionOptions(shouldStop: { Interruption.signal != nil }, serverMessages: serverMessages)
+        let preflight = PreflightEnvironment.live(session: options)
         let kernel = preflight.kernel
         return BackupEnvironment(
             preflight: preflight,
-            connect: { conninfo throws(PostgresError) in try LibPQSession(conninfo: conninfo) },
+            connect: { conninfo throws(PostgresError) in try LibPQSession(conninfo: conninfo, options: options) },
             lvm: { () throws(StorageError) in try LibLVM2.shared(kernel: kernel) },
             deviceMapper: { () throws(StorageError) in try LibDeviceMapper.shared(kernel: kernel) },
             mounter: SystemMounter())

@@ -26,6 +26,8 @@ public struct BackupError: DetailedError, Equatable {
         /// A file the run wrote into `<id>.partial` was removed, replaced or changed before the
         /// commit: nothing is committed.
         case archiveChanged = "archive_changed"
+        /// `pg_backup_stop` waited longer than `wal_archive_timeout` for WAL archiving.
+        case archiveTimeout = "archive_timeout"
     }
 
     public let code: Code
@@ -55,7 +57,7 @@ public struct BackupError: DetailedError, Equatable {
         case .interrupted: return .interrupted
         case .snapshotOverflow, .unexpectedSnapshotContents: return .storage
         case .target, .archiveChanged: return .target
-        case .walMissing, .walNotInArchive: return .postgres
+        case .walMissing, .walNotInArchive, .archiveTimeout: return .postgres
         }
     }
 
@@ -74,6 +76,8 @@ public struct BackupError: DetailedError, Equatable {
         case .walMissing: return "the server recycled WAL the backup needs; check wal_keep_size and the slot"
         case .walNotInArchive:
             return "check that wal_archive is the directory archive_command writes to (SHOW archive_command) and that pg_stat_archiver shows no failures"
+        case .archiveTimeout:
+            return "fix archive_command (the server log says why it fails), or raise wal_archive_timeout if archiving is only slow"
         }
     }
 }

@@ -90,7 +90,8 @@ extension BackupRun {
         if let reason = watcher?.abortReason { throw reason }
         try Interruption.check()
         if sessionLost.lost {
-            throw PostgresError(code: .connectionLost, libpqMessage: "the server ended the backup session during the copy")
+            throw PostgresError(code: .connectionLost,
+                                libpqMessage: "the server ended the backup session during the copy" + serverFarewell())
         }
         if let failure = labelFiles.failure { throw failure }
         var copy = Copy(seconds: Date().timeIntervalSince(started), peakFill: watcher?.peakFill ?? [:],

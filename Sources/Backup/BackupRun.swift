@@ -210,7 +210,7 @@ public final class BackupRun {
 
     func stopBackupMode() throws -> BackupMode.Stopped {
         guard let backupMode else { throw BackupError(code: .notReady, detail: "backup mode was never started") }
-        let stopped = try backupMode.stop(waitForArchive: settings.walArchive != nil)
+        let stopped = try stopWaitingForArchive(backupMode)
         log("backup mode stopped at \(stopped.lsn)")
         return stopped
     }
@@ -272,8 +272,7 @@ public final class BackupRun {
             }
         }
         createdSnapshots = []
-        if let backupMode, backupMode.isActive { _ = try? backupMode.stop(waitForArchive: false) }
-        if let backupMode { try? backupMode.releaseWAL() }
+        backupMode?.abandon()
         session?.close()
         session = nil
         if let partialDirectory {

@@ -2,6 +2,11 @@ internal import CPgsnapShims
 
 /// SIGINT, SIGTERM and SIGHUP are recorded rather than acted on, so that a backup always
 /// finishes its teardown (unmount, remove snapshots, end backup mode) before it exits.
+///
+/// Everything that can wait long polls the record: the archive threads between chunks, hooks,
+/// and every libpq statement of a backup (`BackupEnvironment.live` makes it the sessions'
+/// stop condition), which is cancelled on the server within a tenth of a second, also inside
+/// `pg_backup_start`'s checkpoint and `pg_backup_stop`'s wait for archiving.
 public enum Interruption {
     /// Installs the recording handlers; call once, early.
     public static func install() {

@@ -13,6 +13,7 @@ public enum SettingKey: String, Sendable, CaseIterable {
     case compressWorkers = "compress_workers"
     case manifestChecksums = "manifest_checksums"
     case walArchive = "wal_archive"
+    case walArchiveTimeout = "wal_archive_timeout"
     case watchInterval = "watch_interval"
     case label
     case keepLast = "keep_last"

@@ -21,6 +21,9 @@ public struct Settings: Sendable, Equatable {
     public var manifestChecksums: ManifestChecksums = .crc32c
     /// A WAL archive directory to take segments from instead of the live pg_wal.
     public var walArchive: String?
+    /// Seconds a backup with `wal_archive` waits for the server to archive its WAL before it
+    /// fails (a failing archive_command would otherwise keep it in backup mode for ever).
+    public var walArchiveTimeout: Int = 60
     /// Seconds between snapshot fill checks.
     public var watchInterval: Double = 2
     /// Backup label recorded by PostgreSQL; default `pgsnap <id>`.
@@ -113,6 +116,11 @@ public struct Settings: Sendable, Equatable {
         case .walArchive:
             guard value.hasPrefix("/") else { throw invalid("an absolute directory path") }
             walArchive = value
+        case .walArchiveTimeout:
+            guard let seconds = Int(value), (1...86400).contains(seconds) else {
+                throw invalid("whole seconds from 1 to 86400")
+            }
+            walArchiveTimeout = seconds
         case .watchInterval:
             guard let seconds = Double(value), seconds >= 0.1, seconds <= 3600 else {
                 throw invalid("seconds between 0.1 and 3600")

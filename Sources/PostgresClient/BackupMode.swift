@@ -62,12 +62,12 @@ public final class BackupMode {
         return Started(lsn: lsn)
     }
 
-    /// Ends backup mode. `waitForArchive` waits until the WAL through the stop position is archived.
-    public func stop(waitForArchive: Bool) throws(PostgresError) -> Stopped {
-        let sql = version >= 150_000
-            ? "SELECT lsn::text, labelfile, spcmapfile FROM pg_backup_stop($1)"
-            : "SELECT lsn::text, labelfile, spcmapfile FROM pg_stop_backup(false, $1)"
-        let result = try session.query(sql, [waitForArchive ? "true" : "false"])
+    /// Ends backup mode. `waitForArchive` waits until the WAL through the stop position is
+    /// archived, for at most `archiveTimeout` seconds (then the error is `.timedOut`); a stop
+    /// request cancels the wait (`.cancelled`).
+    public func stop(waitForArchive: Bool, archiveTimeout: Double? = nil) throws(PostgresError) -> Stopped {
+        let limit = QueryLimit(timeout: waitForArchive ? archiveTimeout : nil, interruptible: true)
+        let result = try session.query(stopSQL, [waitForArchive ? "true" : "false"], limit: limit)
         isActive = false
         guard let lsnText = result.value(0, "lsn"), let lsn = LSN(parsing: lsnText),
             let label = result.value(0, "labelfile")
@@ -75,6 +75,27 @@ public final class BackupMode {
             throw PostgresError(code: .unexpectedResult, libpqMessage: "backup stop returned no label file")
         }
         return Stopped(lsn: lsn, labelFile: label, tablespaceMap: result.value(0, "spcmapfile") ?? "")
+    }
+
+    /// Teardown: ends backup mode without waiting for archiving and drops the slot, even after
+    /// a signal, each within `QueryLimit.teardown`. After a cancelled `pg_backup_stop` the
+    /// server may already have left backup mode, so its "not in progress" error is expected;
+    /// if the session is gone, the server ended both when it ended.
+    public func abandon() {
+        if isActive {
+            _ = try? session.query(stopSQL, ["false"], limit: .teardown)
+            isActive = false
+        }
+        if let slotName {
+            _ = try? session.query("SELECT pg_drop_replication_slot($1)", [slotName], limit: .teardown)
+            self.slotName = nil
+        }
+    }
+
+    private var stopSQL: String {
+        version >= 150_000
+            ? "SELECT lsn::text, labelfile, spcmapfile FROM pg_backup_stop($1)"
+            : "SELECT lsn::text, labelfile, spcmapfile FROM pg_stop_backup(false, $1)"
     }
 
     /// Drops the slot (the server drops it anyway when the session ends).

@@ -14,6 +14,10 @@ public struct PostgresError: PgsnapError, Equatable {
         case connectionLost
         /// The server answered with something pgsnap did not expect.
         case unexpectedResult
+        /// pgsnap was asked to stop (a signal) and cancelled the statement.
+        case cancelled
+        /// The statement outlived its time limit and was cancelled.
+        case timedOut
     }
 
     public let code: Code
@@ -31,7 +35,7 @@ public struct PostgresError: PgsnapError, Equatable {
         self.statement = statement
     }
 
-    public var exitStatus: ExitStatus { .postgres }
+    public var exitStatus: ExitStatus { code == .cancelled ? .interrupted : .postgres }
 
     public var message: String {
         let state = sqlState.map { " [SQLSTATE \($0)]" } ?? ""
@@ -41,6 +45,8 @@ public struct PostgresError: PgsnapError, Equatable {
         case .queryFailed: return "PostgreSQL error: \(libpqMessage)\(state)"
         case .connectionLost: return "lost the connection to PostgreSQL: \(libpqMessage)"
         case .unexpectedResult: return "unexpected answer from PostgreSQL: \(libpqMessage)"
+        case .cancelled: return "cancelled a PostgreSQL statement on request: \(libpqMessage)"
+        case .timedOut: return "PostgreSQL did not finish in time: \(libpqMessage)"
         }
     }
 
@@ -55,6 +61,8 @@ public struct PostgresError: PgsnapError, Equatable {
         case .queryFailed where sqlState == "42501": return "grant the role the privileges listed in docs/configuration.md"
         case .queryFailed, .unexpectedResult: return ""
         case .connectionLost: return "check the server log; the run was abandoned"
+        case .cancelled: return "the run was torn down"
+        case .timedOut: return "check the server log for what it waited on"
         }
     }
 }

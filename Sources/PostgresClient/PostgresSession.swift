@@ -8,6 +8,9 @@ public protocol PostgresSession: AnyObject {
     var serverVersionNumber: Int { get }
     /// Runs one statement with text parameters `$1…$n` and returns its rows.
     func query(_ sql: String, _ parameters: [String?]) throws(PostgresError) -> QueryResult
+    /// Runs one statement within `limit`: past its timeout, or on a stop request when it is
+    /// interruptible, the server is asked to cancel it and the error is `.timedOut` or `.cancelled`.
+    func query(_ sql: String, _ parameters: [String?], limit: QueryLimit) throws(PostgresError) -> QueryResult
     /// Ends the session; the server ends backup mode and drops temporary slots if still held.
     func close()
     /// True once the server has ended the session while it was idle.
@@ -17,5 +20,10 @@ public protocol PostgresSession: AnyObject {
 extension PostgresSession {
     public func query(_ sql: String) throws(PostgresError) -> QueryResult {
         try query(sql, [])
+    }
+
+    /// Scripted sessions answer at once, so the limit has nothing to bound.
+    public func query(_ sql: String, _ parameters: [String?], limit: QueryLimit) throws(PostgresError) -> QueryResult {
+        try query(sql, parameters)
     }
 }

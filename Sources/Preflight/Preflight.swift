@@ -8,6 +8,9 @@ import Storage
 public struct Preflight {
     public let settings: Settings
     public let environment: PreflightEnvironment
+    /// Also sums `pg_database_size` for `check`'s estimate of the next backup's size; a backup
+    /// leaves it off, as the sum walks every file of the cluster.
+    public var measuresDatabases = false
 
     public init(settings: Settings, environment: PreflightEnvironment) {
         self.settings = settings
@@ -43,7 +46,7 @@ public struct Preflight {
         defer { session.close() }
         let inspector = ServerInspector(session: session)
         do {
-            let facts = try inspector.facts()
+            let facts = try inspector.facts(archiver: settings.walArchive != nil, databaseSize: measuresDatabases)
             report.server = facts
             report.problems += ServerRequirements.problems(facts)
             guard let dataDirectory = facts.dataDirectory else { return nil }

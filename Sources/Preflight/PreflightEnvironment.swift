@@ -20,11 +20,12 @@ public struct PreflightEnvironment {
         self.lvm = lvm
     }
 
-    /// The real libpq, /proc, libdevmapper and liblvm2cmd.
-    public static func live() -> PreflightEnvironment {
+    /// The real libpq, /proc, libdevmapper and liblvm2cmd; `session` says where the server's
+    /// notices go and what cancels a statement.
+    public static func live(session: SessionOptions = SessionOptions()) -> PreflightEnvironment {
         let kernel = KernelDevices.current()
         return PreflightEnvironment(
-            connect: { conninfo throws(PostgresError) in try LibPQSession(conninfo: conninfo) },
+            connect: { conninfo throws(PostgresError) in try LibPQSession(conninfo: conninfo, options: session) },
             kernel: kernel,
             mounts: { () throws(StorageError) in try MountTable.current() },
             deviceMapper: { () throws(StorageError) in try LibDeviceMapper.shared(kernel: kernel) },

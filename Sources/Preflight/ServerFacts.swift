@@ -1,3 +1,5 @@
+public import PostgresClient
+
 /// What `check` learned about the PostgreSQL server and the connected role.
 public struct ServerFacts: Sendable, Equatable, Encodable {
     public var version: String
@@ -12,10 +14,16 @@ public struct ServerFacts: Sendable, Equatable, Encodable {
     public var canRunBackupFunctions: Bool
     /// The role may create a (temporary) physical replication slot: superuser or REPLICATION.
     public var canCreateReplicationSlot: Bool
+    /// The size of every database the role may see (`pg_database_size`), for the estimate of
+    /// the next backup's size; nil when it could not be read.
+    public var databaseBytes: UInt64?
+    /// `pg_stat_archiver`, read when the backup waits for archiving (`wal_archive`).
+    public var archiver: ArchiverStatus?
 
     public init(version: String, versionNumber: Int, systemIdentifier: String?, dataDirectory: String?,
                 walLevel: String, archiveMode: String, dataChecksums: Bool, role: String,
-                canRunBackupFunctions: Bool, canCreateReplicationSlot: Bool) {
+                canRunBackupFunctions: Bool, canCreateReplicationSlot: Bool, databaseBytes: UInt64? = nil,
+                archiver: ArchiverStatus? = nil) {
         self.version = version
         self.versionNumber = versionNumber
         self.systemIdentifier = systemIdentifier
@@ -26,5 +34,7 @@ public struct ServerFacts: Sendable, Equatable, Encodable {
         self.role = role
         self.canRunBackupFunctions = canRunBackupFunctions
         self.canCreateReplicationSlot = canCreateReplicationSlot
+        self.databaseBytes = databaseBytes
+        self.archiver = archiver
     }
 }

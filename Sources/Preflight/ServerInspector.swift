@@ -12,7 +12,9 @@ public struct ServerInspector {
         self.session = session
     }
 
-    public func facts() throws(PostgresError) -> ServerFacts {
+    /// The server's facts; `archiver` also reads pg_stat_archiver (for a backup with
+    /// `wal_archive`), `databaseSize` the databases' size (for `check`'s estimate).
+    public func facts(archiver: Bool = false, databaseSize: Bool = false) throws(PostgresError) -> ServerFacts {
         let version = session.serverVersionNumber
         let result = try session.query("""
             SELECT current_setting('server_version') AS version,
@@ -30,7 +32,18 @@ public struct ServerInspector {
             walLevel: result.value(0, "wal_level") ?? "", archiveMode: result.value(0, "archive_mode") ?? "",
             dataChecksums: result.value(0, "data_checksums") == "on", role: result.value(0, "role") ?? "",
             canRunBackupFunctions: result.value(0, "can_backup") == "t",
-            canCreateReplicationSlot: result.value(0, "can_slot") == "t")
+            canCreateReplicationSlot: result.value(0, "can_slot") == "t",
+            databaseBytes: databaseSize ? (try? databaseBytes()) : nil, archiver: archiver ? try ArchiverStatus.read(session) : nil)
+    }
+
+    /// Every database the role may connect to (pg_database_size refuses the others), all
+    /// tablespaces included: what a backup copies, give or take WAL.
+    private func databaseBytes() throws(PostgresError) -> UInt64? {
+        let text = try session.query("""
+            SELECT sum(pg_database_size(oid))::text FROM pg_database
+            WHERE datallowconn AND has_database_privilege(oid, 'CONNECT')
+            """).scalar()
+        return text.flatMap { UInt64($0) }
     }
 
     /// Both functions of the backup pair, with the signatures pgsnap calls on this version.

@@ -26,6 +26,11 @@ enum ServerRequirements {
             add("replication_privilege", "role \(facts.role) may not create the temporary replication slot that holds WAL during a backup",
                 "ALTER ROLE \(facts.role) REPLICATION, or connect as a superuser")
         }
+        if let archiver = facts.archiver, archiver.isFailing {
+            add("archiver_failing", "the server's WAL archiving is failing, and a backup with wal_archive waits for it: "
+                + archiver.failureSummary,
+                "fix archive_command (the server log says why it fails); the backup would otherwise fail after wal_archive_timeout")
+        }
         return problems
     }
 }

@@ -43,6 +43,9 @@ struct SettingsOptions: ParsableArguments {
     @Option(name: .customLong("wal-archive"), help: "Take WAL segments from this archive directory instead of pg_wal.")
     var walArchive: String?
 
+    @Option(name: .customLong("wal-archive-timeout"), help: "Seconds to wait for WAL archiving with --wal-archive before failing (default 60).")
+    var walArchiveTimeout: String?
+
     @Option(name: .customLong("watch-interval"), help: "Seconds between snapshot fill checks (default 2).")
     var watchInterval: String?
 
@@ -96,6 +99,7 @@ struct SettingsOptions: ParsableArguments {
         overrides[.compressWorkers] = compressWorkers
         overrides[.manifestChecksums] = manifestChecksums
         overrides[.walArchive] = walArchive
+        overrides[.walArchiveTimeout] = walArchiveTimeout
         overrides[.watchInterval] = watchInterval
         overrides[.label] = label
         overrides[.keepLast] = keepLast

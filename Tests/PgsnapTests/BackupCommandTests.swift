@@ -122,6 +122,9 @@ struct BackupCommandTests {
             let (status, output) = process.wait()
             #expect(status == 4, "\(output)")
             #expect(output.contains("ended the backup session"), "\(output)")
+            // The server's own words are in the one line, not printed raw before it.
+            #expect(output.contains("terminating connection due to administrator command"), "\(output)")
+            #expect(output.split(separator: "\n").count == 1, "one line: \(output)")
             let failed = try FailedRun.onlyRecord(in: target)
             #expect(failed["exit_status"] as? Int == 4, "only a failed-run record is left: \(failed)")
             try cluster.start()

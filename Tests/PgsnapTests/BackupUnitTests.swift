@@ -72,6 +72,22 @@ struct BackupUnitTests {
         #expect(!older.statements.contains("SET idle_session_timeout = 0"), "13 has no idle_session_timeout")
     }
 
+    @Test func abandonEndsBackupModeAndDropsTheSlotEvenWhenTheStopFails() throws {
+        let session = ScriptedSession(version: 150_000, answers: [
+            ("pg_backup_start", .success(.init(columns: ["x"], rows: [["0/2000028"]]))),
+            ("pg_backup_stop", .failure(PostgresError(code: .queryFailed, libpqMessage: "backup is not in progress"))),
+            ("", .success(.init(columns: [], rows: []))),
+        ])
+        let mode = BackupMode(session: session)
+        try mode.reserveWAL(slotName: "pgsnap_x")
+        _ = try mode.start(label: "l", fastCheckpoint: true)
+        mode.abandon()
+        #expect(session.statements.suffix(2).map { $0.contains("pg_backup_stop") } == [true, false])
+        #expect(session.statements.last?.contains("pg_drop_replication_slot") == true)
+        #expect(!mode.isActive)
+        #expect(mode.slotName == nil)
+    }
+
     @Test func backupRecordIsSnakeCaseJSON() throws {
         let record = BackupRecord(
             id: "20261124T031500Z", label: "l", status: .complete, pgsnapVersion: "0.1.0", postgresVersion: "15.3",

@@ -57,6 +57,7 @@ struct ConfigurationTests {
     @Test(arguments: [
         ("snapshot", "zfs"), ("snapshot_size", "0%"), ("snapshot_size", "150%"), ("snapshot_size", "12parsecs"),
         ("json", "maybe"), ("target", "relative/dir"), ("log_level", "loud"), ("conninfo", "host"),
+        ("wal_archive_timeout", "0"), ("wal_archive_timeout", "86401"), ("wal_archive_timeout", "1.5"),
     ])
     func wrongTypesAreRejectedWithTheirLine(key: String, value: String) throws {
         let file = try ConfigFile.parse("# header\n\(key) = '\(value)'\n", path: "/c")
@@ -114,6 +115,12 @@ struct ConfigurationTests {
         #expect(SnapshotSize(parsing: "1.5T") == .bytes(UInt64(1.5 * Double(1 << 40))))
         #expect(SnapshotSize(parsing: "100") == nil)  // bytes below 1 MiB are surely a mistake
         #expect(SnapshotSize.percentOfOrigin(10).bytes(forOrigin: 1000) == 100)
+    }
+
+    @Test func walArchiveTimeoutDefaultsToAMinute() throws {
+        #expect(try Settings.resolve(file: nil, overrides: [:]).walArchiveTimeout == 60)
+        #expect(try Settings.resolve(file: nil, overrides: [.walArchiveTimeout: "3"]).walArchiveTimeout == 3)
+        #expect(SettingKey.walArchiveTimeout.flag == "--wal-archive-timeout")
     }
 
     @Test func everyKeyHasAFlag() {

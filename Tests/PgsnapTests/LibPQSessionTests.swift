@@ -62,4 +62,90 @@ struct LibPQSessionTests {
             session.close()
         }
     }
+
+    @Test func aStopRequestCancelsARunningStatementAndTheSessionStaysUsable() throws {
+        try withCluster(15) { cluster in
+            let stop = LockedFlag()
+            let session = try LibPQSession(conninfo: cluster.conninfo, options: SessionOptions(shouldStop: { stop.value }))
+            defer { session.close() }
+            DispatchQueue.global().asyncAfter(deadline: .now() + 0.5) { stop.set() }
+            let started = Date()
+            let error = #expect(throws: PostgresError.self) { try session.query("SELECT pg_sleep(60)") }
+            #expect(error?.code == .cancelled)
+            #expect(error?.exitStatus == .interrupted)
+            #expect(error?.libpqMessage.contains("canceling statement due to user request") == true, "\(String(describing: error))")
+            #expect(Date().timeIntervalSince(started) < 5)
+            // Teardown's statements still run after the stop request; ordinary ones do not start.
+            #expect(try session.query("SELECT 1", [], limit: .teardown).scalar() == "1")
+            #expect(throws: PostgresError.self) { try session.query("SELECT 2") }
+        }
+    }
+
+    @Test func aStatementPastItsTimeoutIsCancelledAndTheSessionStaysUsable() throws {
+        try withCluster(15) { cluster in
+            let session = try LibPQSession(conninfo: cluster.conninfo)
+            defer { session.close() }
+            let error = #expect(throws: PostgresError.self) {
+                try session.query("SELECT pg_sleep(60)", [], limit: QueryLimit(timeout: 0.5, interruptible: true))
+            }
+            #expect(error?.code == .timedOut)
+            #expect(error?.exitStatus == .postgres)
+            #expect(try session.query("SELECT 1").scalar() == "1")
+            #expect(try cluster.psql("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%' AND state = 'active'") == "0")
+        }
+    }
+
+    @Test func serverNoticesGoToTheSinkAndAFailuresWarningsIntoItsLine() throws {
+        try withCluster(15) { cluster in
+            let received = LockedMessages()
+            let session = try LibPQSession(conninfo: cluster.conninfo,
+                                           options: SessionOptions(serverMessages: { received.append($0) }))
+            defer { session.close() }
+            _ = try session.query("DO $$ BEGIN RAISE NOTICE 'hello'; RAISE WARNING 'careful'; END $$")
+            #expect(received.all == [ServerMessage(severity: "NOTICE", text: "hello"),
+                                     ServerMessage(severity: "WARNING", text: "careful")])
+            #expect(received.all.last?.description == "server: WARNING: careful")
+            let error = #expect(throws: PostgresError.self) {
+                try session.query("DO $$ BEGIN RAISE WARNING 'about to fail'; RAISE EXCEPTION 'boom'; END $$")
+            }
+            #expect(error?.message.contains("boom") == true)
+            #expect(error?.message.contains("server: WARNING: about to fail") == true, "\(String(describing: error))")
+            #expect(received.all.count == 2, "a failure's warning is in its line, not logged before it")
+        }
+    }
+
+    /// A server that accepts connections and never says a word: the connection attempt ends on
+    /// a stop request, and on connect_timeout (which the safety bound here relies on too).
+    @Test func aConnectionAttemptTheServerNeverAnswersEndsOnStopOrTimeout() throws {
+        let directory = try TemporaryDirectory.make(prefix: "pgsnap-mute-")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let path = Array((directory + "/.s.PGSQL.5999").utf8CString)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: path.map { UInt8(bitPattern: $0) }) }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        try #require(bound == 0 && listen(listener, 8) == 0)
+        let conninfo = "host=\(directory) port=5999 user=postgres connect_timeout=10"
+
+        let stop = LockedFlag()
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.5) { stop.set() }
+        var started = Date()
+        let cancelled = #expect(throws: PostgresError.self) {
+            try LibPQSession(conninfo: conninfo, options: SessionOptions(shouldStop: { stop.value }))
+        }
+        #expect(cancelled?.code == .cancelled)
+        #expect(Date().timeIntervalSince(started) < 5)
+
+        started = Date()
+        let timedOut = #expect(throws: PostgresError.self) {
+            try LibPQSession(conninfo: conninfo.replacingOccurrences(of: "connect_timeout=10", with: "connect_timeout=2"))
+        }
+        #expect(timedOut?.code == .connectionFailed)
+        #expect(timedOut?.libpqMessage.contains("timeout") == true)
+        #expect(Date().timeIntervalSince(started) < 8)
+    }
 }

@@ -62,6 +62,36 @@ struct PreflightTests {
         #expect(codes == ["server_version", "wal_level", "data_directory_hidden", "backup_privilege", "replication_privilege"])
     }
 
+    @Test func aFailingArchiverIsAProblemOnlyWhileItFails() {
+        var facts = ServerFacts(version: "15.3", versionNumber: 150003, systemIdentifier: "1", dataDirectory: "/pg/data",
+                                walLevel: "replica", archiveMode: "on", dataChecksums: true, role: "postgres",
+                                canRunBackupFunctions: true, canCreateReplicationSlot: true)
+        #expect(ServerRequirements.problems(facts).isEmpty, "without wal_archive the archiver is not read")
+        facts.archiver = ArchiverStatus(archivedCount: 3, lastArchivedWAL: "000000010000000000000003",
+                                        lastArchivedTime: "2026-12-01 02:00:00+00", failedCount: 7,
+                                        lastFailedWAL: "000000010000000000000004",
+                                        lastFailedTime: "2026-12-01 03:00:00+00", isFailing: true)
+        let problems = ServerRequirements.problems(facts)
+        #expect(problems.map(\.code) == ["archiver_failing"])
+        #expect(problems.first?.exitStatus == .postgres)
+        #expect(problems.first?.message.contains("last_failed_wal 000000010000000000000004 at 2026-12-01 03:00:00+00") == true)
+        facts.archiver?.isFailing = false
+        #expect(ServerRequirements.problems(facts).isEmpty, "failures before the last success are history")
+    }
+
+    @Test func theNextBackupsSizeIsEstimatedFromTheLastOneOrTheDatabases() throws {
+        let last = TargetSpace.LastBackup(id: "20261130T031500Z", bytesRead: 4_000, bytesWritten: 1_000)
+        #expect(TargetSpace.estimate(last: last, databaseBytes: 2_000)?.bytes == 1_000, "the last backup wrote more")
+        #expect(TargetSpace.estimate(last: last, databaseBytes: 8_000)?.bytes == 2_000, "grown, at ratio 4")
+        #expect(TargetSpace.estimate(last: nil, databaseBytes: 8_000)?.bytes == 8_000, "ratio 1.0 before the first")
+        #expect(TargetSpace.estimate(last: nil, databaseBytes: nil) == nil)
+        let target = TargetFacts(path: "/srv/pgsnap", exists: true, writable: true, freeBytes: 1_500)
+        let problem = try #require(TargetSpace.problem(target: target, last: last, databaseBytes: 8_000))
+        #expect(problem.code == "target_too_small")
+        #expect(problem.exitStatus == .target)
+        #expect(TargetSpace.problem(target: target, last: last, databaseBytes: 1_000) == nil)
+    }
+
     // MARK: storage layouts
 
     static let dataDevice = DeviceNumber(major: 253, minor: 1)

@@ -22,7 +22,8 @@ extension PgsnapCommand {
             let settings = try options.settingsOrExit()
             Interruption.install()
             let logger = Terminal.logger(settings)
-            let backup = BackupRun(settings: settings, environment: .live(), pgsnapVersion: PgsnapVersion.current) {
+            let environment = BackupEnvironment.live(serverMessages: ServerMessageLog.sink(logger))
+            let backup = BackupRun(settings: settings, environment: environment, pgsnapVersion: PgsnapVersion.current) {
                 logger.info("\($0)")
             }
             backup.onWarning = { logger.warning("\($0)") }

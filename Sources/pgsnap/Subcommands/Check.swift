@@ -1,6 +1,7 @@
 import ArgumentParser
 import ExitStatus
 import Foundation
+import PostgresClient
 import Preflight
 
 extension PgsnapCommand {
@@ -14,7 +15,12 @@ extension PgsnapCommand {
 
         func run() throws {
             let settings = try options.settingsOrExit()
-            let report = Preflight(settings: settings, environment: .live()).run()
+            let logger = Terminal.logger(settings)
+            let session = SessionOptions(serverMessages: ServerMessageLog.sink(logger))
+            var preflight = Preflight(settings: settings, environment: .live(session: session))
+            preflight.measuresDatabases = true
+            var report = preflight.run()
+            report.problems += NextBackupChecks.problems(settings: settings, report: report)
             if settings.json {
                 Terminal.printJSON(report)
             } else {

@@ -37,9 +37,21 @@ enum HookDirectoryFixture {
         return directory
     }
 
+    /// Written through an O_CLOEXEC descriptor: a process another suite spawns meanwhile (a
+    /// postmaster lives on) would otherwise inherit it, and exec of the hook then fails with
+    /// ETXTBSY ("Text file busy") for as long as that process runs.
     static func write(_ name: String, _ body: String, in directory: String, mode: mode_t = 0o755) throws {
         let path = directory + "/" + name
-        try body.write(toFile: path, atomically: false, encoding: .utf8)
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw Command.Failure(command: "open \(path)", status: errno, output: String(cString: strerror(errno)))
+        }
+        let bytes = Array(body.utf8)
+        let written = bytes.withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) }
+        close(descriptor)
+        guard written == bytes.count else {
+            throw Command.Failure(command: "write \(path)", status: errno, output: String(cString: strerror(errno)))
+        }
         chmod(path, mode)
     }
 }
