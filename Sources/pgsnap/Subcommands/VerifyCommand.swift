@@ -57,10 +57,24 @@ extension PgsnapCommand {
                 }
                 let ok = reports.allSatisfy(\.ok)
                 if settings.json { Terminal.printJSON(Output(ok: ok, backups: reports)) }
-                if !ok { throw ExitCode(ExitStatus.damaged.rawValue) }
+                if !ok {
+                    // The report is on stdout; cron mail and monitoring read stderr's one line.
+                    FileHandle.standardError.write(Data("pgsnap: \(Echo.line(Self.damagedLine(reports)))\n".utf8))
+                    throw ExitCode(ExitStatus.damaged.rawValue)
+                }
             } catch let error as any PgsnapError {
                 try Terminal.fail(error, json: settings.json)
             }
+        }
+
+        /// `backup X is damaged (2 problems, first: file_checksum) — …`, or the count of damaged backups.
+        static func damagedLine(_ reports: [VerifyReport]) -> String {
+            let damaged = reports.filter { !$0.ok }
+            let problems = damaged.map(\.problems.count).reduce(0, +)
+            let first = damaged.first?.problems.first.map { ", first: \($0.kind.rawValue)" } ?? ""
+            let subject = damaged.count == 1 ? "backup \(damaged[0].id) is" : "\(damaged.count) of \(reports.count) backups are"
+            return "\(subject) damaged (\(problems) problem(s)\(first)) — do not restore it; "
+                + "the report lists every problem, and 'pgsnap list' shows the other backups"
         }
 
         static func describe(_ report: VerifyReport) -> String {
