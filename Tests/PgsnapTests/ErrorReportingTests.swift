@@ -107,6 +107,25 @@ struct ErrorReportingTests {
         }
     }
 
+    /// A member name holding a line break cannot forge a "verified" line in verify's report,
+    /// nor a second line on stderr.
+    @Test func verifyEscapesNamesFromTheBackupDirectory() throws {
+        let shared = try SharedBackup.get()
+        let target = try TemporaryDirectory.make(prefix: "pgsnap-errors-target-")
+        defer { try? FileManager.default.removeItem(atPath: target) }
+        let id = "20200101T000000Z"
+        let copy = try shared.copy(into: target, as: id)
+        let forged = "junk\npgsnap: backup \(id) verified: 1 files"
+        try BackupTampering.rewrite(copy + "/base.tar.zst") { tar in
+            try BackupTampering.insert(RawTar.file(forged, "x"), before: "backup_label", in: &tar)
+        }
+        let run = try Pgsnap.run(["verify", id, "--target", target])
+        #expect(run.status == 9, "\(run.output)")
+        #expect(!run.stdout.split(separator: "\n").contains { $0.hasPrefix("pgsnap: backup \(id) verified") },
+                "a forged line: \(run.stdout)")
+        #expect(stderrLines(run).count == 1, "\(run.output)")
+    }
+
     /// A restore that fails creates nothing that stays: the data directory and tablespace
     /// location it made go, and so do the parent directories it made for them.
     @Test func aFailedRestoreRemovesTheParentDirectoriesItCreated() throws {

@@ -81,10 +81,12 @@ extension PgsnapCommand {
             let rate = "\(ByteCount(UInt64(report.throughputBytesPerSecond)))/s"
             let figures = "\(report.files) files, \(ByteCount(report.bytes)) (\(ByteCount(report.compressedBytes)) compressed) "
                 + "in \(String(format: "%.1f", report.seconds)) s, \(rate)"
-            let warnings = report.warnings.map { "  warning: \($0)" }
+            // Problem messages carry member names and paths from the backup directory: escaped,
+            // so a name holding a line break cannot forge a "verified" line in the report.
+            let warnings = report.warnings.map { "  warning: \(Echo.value($0, limit: 500))" }
             if report.ok { return (["pgsnap: backup \(report.id) verified: \(figures)"] + warnings).joined(separator: "\n") }
             var lines = ["pgsnap: backup \(report.id) DAMAGED: \(report.problems.count) problem(s); \(figures)"]
-            lines += report.problems.map { "  \($0.kind.rawValue): \($0.message)" } + warnings
+            lines += report.problems.map { "  \($0.kind.rawValue): \(Echo.value($0.message, limit: 500))" } + warnings
             return lines.joined(separator: "\n")
         }
     }
