@@ -4,7 +4,7 @@ import Testing
 @testable import Archive
 
 /// CRC-32C and SHA-256 against published vectors, and the two CRC code paths against each other.
-@Suite("Archive checksums")
+@Suite("Archive checksums", .unit)
 struct ArchiveChecksumTests {
     static func crc(_ bytes: [UInt8]) -> CRC32C {
         var crc = CRC32C()

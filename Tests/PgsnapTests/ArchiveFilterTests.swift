@@ -5,7 +5,7 @@ import Testing
 
 /// DirectoryWalker with pg_basebackup's rules on fake data directories that hold one of each
 /// thing pg_basebackup leaves out, next to things it keeps.
-@Suite("Archive base backup filter")
+@Suite("Archive base backup filter", .unit)
 struct ArchiveFilterTests {
     /// A data directory with every excluded item, plus a pg_wal symlink to another "volume".
     static func makeDataDirectory(_ root: String, walVolume: String) throws {

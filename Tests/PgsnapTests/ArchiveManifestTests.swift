@@ -4,7 +4,7 @@ import Testing
 @testable import Archive
 
 /// backup_manifest's exact bytes, as backup_manifest.c writes them.
-@Suite("Archive backup manifest")
+@Suite("Archive backup manifest", .unit)
 struct ArchiveManifestTests {
     static func sha(_ text: String) -> String {
         var sha = SHA256()

@@ -6,7 +6,7 @@ import Testing
 /// The real proof: archives of a real PostgreSQL 15 cluster, extracted with tar, pass
 /// PostgreSQL's own pg_verifybackup against our backup_manifest, and our checksums and manifest
 /// lines equal those of a real pg_basebackup.
-@Suite("Archive against PostgreSQL")
+@Suite("Archive against PostgreSQL", .integration)
 struct ArchivePostgresTests {
     /// The checkpoint facts pg_controldata reports for a stopped cluster.
     struct ControlData {

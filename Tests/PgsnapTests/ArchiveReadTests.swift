@@ -236,7 +236,7 @@ struct ArchiveReadTests {
     }
 
     /// VolumeArchiver's .tar.zst read back through ZstdReader and TarReader.
-    @Test func volumeArchiveReadsBackThroughZstdReader() throws {
+    @Test(.integration) func volumeArchiveReadsBackThroughZstdReader() throws {
         let work = try TemporaryDirectory.make(prefix: "pgsnap-read-")
         defer { ArchiveFixtures.remove(work) }
         let source = work + "/source"
@@ -791,7 +791,7 @@ struct ArchiveReadTests {
 
     /// A manifest written by the real pg_basebackup (PostgreSQL 15) parses, verifies, describes
     /// the files it sits next to, and survives a re-render.
-    @Test func aRealPgBasebackupManifestParses() throws {
+    @Test(.integration) func aRealPgBasebackupManifestParses() throws {
         try withCluster(15) { cluster in
             try cluster.psql("CREATE TABLE t AS SELECT g FROM generate_series(1, 10000) g")
             // Names PostgreSQL must escape: Latin-1 bytes (Encoded-Path) and JSON specials.

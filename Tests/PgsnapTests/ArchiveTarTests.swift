@@ -68,7 +68,7 @@ struct ArchiveTarTests {
         #expect(try ArchiveFixtures.entries(under: extracted).count == entries.count)
     }
 
-    @Test(arguments: ["gnu", "bsd"])
+    @Test(.integration, arguments: ["gnu", "bsd"])
     func extractedTreeMatchesTheOriginal(tool: String) throws {
         let work = try TemporaryDirectory.make(prefix: "pgsnap-tar-")
         defer { ArchiveFixtures.remove(work) }
@@ -92,7 +92,7 @@ struct ArchiveTarTests {
         try Self.compareTrees(source, target)
     }
 
-    @Test func zstdAndTarAgreeTheStreamIsWellFormed() throws {
+    @Test(.integration) func zstdAndTarAgreeTheStreamIsWellFormed() throws {
         let work = try TemporaryDirectory.make(prefix: "pgsnap-tar-")
         defer { ArchiveFixtures.remove(work) }
         let source = work + "/source"

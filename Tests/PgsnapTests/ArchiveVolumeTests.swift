@@ -65,7 +65,7 @@ struct ArchiveVolumeTests {
     }
 
     /// A full target fails with ENOSPC's own words and leaves no partial archive behind.
-    @Test func aFullTargetIsAWriteFailureWithStrerror() throws {
+    @Test(.integration) func aFullTargetIsAWriteFailureWithStrerror() throws {
         let work = try TemporaryDirectory.make(prefix: "pgsnap-volume-")
         defer { ArchiveFixtures.remove(work) }
         let mount = work + "/small"

@@ -3,7 +3,7 @@ import Testing
 
 /// `pgsnap backup --snapshot none` end to end on real servers, restored with plain zstd and tar.
 /// (With LVM snapshots the same checks run in the VM scenarios.)
-@Suite("pgsnap backup without snapshots, restored with tar", .serialized)
+@Suite("pgsnap backup without snapshots, restored with tar", .serialized, .integration)
 struct BackupCommandTests {
     /// pgbench's invariant: every transaction adds the same delta to one account, teller,
     /// branch and history row, so the four sums agree in any consistent state.

@@ -7,7 +7,7 @@ import Testing
 
 @testable import Backup
 
-@Suite("Backup building blocks")
+@Suite("Backup building blocks", .unit)
 struct BackupUnitTests {
     @Test func backupIDsSortByTimeAndAreValidNames() throws {
         let id = BackupID.make(at: Date(timeIntervalSince1970: 1_795_000_000))

@@ -7,7 +7,7 @@ import Testing
 
 /// The catalog with real `pgsnap backup --snapshot none` runs of a PostgreSQL 15 cluster:
 /// list after backups, retention after a backup, and the record a failed run leaves.
-@Suite("Catalog with real backups", .serialized)
+@Suite("Catalog with real backups", .serialized, .integration)
 struct CatalogBackupTests {
     @Test func listShowsBackupsAndRetentionAfterABackupKeepsTheNewest() throws {
         try withTarget { cluster, target, runDirectory in

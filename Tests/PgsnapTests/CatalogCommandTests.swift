@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// `pgsnap list`, `info` and `prune` through the built binary, on hand-made targets.
-@Suite("Catalog commands")
+@Suite("Catalog commands", .unit)
 struct CatalogCommandTests {
     private func pgsnap(_ fixture: TargetFixture, _ arguments: [String]) throws -> Pgsnap.Run {
         try Pgsnap.run(arguments + ["--target", fixture.target, "--run-directory", fixture.runDirectory])

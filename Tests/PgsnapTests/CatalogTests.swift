@@ -8,7 +8,7 @@ import Testing
 @testable import Preflight
 
 /// The catalog on hand-made targets: statuses, ordering, lookups and retention.
-@Suite("Catalog")
+@Suite("Catalog", .unit)
 struct CatalogTests {
     @Test func listsNewestFirstWithEveryStatusAndIgnoresForeignFiles() throws {
         let fixture = try TargetFixture()

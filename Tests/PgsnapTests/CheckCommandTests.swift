@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// `pgsnap check` end to end: the real binary, real servers, this host's real filesystems.
-@Suite("pgsnap check on real servers", .serialized)
+@Suite("pgsnap check on real servers", .serialized, .integration)
 struct CheckCommandTests {
     @Test(arguments: PostgresInstallation.required)
     func reportsTheClusterAndPassesWithoutSnapshots(major: Int) throws {

@@ -3,7 +3,7 @@ import Testing
 
 @testable import Configuration
 
-@Suite("Configuration file and flags")
+@Suite("Configuration file and flags", .unit)
 struct ConfigurationTests {
     @Test func parsesPostgresqlConfSyntax() throws {
         let file = try ConfigFile.parse("""

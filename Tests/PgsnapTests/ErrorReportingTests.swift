@@ -6,7 +6,7 @@ import Testing
 /// How failures reach a script and a person (issue 8, item 9): exit codes exactly as
 /// docs/exit-codes.md says, typed JSON error objects, one escaped and bounded line on stderr,
 /// hints that fit the cause, and the small commands' results.
-@Suite("errors and JSON as documented")
+@Suite("errors and JSON as documented", .integration)
 struct ErrorReportingTests {
     /// The lines pgsnap printed on stderr (the combined output minus stdout).
     private func stderrLines(_ run: Pgsnap.Run) -> [Substring] {

@@ -7,7 +7,7 @@ import Testing
 /// deleted mid-run, concurrent runs, failing and hanging hooks. After each one `FaultBench`
 /// checks the documented exit status, exactly one line on stderr and that nothing is left
 /// behind; the suite prints `fault injection: N injected, M survived`.
-@Suite("fault injection", .serialized)
+@Suite("fault injection", .serialized, .integration)
 struct FaultInjectionTests {
     @Test func everyInjectedFaultEndsCleanly() throws {
         let ledger = FaultLedger()

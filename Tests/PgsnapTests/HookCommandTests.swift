@@ -4,7 +4,7 @@ import Testing
 /// Real shell hooks around real `pgsnap backup --snapshot none` runs on PostgreSQL 15: each
 /// hook writes its environment to a file, so the order, the variables and the exit status
 /// rules are checked as an operator's scripts would see them.
-@Suite("pgsnap backup with hooks", .serialized)
+@Suite("pgsnap backup with hooks", .serialized, .integration)
 struct HookCommandTests {
     /// A hook directory (root, 0755), a place for hooks to write, a target and a run directory.
     struct Setup {

@@ -186,7 +186,7 @@ struct HookUnitTests {
 
     // MARK: - hook_directory safety
 
-    @Test func unsafeDirectoriesAndHooksAreRefusedWithExit3() throws {
+    @Test(.integration) func unsafeDirectoriesAndHooksAreRefusedWithExit3() throws {
         let directory = try HookDirectoryFixture.make(events: [.preBackup])
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let recorder = RecordingHookRunner()

@@ -5,7 +5,7 @@ import Testing
 
 /// libpq against real servers. Serialized: each test starts its own cluster, and two cores
 /// are better spent on one at a time.
-@Suite("libpq sessions on real servers", .serialized)
+@Suite("libpq sessions on real servers", .serialized, .integration)
 struct LibPQSessionTests {
     @Test(arguments: PostgresInstallation.required)
     func connectsQueriesAndReportsSQLState(major: Int) throws {

@@ -7,7 +7,7 @@ import Testing
 @testable import Preflight
 
 /// `check`'s decisions on scripted servers and storage layouts.
-@Suite("Preflight orchestration with scripted boundaries")
+@Suite("Preflight orchestration with scripted boundaries", .unit)
 struct PreflightTests {
     static func facts(version: Int, backup: Bool = true, slot: Bool = true, walLevel: String = "replica")
         -> QueryResult

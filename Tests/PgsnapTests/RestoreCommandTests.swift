@@ -6,7 +6,7 @@ import Testing
 /// `pgsnap restore` end to end on real servers: a backup taken with `--snapshot none` is
 /// restored by pgsnap (not by hand), checked on disk and with pg_verifybackup before start-up,
 /// then started and queried. Point-in-time recovery replays from a WAL archive the test keeps.
-@Suite("pgsnap restore on real servers", .serialized)
+@Suite("pgsnap restore on real servers", .serialized, .integration)
 struct RestoreCommandTests {
     // MARK: - Plain restore, relocated tablespace, every supported version
 

@@ -4,7 +4,7 @@ import Testing
 /// `pgsnap restore` of archives built to write outside the destination: each must stop with
 /// exit 9 and leave nothing outside the data and tablespace directories — checked at the exact
 /// paths each attack aims at — and nothing startable inside them.
-@Suite("pgsnap restore refuses hostile archives", .serialized)
+@Suite("pgsnap restore refuses hostile archives", .serialized, .integration)
 struct RestoreHostileArchiveTests {
     static let id = "20200101T000000Z"
 

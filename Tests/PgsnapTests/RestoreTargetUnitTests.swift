@@ -5,7 +5,7 @@ import Testing
 @testable import Restore
 
 /// Recovery targets checked before anything is written, and the base backup they get.
-@Suite("Restore: recovery targets and the base backup they need")
+@Suite("Restore: recovery targets and the base backup they need", .unit)
 struct RestoreTargetUnitTests {
     @Test(arguments: [
         ("2026-11-24 10:41:00+00", "2026-11-24 10:41:00.000000+00"),

@@ -7,7 +7,7 @@ import Testing
 
 /// The parts of restore that need no archive: option parsing, recovery settings, the rewritten
 /// tablespace_map, and the member-name rules every extraction goes through.
-@Suite("Restore building blocks")
+@Suite("Restore building blocks", .unit)
 struct RestoreUnitTests {
     @Test func tablespaceMappingsParseByOIDOrName() throws {
         let byOID = try TablespaceMapping(parsing: "16384=/srv/fast/")

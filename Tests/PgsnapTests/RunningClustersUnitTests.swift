@@ -5,7 +5,7 @@ import Testing
 
 /// Finding the directories running servers use (from a fake `/proc`), comparing destinations
 /// with them, and keeping unarchived WAL aside.
-@Suite("Restore: directories of running servers, unarchived WAL")
+@Suite("Restore: directories of running servers, unarchived WAL", .unit)
 struct RunningClustersUnitTests {
     /// A fake `/proc` with a postmaster (pid 4100, child of init) running in `data`, a backend
     /// (pid 4101, its child) and an unrelated process; `data` has a tablespace link and a

@@ -2,7 +2,7 @@ import Testing
 
 @testable import Storage
 
-@Suite("Parsing what the kernel and LVM report")
+@Suite("Parsing what the kernel and LVM report", .unit)
 struct StorageParsingTests {
     static let mountinfo = """
         22 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw

@@ -5,7 +5,7 @@ import Testing
 @testable import Preflight
 
 /// `check`'s view of the binding, without a server: the problems a backup of `cluster` meets.
-@Suite("Target ownership")
+@Suite("Target ownership", .unit)
 struct TargetOwnershipTests {
     @Test func anotherClusterIsAProblemWithExit6TheSameClusterIsNot() throws {
         let fixture = try TargetFixture()

@@ -4,7 +4,7 @@ import Testing
 /// The fixtures the restore and verify tests depend on, checked against GNU tar, zstd and
 /// PostgreSQL's own pg_verifybackup, so that a failing restore/verify test means pgsnap is
 /// wrong, not the damage the test meant to do.
-@Suite("test fixtures: hostile archives and tampered backups", .serialized)
+@Suite("test fixtures: hostile archives and tampered backups", .serialized, .integration)
 struct TestFixtureTests {
     @Test func rawTarHeadersAreReadByGNUTar() throws {
         let scratch = try TemporaryDirectory.make(prefix: "pgsnap-rawtar-")

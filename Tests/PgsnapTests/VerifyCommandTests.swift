@@ -4,7 +4,7 @@ import Testing
 /// `pgsnap verify` (and `restore`) on copies of one real backup, each damaged in one known way:
 /// every damage must be found and named, and a restore must stop without leaving anything that
 /// looks startable.
-@Suite("pgsnap verify on damaged copies of a real backup", .serialized)
+@Suite("pgsnap verify on damaged copies of a real backup", .serialized, .integration)
 struct VerifyCommandTests {
     /// One entry of `problems` in verify's JSON.
     struct Problem: CustomStringConvertible {

@@ -3,7 +3,7 @@ import Testing
 
 @testable import Compression
 
-@Suite("libzstd streaming")
+@Suite("libzstd streaming", .unit)
 struct ZstdTests {
     /// Half random bytes, half repetitive text: the mix a database's files show.
     static func sample(bytes: Int) -> [UInt8] {

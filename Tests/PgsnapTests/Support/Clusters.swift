@@ -3,7 +3,8 @@ import Testing
 /// Finds the installation for a required major version, failing the test if it is missing
 /// (scripts/install-deps installs all of them; a missing one is a setup defect, not a skip).
 func installation(_ major: Int) throws -> PostgresInstallation {
-    try #require(PostgresInstallation.available.first { $0.major == major },
+    try TestTier.requireIntegration("needs PostgreSQL \(major)")
+    return try #require(PostgresInstallation.available.first { $0.major == major },
                  "PostgreSQL \(major) not installed: run scripts/install-deps")
 }
 

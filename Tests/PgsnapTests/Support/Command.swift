@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// Runs helper programs in tests, failing with their output when they fail.
 enum Command {
@@ -29,11 +30,19 @@ enum Command {
     /// daemon the command starts (pg_ctl start) cannot hold them open.
     static func run(_ executable: String, _ arguments: [String], asUser user: String? = nil,
                     environment: [String: String] = [:]) -> (status: Int32, output: String, stdout: String) {
+        if let refusal = unitTierRefusal(executable, asUser: user) {
+            Issue.record(refusal)
+            return (126, refusal.description, "")
+        }
         var argv = [executable] + arguments
         var program = executable
         if let user {
+            // From /: the test's own working directory (a clone under /root, say) may be one the
+            // user cannot enter, and psql, initdb and pg_ctl then print "could not change
+            // directory" into the output the tests compare.
             program = "/usr/sbin/runuser"
-            argv = ["runuser", "-u", user, "--", "env"] + environment.map { "\($0)=\($1)" } + [executable] + arguments
+            argv = ["runuser", "-u", user, "--", "env", "--chdir=/"] + environment.map { "\($0)=\($1)" } + [executable]
+                + arguments
         }
         let env = ProcessInfo.processInfo.environment.merging(user == nil ? environment : [:]) { $1 }
             .map { "\($0)=\($1)" }
@@ -59,6 +68,15 @@ enum Command {
         let outText = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
         let errText = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
         return (exitStatus, outText + errText, outText)
+    }
+
+    /// Programs only root runs here, which a unit test must not need.
+    private static let privileged: Set<String> = ["/bin/chown", "/bin/mount", "/bin/umount", "/sbin/losetup"]
+
+    private static func unitTierRefusal(_ executable: String, asUser user: String?) -> TestTier.Refusal? {
+        guard TestTier.current == .unit else { return nil }
+        if let user { return TestTier.Refusal(what: "runs \(executable) as \(user)") }
+        return privileged.contains(executable) ? TestTier.Refusal(what: "runs \(executable)") : nil
     }
 
     private static func withCStringArray<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {

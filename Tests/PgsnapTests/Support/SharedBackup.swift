@@ -29,11 +29,21 @@ final class SharedBackup: Sendable {
     static func get() throws -> SharedBackup {
         lock.lock()
         defer { lock.unlock() }
+        if case .failure(let error) = cached {
+            // The first caller recorded it; a rethrown #require failure counts as recorded
+            // already, so every later caller would pass without a backup: give each its own.
+            throw Unavailable(reason: "\(error)")
+        }
         if let cached { return try cached.get() }
         let result = Result { try take() }
         cached = result
         if case .success = result { atexit { SharedBackup.removeCached() } }
         return try result.get()
+    }
+
+    struct Unavailable: Error, CustomStringConvertible {
+        let reason: String
+        var description: String { "the shared backup could not be taken: \(reason)" }
     }
 
     private static func removeCached() {
