@@ -9,7 +9,7 @@ import Testing
 
 /// The rule of what a backup directory may hold and declare, which restore (through
 /// `StoredBackup`) and verify (through `BackupVerifier`) both apply, and backup.json's checksum.
-@Suite("Backup contents rule and backup.json checksum")
+@Suite("Backup contents rule and backup.json checksum", .unit)
 struct BackupContentsTests {
     static let record = TargetFixture.record(id: "20200101T000000Z", label: "nightly", start: Date(timeIntervalSince1970: 1_577_836_800))
 
