@@ -77,6 +77,29 @@ struct CommandLineTests {
         #expect(try fixture.names().count == 0, "a refused command line touched the target")
     }
 
+    /// What the command line alone decides is checked in `validate()`, before the configuration
+    /// or the target is read (no target is given here, which would be exit 3), and reported like
+    /// every other error: one `pgsnap:` line naming the flag, the JSON error, exit 64.
+    @Test(arguments: [
+        (["restore", "latest", "--pgdata", "relative/data"], "--pgdata"),
+        (["restore", "latest", "--pgdata", "/nonexistent/pgsnap-restore", "--waldir", "wal"], "--waldir"),
+        (["restore", "latest", "--pgdata", "/nonexistent/pgsnap-restore", "--target-action", "later"], "--target-action"),
+        (["restore", "latest", "--pgdata", "/nonexistent/pgsnap-restore", "--archive-mode", "on"], "--archive-mode"),
+        (["restore", "latest", "--pgdata", "/nonexistent/pgsnap-restore", "--tablespace", "fast"], "--tablespace"),
+        (["restore", "latest", "--pgdata", "/nonexistent/pgsnap-restore", "--target-lsn", "0/1"], "--restore-command"),
+        (["verify", "latest", "--all"], "--all"),
+    ])
+    func aCommandLineValidateRefusesIsOnePgsnapLineAndExit64(_ arguments: [String], naming flag: String) throws {
+        let run = try Pgsnap.run(arguments + ["--json"])
+        #expect(run.status == 64, "\(arguments): \(run.output)")
+        let lines = run.stderr.split(separator: "\n")
+        #expect(lines.count == 1 && lines.first?.hasPrefix("pgsnap: ") == true, "one pgsnap: line: \(run.stderr)")
+        #expect(run.stderr.contains(flag), "\(run.stderr)")
+        let object = try run.json()
+        #expect(object["exit_status"] as? Int == 64, "\(run.stdout)")
+        #expect((object["error"] as? String)?.contains(flag) == true, "\(run.stdout)")
+    }
+
     /// A valid value for every key, so that one file can serve every command.
     static func fileValue(_ key: SettingKey, _ fixture: TargetFixture) -> String {
         switch key {
