@@ -14,11 +14,34 @@ enum Terminal {
         print(text)
     }
 
-    /// Prints `error` as one line (or a JSON object) and exits with its documented status.
-    static func fail(_ error: any PgsnapError, json: Bool) throws -> Never {
-        if json { printJSON(ErrorOutput(error)) }
-        FileHandle.standardError.write(Data("pgsnap: \(Echo.line(error.description))\n".utf8))
-        throw ExitCode(error.exitStatus.rawValue)
+    /// Runs a subcommand's `body` with the settings merged from the configuration file,
+    /// `common` and `groups`: the one way every subcommand starts, so that every failure,
+    /// from the configuration to the work itself, ends in `fail`.
+    static func run(_ common: CommonOptions, _ groups: [any SettingsGroup] = [],
+                    _ body: (Settings) throws -> Void) throws {
+        let settings: Settings
+        do {
+            settings = try common.resolve(groups)
+        } catch {
+            try fail(error, json: common.json)
+        }
+        do {
+            try body(settings)
+        } catch {
+            try fail(error, json: settings.json)
+        }
+    }
+
+    /// The one place an error becomes what people and scripts see: its line on stderr (and,
+    /// with `json`, its JSON object on stdout), then its documented exit status. An error no
+    /// module classified is an internal error (exit 1); the argument parser's own exits
+    /// (`ExitCode`, help) pass through unchanged.
+    static func fail(_ error: any Error, json: Bool) throws -> Never {
+        if error is ExitCode || error is CleanExit { throw error }
+        let reported = (error as? any PgsnapError) ?? InternalError(error)
+        if json { printJSON(ErrorOutput(reported)) }
+        FileHandle.standardError.write(Data("pgsnap: \(Echo.line(reported.description))\n".utf8))
+        throw ExitCode(reported.exitStatus.rawValue)
     }
 
     /// A sink that redraws one status line on stderr, or nil when nobody watches (stderr is not

@@ -1,3 +1,4 @@
+import ExitStatus
 import Foundation
 import Testing
 
@@ -14,7 +15,8 @@ struct ErrorReportingTests {
     }
 
     @Test func aMalformedFlagValueIsAUsageErrorAndAFileValueAConfigurationError() throws {
-        let flag = try Pgsnap.run(["list", "--target", "/tmp", "--compress-level", "99"])
+        // backup resolves its settings before it does anything.
+        let flag = try Pgsnap.run(["backup", "--target", "/tmp", "--compress-level", "99"])
         #expect(flag.status == 64, "\(flag.output)")
         #expect(flag.output.contains("--compress-level"))
         let directory = try TemporaryDirectory.make(prefix: "pgsnap-errors-")
@@ -26,8 +28,32 @@ struct ErrorReportingTests {
         #expect(configured.output.contains("pgsnap.conf:1"))
     }
 
+    /// The `| code | name |` rows of a markdown table, in order.
+    private static func exitCodeRows(_ markdown: String) -> [(code: Int32, name: String)] {
+        markdown.split(separator: "\n").compactMap { line in
+            guard let match = line.firstMatch(of: /^\| (\d+) \| ([^|]+?) \|/), let code = Int32(match.1) else { return nil }
+            return (code, String(match.2))
+        }
+    }
+
+    /// Scripts branch on the documented numbers: docs/exit-codes.md lists exactly the codes of
+    /// `ExitStatus`, in order, each under its case's name, and the README's table the same codes.
+    @Test func theExitCodeTablesMatchExitStatus() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let documented = Self.exitCodeRows(try String(contentsOf: root.appendingPathComponent("docs/exit-codes.md"), encoding: .utf8))
+        #expect(documented.map(\.code) == ExitStatus.allCases.map(\.rawValue), "docs/exit-codes.md: \(documented)")
+        for (status, row) in zip(ExitStatus.allCases, documented) {
+            // "lock busy" for lockBusy, "PostgreSQL" for postgres.
+            let name = row.name.lowercased().replacingOccurrences(of: " ", with: "")
+            #expect(name.hasPrefix(String(describing: status).lowercased()), "code \(row.code) is '\(row.name)', not \(status)")
+        }
+        let readme = Self.exitCodeRows(try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8))
+        #expect(readme.map(\.code) == ExitStatus.allCases.map(\.rawValue), "README.md: \(readme.map(\.code))")
+    }
+
     @Test func aLabelWithALineBreakCannotForgeASecondLine() throws {
-        let run = try Pgsnap.run(["list", "--target", "/tmp", "--label", "nightly\npgsnap: backup 2026 complete"])
+        let run = try Pgsnap.run(["backup", "--target", "/tmp", "--label", "nightly\npgsnap: backup 2026 complete"])
         #expect(run.status == 64, "\(run.output)")
         let lines = stderrLines(run)
         #expect(lines.count == 1, "exactly one line: \(run.output)")

@@ -16,35 +16,41 @@ extension PgsnapCommand {
                 snapshots and backup mode always runs, also after SIGINT, SIGTERM or SIGHUP.
                 """)
 
-        @OptionGroup var options: SettingsOptions
+        // Every setting is a backup's: it reads them all.
+        @OptionGroup var common: CommonOptions
+        @OptionGroup(title: "Server, snapshot and hook options") var preflight: PreflightOptions
+        @OptionGroup(title: "Copy options") var copy: CopyOptions
+        @OptionGroup(title: "Retention options") var retention: RetentionOptions
 
         func run() throws {
-            let settings = try options.settingsOrExit()
-            Interruption.install()
-            let logger = Terminal.logger(settings)
-            let environment = BackupEnvironment.live(serverMessages: ServerMessageLog.sink(logger))
-            let backup = BackupRun(settings: settings, environment: environment, pgsnapVersion: PgsnapVersion.current) {
-                logger.info("\($0)")
-            }
-            backup.onWarning = { logger.warning("\($0)") }
-            backup.onProgress = Terminal.progressSink(settings)
-            let record: BackupRecord
-            do {
-                record = try backup.run()
-            } catch let error as any PgsnapError {
-                if let signal = Interruption.signal {
-                    let recorded = backup.failedRunDirectory.map { " (the failed run is recorded in \($0))" } ?? ""
-                    try Terminal.fail(BackupError(code: .interrupted, detail: "interrupted by signal \(signal)\(recorded)"),
-                                      json: settings.json)
+            try Terminal.run(common, [preflight, copy, retention]) { settings in
+                Interruption.install()
+                let logger = Terminal.logger(settings)
+                let environment = BackupEnvironment.live(serverMessages: ServerMessageLog.sink(logger))
+                let backup = BackupRun(settings: settings, environment: environment, pgsnapVersion: PgsnapVersion.current) {
+                    logger.info("\($0)")
                 }
-                try Terminal.fail(error, json: settings.json)
+                backup.onWarning = { logger.warning("\($0)") }
+                backup.onProgress = Terminal.progressSink(settings)
+                let record = try Self.run(backup)
+                if backup.onProgress != nil { Terminal.clearProgressLine() }
+                if settings.json {
+                    FileHandle.standardOutput.write((try? record.encoded()) ?? Data())
+                    print()
+                } else {
+                    print(BackupSummary.line(record))
+                }
             }
-            if backup.onProgress != nil { Terminal.clearProgressLine() }
-            if settings.json {
-                FileHandle.standardOutput.write((try? record.encoded()) ?? Data())
-                print()
-            } else {
-                print(BackupSummary.line(record))
+        }
+
+        /// The run, its failure after a signal reported as the interruption it is.
+        private static func run(_ backup: BackupRun) throws -> BackupRecord {
+            do {
+                return try backup.run()
+            } catch {
+                guard let signal = Interruption.signal else { throw error }
+                let recorded = backup.failedRunDirectory.map { " (the failed run is recorded in \($0))" } ?? ""
+                throw BackupError(code: .interrupted, detail: "interrupted by signal \(signal)\(recorded)")
             }
         }
     }

@@ -11,26 +11,27 @@ extension PgsnapCommand {
             abstract: "Check that a backup can run: PostgreSQL, the volumes under every tablespace, and the target.",
             discussion: "Exits 0 only when a backup could run now. Changes nothing on the system.")
 
-        @OptionGroup var options: SettingsOptions
+        @OptionGroup var common: CommonOptions
+        // What Preflight and NextBackupChecks read; how the copy would run is not checked.
+        @OptionGroup(title: "Server, snapshot and hook options") var preflight: PreflightOptions
 
         func run() throws {
-            let settings = try options.settingsOrExit()
-            let logger = Terminal.logger(settings)
-            let session = SessionOptions(serverMessages: ServerMessageLog.sink(logger))
-            var preflight = Preflight(settings: settings, environment: .live(session: session))
-            preflight.measuresDatabases = true
-            var report = preflight.run()
-            report.problems += NextBackupChecks.problems(settings: settings, report: report)
-            if settings.json {
-                Terminal.printJSON(report)
-            } else {
-                print(CheckReportText.render(report))
-            }
-            if report.exitStatus != .success {
-                throw ExitCode(report.exitStatus.rawValue)
+            try Terminal.run(common, [preflight]) { settings in
+                let logger = Terminal.logger(settings)
+                let session = SessionOptions(serverMessages: ServerMessageLog.sink(logger))
+                var preflight = Preflight(settings: settings, environment: .live(session: session))
+                preflight.measuresDatabases = true
+                var report = preflight.run()
+                report.problems += NextBackupChecks.problems(settings: settings, report: report)
+                if settings.json {
+                    Terminal.printJSON(report)
+                } else {
+                    print(CheckReportText.render(report))
+                }
+                if report.exitStatus != .success {
+                    throw ExitCode(report.exitStatus.rawValue)
+                }
             }
         }
     }
 }
-
-import Configuration

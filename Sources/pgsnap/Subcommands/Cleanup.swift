@@ -14,15 +14,16 @@ extension PgsnapCommand {
                 Every backup runs the same cleanup first.
                 """)
 
-        @OptionGroup var options: SettingsOptions
+        @OptionGroup var common: CommonOptions
+        // Leftover snapshots are looked for only with snapshot = lvm.
+        @OptionGroup var snapshotMode: SnapshotModeOptions
 
         func run() throws {
-            let settings = try options.settingsOrExit()
-            let logger = Terminal.logger(settings)
-            let run = BackupRun(settings: settings, environment: .live(), pgsnapVersion: PgsnapVersion.current) {
-                logger.warning("\($0)")
-            }
-            do {
+            try Terminal.run(common, [snapshotMode]) { settings in
+                let logger = Terminal.logger(settings)
+                let run = BackupRun(settings: settings, environment: .live(), pgsnapVersion: PgsnapVersion.current) {
+                    logger.warning("\($0)")
+                }
                 let report = try run.cleanup()
                 if settings.json {
                     Terminal.printJSON(report)
@@ -30,8 +31,6 @@ extension PgsnapCommand {
                     // Silent when there was nothing to do, as cron wants; a line when it acted.
                     print(report.summary)
                 }
-            } catch let error as any PgsnapError {
-                try Terminal.fail(error, json: settings.json)
             }
         }
     }

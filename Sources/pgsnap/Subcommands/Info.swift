@@ -13,11 +13,10 @@ extension PgsnapCommand {
         @Argument(help: "A backup ID such as 20261124T213315Z, or 'latest'.")
         var id: String
 
-        @OptionGroup var options: SettingsOptions
+        @OptionGroup var common: CommonOptions
 
         func run() throws {
-            let settings = try options.settingsOrExit()
-            do {
+            try Terminal.run(common) { settings in
                 let catalog = try CatalogAccess.open(settings)
                 let entry = try catalog.completeBackup(id)
                 let data = try catalog.recordData(of: entry)
@@ -42,8 +41,6 @@ extension PgsnapCommand {
                 } else {
                     print(CatalogText.info(object, files: files))
                 }
-            } catch let error as CatalogError {
-                try Terminal.fail(error, json: settings.json)
             }
         }
     }

@@ -15,19 +15,16 @@ extension PgsnapCommand {
                 names the target's cluster (system identifier).
                 """)
 
-        @OptionGroup var options: SettingsOptions
+        @OptionGroup var common: CommonOptions
 
         func run() throws {
-            let settings = try options.settingsOrExit()
-            do {
+            try Terminal.run(common) { settings in
                 let catalog = try CatalogAccess.open(settings)
                 if settings.json {
                     Terminal.printJSON(ListReport(catalog))
                 } else {
                     print(CatalogText.list(catalog))
                 }
-            } catch {
-                try Terminal.fail(error, json: settings.json)
             }
         }
     }

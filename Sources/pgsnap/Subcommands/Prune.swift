@@ -20,12 +20,12 @@ extension PgsnapCommand {
         @Flag(name: .customLong("dry-run"), help: "Show what would be removed; remove nothing.")
         var dryRun = false
 
-        @OptionGroup var options: SettingsOptions
+        @OptionGroup var common: CommonOptions
+        @OptionGroup(title: "Retention options") var retention: RetentionOptions
 
         func run() throws {
-            let settings = try options.settingsOrExit()
-            let logger = Terminal.logger(settings)
-            do {
+            try Terminal.run(common, [retention]) { settings in
+                let logger = Terminal.logger(settings)
                 guard let policy = RetentionPolicy(keepLast: settings.keepLast, keepDays: settings.keepDays) else {
                     throw CatalogError.noRetentionRule
                 }
@@ -44,8 +44,6 @@ extension PgsnapCommand {
                 } else {
                     print(CatalogText.prune(report))
                 }
-            } catch let error as any PgsnapError {
-                try Terminal.fail(error, json: settings.json)
             }
         }
 

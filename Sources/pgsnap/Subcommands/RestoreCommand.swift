@@ -59,63 +59,94 @@ extension PgsnapCommand {
         @Option(name: .customLong("archive-mode"), help: ArgumentHelp("off writes archive_mode = 'off' into the restored postgresql.auto.conf; preserve keeps the original's setting (default: off when the original cluster runs on this host and this is another location, else preserve).", valueName: "off|preserve"))
         var archiveMode: String?
 
-        @OptionGroup var options: SettingsOptions
+        @OptionGroup var common: CommonOptions
 
-        func run() throws {
-            let settings = try options.settingsOrExit()
-            Interruption.install()
-            let logger = Terminal.logger(settings)
+        /// Everything the command line alone decides, checked before the target is read:
+        /// malformed or contradictory options are a usage error (64) in one `pgsnap:` line.
+        func validate() throws {
             do {
-                let target = try settings.requiredTarget()
-                var action: RecoverySettings.Action?
-                if let targetAction {
-                    guard let parsed = RecoverySettings.Action(rawValue: targetAction) else {
-                        throw RestoreError(code: .invalidOption, detail: "--target-action \(Echo.value(targetAction)): expected pause, promote or shutdown")
-                    }
-                    action = parsed
-                }
-                var mode: ArchiveMode?
-                if let archiveMode {
-                    guard let parsed = ArchiveMode(rawValue: archiveMode) else {
-                        throw RestoreError(code: .invalidOption, detail: "--archive-mode \(archiveMode.debugDescription): expected off or preserve")
-                    }
-                    mode = parsed
-                }
+                _ = try recovery()
+                _ = try archiveModeValue()
+                _ = try tablespaceMappings()
                 guard pgdata.hasPrefix("/") else {
                     throw RestoreError(code: .invalidOption, detail: "--pgdata \(Echo.value(pgdata)): give an absolute path")
                 }
                 if let waldir, !waldir.hasPrefix("/") {
                     throw RestoreError(code: .invalidOption, detail: "--waldir \(Echo.value(waldir)): give an absolute path")
                 }
+            } catch {
+                try Terminal.fail(error, json: common.json)
+            }
+        }
+
+        func run() throws {
+            try Terminal.run(common) { settings in
+                Interruption.install()
+                let logger = Terminal.logger(settings)
                 let request = RestoreRequest(
-                    target: target, backupID: id, dataDirectory: pgdata,
-                    tablespaces: try tablespaces.map { text throws(RestoreError) in try TablespaceMapping(parsing: text) },
-                    walDirectory: waldir, overwrite: overwrite, owner: try owner.map { text throws(RestoreError) in try RestoreOwner.resolve(text) },
-                    recovery: RecoverySettings(standby: standby, restoreCommand: restoreCommand, targetTime: targetTime,
-                                               targetName: targetName, targetLSN: targetLSN, targetAction: action),
-                    archiveMode: mode)
+                    target: try settings.requiredTarget(), backupID: id, dataDirectory: pgdata,
+                    tablespaces: try tablespaceMappings(), walDirectory: waldir, overwrite: overwrite,
+                    owner: try owner.map { text throws(RestoreError) in try RestoreOwner.resolve(text) },
+                    recovery: try recovery(), archiveMode: try archiveModeValue())
                 let restorer = Restorer(request: request, log: { logger.info("\($0)") },
                                         notice: { logger.warning("\($0)") })
                 restorer.onProgress = Terminal.progressSink(settings)
-                let result = try restorer.run()
+                let result = try Self.run(restorer)
                 if restorer.onProgress != nil { Terminal.clearProgressLine() }
                 if settings.json {
                     Terminal.printJSON(result)
                 } else {
-                    var line = "pgsnap: restored backup \(result.id) into \(result.pgdata): \(result.files) files, "
-                    line += "\(ByteCount(result.bytes)), \(result.walSegments) WAL segments, "
-                    line += String(format: "%.1f s; recovery: ", result.seconds) + result.recovery
-                    let moved: [String] = result.tablespaces.map { "\($0.name) → \($0.location)" }
-                    if !moved.isEmpty { line += "; tablespaces: " + moved.joined(separator: ", ") }
-                    print(line)
+                    print(Self.summary(result))
                 }
-            } catch let error as any PgsnapError {
-                if Interruption.signal != nil {
-                    try Terminal.fail(RestoreError(code: .interrupted, detail: "restore interrupted by signal \(Interruption.signal ?? 0)"),
-                                      json: settings.json)
-                }
-                try Terminal.fail(error, json: settings.json)
             }
+        }
+
+        /// The recovery options as PostgreSQL will read them, refused as PostgreSQL would
+        /// refuse them (the server's version is checked again once the backup is known).
+        private func recovery() throws(RestoreError) -> RecoverySettings {
+            var action: RecoverySettings.Action?
+            if let targetAction {
+                guard let parsed = RecoverySettings.Action(rawValue: targetAction) else {
+                    throw RestoreError(code: .invalidOption,
+                                       detail: "--target-action \(Echo.value(targetAction)): expected pause, promote or shutdown")
+                }
+                action = parsed
+            }
+            let recovery = RecoverySettings(standby: standby, restoreCommand: restoreCommand, targetTime: targetTime,
+                                            targetName: targetName, targetLSN: targetLSN, targetAction: action)
+            try recovery.validate(serverMajorVersion: 0)
+            return recovery
+        }
+
+        private func archiveModeValue() throws(RestoreError) -> ArchiveMode? {
+            guard let archiveMode else { return nil }
+            guard let mode = ArchiveMode(rawValue: archiveMode) else {
+                throw RestoreError(code: .invalidOption, detail: "--archive-mode \(Echo.value(archiveMode)): expected off or preserve")
+            }
+            return mode
+        }
+
+        private func tablespaceMappings() throws(RestoreError) -> [TablespaceMapping] {
+            try tablespaces.map { text throws(RestoreError) in try TablespaceMapping(parsing: text) }
+        }
+
+        /// The restore, its failure after a signal reported as the interruption it is.
+        private static func run(_ restorer: Restorer) throws -> RestoreResult {
+            do {
+                return try restorer.run()
+            } catch {
+                guard let signal = Interruption.signal else { throw error }
+                throw RestoreError(code: .interrupted, detail: "restore interrupted by signal \(signal)")
+            }
+        }
+
+        private static func summary(_ result: RestoreResult) -> String {
+            var line = "pgsnap: restored backup \(result.id) into \(result.pgdata): \(result.files) files, "
+            line += "\(ByteCount(result.bytes)), \(result.walSegments) WAL segments, "
+            line += String(format: "%.1f s; recovery: ", result.seconds) + result.recovery
+            let moved: [String] = result.tablespaces.map { "\($0.name) → \($0.location)" }
+            if !moved.isEmpty { line += "; tablespaces: " + moved.joined(separator: ", ") }
+            return line
         }
     }
 }

@@ -27,10 +27,13 @@ extension PgsnapCommand {
         @Flag(name: .long, help: "Verify every complete backup in the target.")
         var all = false
 
-        @OptionGroup var options: SettingsOptions
+        @OptionGroup var common: CommonOptions
 
         func validate() throws {
-            if all == (id != nil) { throw ValidationError("give a backup ID or --all (not both)") }
+            if all == (id != nil) {
+                try Terminal.fail(UsageError(message: "give a backup ID or --all (not both)", command: "verify"),
+                                  json: common.json)
+            }
         }
 
         /// What `--json` prints.
@@ -40,8 +43,7 @@ extension PgsnapCommand {
         }
 
         func run() throws {
-            let settings = try options.settingsOrExit()
-            do {
+            try Terminal.run(common) { settings in
                 let target = try settings.requiredTarget()
                 var verifier = BackupVerifier(target: target)
                 verifier.onProgress = Terminal.progressSink(settings)
@@ -62,8 +64,6 @@ extension PgsnapCommand {
                     FileHandle.standardError.write(Data("pgsnap: \(Echo.line(Self.damagedLine(reports)))\n".utf8))
                     throw ExitCode(ExitStatus.damaged.rawValue)
                 }
-            } catch let error as any PgsnapError {
-                try Terminal.fail(error, json: settings.json)
             }
         }
 

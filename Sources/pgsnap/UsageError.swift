@@ -1,0 +1,12 @@
+import ExitStatus
+
+/// A command line the subcommand's `validate()` refuses (contradictory or malformed
+/// arguments), reported like every other error: one `pgsnap: …` line and exit 64.
+struct UsageError: PgsnapError {
+    let message: String
+    /// The subcommand whose help describes the arguments.
+    let command: String
+
+    var hint: String { "see 'pgsnap \(command) --help'" }
+    var exitStatus: ExitStatus { .usage }
+}
