@@ -15,12 +15,34 @@ public final class LibPQSession: PostgresSession {
     private var connection: OpaquePointer?
     public let serverVersionNumber: Int
     private let options: SessionOptions
-    /// Notices received during the statement in progress (libpq calls the receiver from inside
-    /// its own calls on this connection, so on the querying thread).
-    private var notices: [ServerMessage] = []
+    /// The server's notices, from connection startup on (see `NoticeCollector`). Held for the
+    /// session's life, which covers the connection's: libpq may call into it until `PQfinish`.
+    private let notices: NoticeCollector
 
     /// Connects with `conninfo` (a libpq connection string or URI; empty for libpq defaults).
+    /// Notices the server sent while connecting are handed on, marked `duringConnection`.
     public init(conninfo: String, options: SessionOptions = SessionOptions()) throws(PostgresError) {
+        let notices = NoticeCollector()
+        let connection: OpaquePointer
+        do {
+            connection = try Self.connect(conninfo, options: options, notices: notices)
+        } catch {
+            notices.take().forEach { options.serverMessages?($0.markedDuringConnection()) }
+            throw error
+        }
+        notices.take().forEach { options.serverMessages?($0.markedDuringConnection()) }
+        self.notices = notices
+        self.connection = connection
+        self.serverVersionNumber = Int(PQserverVersion(connection))
+        self.options = options
+    }
+
+    /// Starts the connection with `notices` as its receiver before libpq reads a byte from the
+    /// server, and waits for it. On failure the connection is already finished (while `notices`,
+    /// a parameter, is still alive).
+    private static func connect(_ conninfo: String, options: SessionOptions, notices: NoticeCollector)
+        throws(PostgresError) -> OpaquePointer
+    {
         // Keepalive defaults come first so that the caller's conninfo, expanded from dbname,
         // overrides them: libpq keeps the last value of a repeated keyword. They detect a dead
         // TCP peer during a long backup window; Unix sockets ignore them.
@@ -35,6 +57,7 @@ public final class LibPQSession: PostgresSession {
         guard let connection = started else {
             throw PostgresError(code: .connectionFailed, libpqMessage: "libpq could not allocate a connection")
         }
+        notices.install(on: connection)
         if let failure = Self.awaitConnection(connection, shouldStop: options.shouldStop) {
             PQfinish(connection)
             throw failure
@@ -46,15 +69,7 @@ public final class LibPQSession: PostgresSession {
                 || text.contains("no pg_hba.conf entry")
             throw PostgresError(code: authentication ? .authenticationFailed : .connectionFailed, libpqMessage: text)
         }
-        self.connection = connection
-        self.serverVersionNumber = Int(PQserverVersion(connection))
-        self.options = options
-        // The session outlives its connection (PQfinish runs in close/deinit), so the
-        // unretained pointer is valid whenever libpq calls the receiver.
-        PQsetNoticeReceiver(connection, { argument, result in
-            guard let argument, let result else { return }
-            Unmanaged<LibPQSession>.fromOpaque(argument).takeUnretainedValue().receive(result)
-        }, Unmanaged.passUnretained(self).toOpaque())
+        return connection
     }
 
     deinit { close() }
@@ -140,7 +155,7 @@ public final class LibPQSession: PostgresSession {
         if limit.interruptible, options.shouldStop?() == true {
             throw PostgresError(code: .cancelled, libpqMessage: "pgsnap was asked to stop", statement: sql)
         }
-        notices = []
+        _ = notices.take()
         let sent = Self.withOptionalCStrings(parameters) { values in
             PQsendQueryParams(connection, sql, Int32(parameters.count), nil, values, nil, nil, 0)
         }
@@ -197,19 +212,16 @@ public final class LibPQSession: PostgresSession {
 
     /// Asks the server to cancel the running statement, then reads its answer so the session
     /// is idle again for teardown (`pg_backup_stop` without waiting). A session that does not
-    /// come back within seconds is closed: the server then ends backup mode itself.
+    /// come back within seconds, or whose cancel request gets no answer within
+    /// `cancelRequestBound` (a network partition), is closed: the server then ends backup mode
+    /// itself when it notices.
     private func cancel(_ connection: OpaquePointer, sql: String, code: PostgresError.Code, reason: String)
         -> PostgresError
     {
-        var requested = false
-        var buffer = [CChar](repeating: 0, count: 256)
-        if let handle = PQgetCancel(connection) {
-            requested = PQcancel(handle, &buffer, Int32(buffer.count)) == 1
-            PQfreeCancel(handle)
-        }
+        let request = CancelRequest.send(for: connection, within: Self.cancelRequestBound)
         var serverSaid: String?
         var usable = false
-        if requested {
+        if request == .sent {
             let deadline = ContinuousClock().now + .seconds(3)
             while awaitInput(connection, until: deadline, interruptible: false) == .ready,
                 let result = PQgetResult(connection)
@@ -222,11 +234,22 @@ public final class LibPQSession: PostgresSession {
             usable = PQisBusy(connection) == 0 && PQstatus(connection) == CONNECTION_OK
                 && PQtransactionStatus(connection) == PQTRANS_IDLE
         }
+        // Nothing below touches `connection`: once closed it is finished.
         if !usable { close() }
-        let detail = serverSaid.map { "\(reason) (server: \($0))" }
-            ?? (requested ? reason : "\(reason); the cancel request failed: \(String(cString: buffer)); session closed")
+        let detail: String
+        switch request {
+        case .sent: detail = serverSaid.map { "\(reason) (server: \($0))" } ?? reason
+        case .failed(let why): detail = "\(reason); the cancel request failed: \(why); session closed"
+        case .noAnswer:
+            detail = "\(reason); the cancel request got no answer within "
+                + String(format: "%g", Self.cancelRequestBound) + " s; session closed"
+        }
         return PostgresError(code: code, libpqMessage: detail, statement: sql)
     }
+
+    /// How long a cancel request may take before pgsnap gives up on the session, well inside
+    /// the 5 s a signal may take to end a run.
+    static let cancelRequestBound = 2.0
 
     private func convert(_ result: OpaquePointer, _ connection: OpaquePointer, sql: String)
         -> Result<QueryResult, PostgresError>
@@ -251,24 +274,11 @@ public final class LibPQSession: PostgresSession {
 
     // MARK: - Notices
 
-    /// The notice receiver: collects, so that `deliver` can decide where each one goes.
-    private func receive(_ result: OpaquePointer) {
-        // A server flooding notices must not grow memory without bound.
-        guard notices.count < 50 else { return }
-        func field(_ code: Character) -> String? {
-            PQresultErrorField(result, Int32(code.asciiValue ?? 0)).map { String(cString: $0) }
-        }
-        let severity = field("V") ?? field("S") ?? "NOTICE"
-        let text = field("M").map { Self.oneLine($0) } ?? Self.oneLine(PQresultErrorMessage(result))
-        notices.append(ServerMessage(severity: Self.printable(severity, limit: 16), text: Self.printable(text, limit: 500)))
-    }
-
     /// Hands the statement's notices on. A failed statement's warnings explain the failure
     /// (`aborting backup due to backend exiting…`), so they go into its one line instead of
     /// before it.
     private func deliver(_ outcome: Result<QueryResult, PostgresError>) throws(PostgresError) -> QueryResult {
-        let received = notices
-        notices = []
+        let received = notices.take()
         switch outcome {
         case .success(let rows):
             received.forEach { options.serverMessages?($0) }
@@ -297,17 +307,17 @@ public final class LibPQSession: PostgresSession {
         return QueryResult(columns: columns, rows: rows)
     }
 
-    private static func oneLine(_ message: UnsafePointer<CChar>?) -> String {
+    static func oneLine(_ message: UnsafePointer<CChar>?) -> String {
         guard let message else { return "unknown error" }
         return oneLine(String(cString: message))
     }
 
-    private static func oneLine(_ message: String) -> String {
+    static func oneLine(_ message: String) -> String {
         message.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
     }
 
     /// Server text is echoed to a terminal or a cron mail: no control characters, bounded length.
-    private static func printable(_ text: String, limit: Int) -> String {
+    static func printable(_ text: String, limit: Int) -> String {
         let cleaned = String(String.UnicodeScalarView(text.unicodeScalars.map {
             $0.properties.generalCategory == .control ? "?" : $0
         }))

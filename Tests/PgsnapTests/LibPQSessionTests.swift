@@ -114,6 +114,53 @@ struct LibPQSessionTests {
         }
     }
 
+    /// A WARNING the server sends during connection startup goes to the sink, marked as sent
+    /// while connecting, instead of through libpq's default processor onto stderr.
+    @Test func aWarningSentWhileConnectingGoesToTheSink() throws {
+        try withCluster(15) { cluster in
+            let conninfo = try cluster.databaseWarningAtConnect()
+            let received = LockedMessages()
+            let session = try LibPQSession(conninfo: conninfo, options: SessionOptions(serverMessages: { received.append($0) }))
+            defer { session.close() }
+            let warning = try #require(received.all.first, "no startup warning reached the sink")
+            #expect(received.all.count == 1)
+            #expect(warning.severity == "WARNING")
+            #expect(warning.duringConnection)
+            #expect(warning.text.contains("database \"warns\" has no actual collation version"), "\(warning)")
+            // A statement's own notices are not marked.
+            _ = try session.query("DO $$ BEGIN RAISE WARNING 'careful'; END $$")
+            #expect(received.all.last == ServerMessage(severity: "WARNING", text: "careful"))
+        }
+    }
+
+    /// The cancel request goes to a server that accepts and never answers (the request opens a
+    /// new connection at cancel time, so swapping the socket file stands in for a partition):
+    /// the statement's timeout still ends within the cancel bound and the session is closed.
+    @Test func aCancelRequestThatGetsNoAnswerIsGivenUpWithinItsBound() throws {
+        try withCluster(15) { cluster in
+            let session = try LibPQSession(conninfo: cluster.conninfo)
+            defer { session.close() }
+            let socketPath = cluster.socketDirectory + "/.s.PGSQL.\(cluster.port)"
+            try #require(rename(socketPath, socketPath + ".real") == 0)
+            defer { rename(socketPath + ".real", socketPath) }
+            let mute = try MuteListener(path: socketPath)
+            defer { mute.close() }
+            // Without the bound, PQcancel waits until this resets its connection.
+            DispatchQueue.global().asyncAfter(deadline: .now() + 15) { mute.close() }
+            let started = Date()
+            let error = #expect(throws: PostgresError.self) {
+                try session.query("SELECT pg_sleep(60)", [], limit: QueryLimit(timeout: 0.5, interruptible: true))
+            }
+            let elapsed = Date().timeIntervalSince(started)
+            #expect(elapsed < 0.5 + LibPQSession.cancelRequestBound + 1.5, "took \(elapsed) s")
+            #expect(error?.code == .timedOut)
+            #expect(error?.libpqMessage.contains("the cancel request got no answer within 2 s; session closed") == true,
+                    "\(String(describing: error))")
+            let closed = #expect(throws: PostgresError.self) { try session.query("SELECT 1", [], limit: .teardown) }
+            #expect(closed?.code == .connectionLost)
+        }
+    }
+
     /// A server that accepts connections and never says a word: the connection attempt ends on
     /// a stop request, and on connect_timeout (which the safety bound here relies on too).
     @Test func aConnectionAttemptTheServerNeverAnswersEndsOnStopOrTimeout() throws {

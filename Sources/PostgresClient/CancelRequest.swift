@@ -1,0 +1,51 @@
+internal import CLibPQ
+import Foundation
+
+/// One `PQcancel` call, bounded in time. `PQcancel` opens its own connection to the server and
+/// has no timeout (libpq 15 has no non-blocking cancel; `PQcancelStart` is libpq 17), so during
+/// a network partition it can block far longer than a signal may take. It runs on a detached
+/// thread that owns the `PGcancel` (independent of the `PGconn`, so the session may finish its
+/// connection meanwhile) and frees it when `PQcancel` returns, however late.
+final class CancelRequest: @unchecked Sendable {
+    enum Outcome: Equatable {
+        /// The server took the request (the statement may still finish before it acts).
+        case sent
+        /// libpq's reason, one line.
+        case failed(String)
+        /// No answer within the bound: the caller gives up on the session.
+        case noAnswer
+    }
+
+    /// Guards `outcome`, written by the helper thread and read by the waiting one.
+    private let lock = NSLock()
+    private var outcome: Outcome?
+    private let finished = DispatchSemaphore(value: 0)
+
+    /// Asks the server behind `connection` to cancel its running statement, waiting at most
+    /// `seconds` for the cancel connection to finish.
+    static func send(for connection: OpaquePointer, within seconds: Double) -> Outcome {
+        guard let handle = PQgetCancel(connection) else { return .failed("libpq could not create a cancel request") }
+        let request = CancelRequest()
+        let owned = Handle(handle)
+        let thread = Thread {
+            var buffer = [CChar](repeating: 0, count: 256)
+            let sent = PQcancel(owned.pointer, &buffer, Int32(buffer.count)) == 1
+            PQfreeCancel(owned.pointer)
+            request.finish(sent ? .sent : .failed(LibPQSession.oneLine(String(cString: buffer))))
+        }
+        thread.start()
+        guard request.finished.wait(timeout: .now() + seconds) == .success else { return .noAnswer }
+        return request.lock.withLock { request.outcome } ?? .noAnswer
+    }
+
+    private func finish(_ result: Outcome) {
+        lock.withLock { outcome = result }
+        finished.signal()
+    }
+
+    /// A `PGcancel` handed to the helper thread, which alone uses and frees it.
+    private struct Handle: @unchecked Sendable {
+        let pointer: OpaquePointer
+        init(_ pointer: OpaquePointer) { self.pointer = pointer }
+    }
+}
