@@ -162,4 +162,32 @@ struct CatalogIntegrityTests {
         try fixture.bind()
         #expect(try fixture.names() == [TargetBinding.fileName, "pgsnap.target.4343.tmp", "pgsnap.target.notes.tmp"])
     }
+
+    // MARK: - Leftovers of other hosts
+
+    /// A run removes only the `.partial` directories of its own host: those whose marker names
+    /// it, and unmarked ones (an older pgsnap's) older than a day; another host's, and a young
+    /// unmarked one, stay.
+    @Test func onlyThisHostsPartialsAreRemovedAsLeftovers() throws {
+        let fixture = try TargetFixture()
+        let own = try fixture.partial(daysAgo: 0.5)
+        let elsewhere = try fixture.partial(daysAgo: 0.4)
+        let marker = fixture.target + "/" + elsewhere + ".partial/" + Leftovers.runMarker
+        try FileManager.default.removeItem(atPath: marker)
+        try Data("host=db2.example\npid=77\n".utf8).write(to: URL(fileURLWithPath: marker))
+        let youngUnmarked = BackupID.make(at: fixture.date(daysAgo: 0.3))
+        let oldUnmarked = BackupID.make(at: fixture.date(daysAgo: 3))
+        for id in [youngUnmarked, oldUnmarked] { try fixture.makeDirectory(fixture.target + "/" + id + ".partial") }
+        try FileManager.default.setAttributes([.modificationDate: fixture.date(daysAgo: 3)],
+                                              ofItemAtPath: fixture.target + "/" + oldUnmarked + ".partial")
+        let now = Date()
+        var logged: [String] = []
+        let removed = Leftovers.removePartialBackups(in: fixture.target, now: now) { logged.append($0) }
+        #expect(Set(removed) == [fixture.target + "/" + own + ".partial", fixture.target + "/" + oldUnmarked + ".partial"])
+        #expect(logged.contains { $0.contains(elsewhere) && $0.contains("db2.example") }, "\(logged)")
+        #expect(logged.contains { $0.contains(youngUnmarked) && $0.contains("younger than a day") }, "\(logged)")
+        let later = Leftovers.removePartialBackups(in: fixture.target, now: now.addingTimeInterval(2 * 86_400)) { _ in }
+        #expect(later == [fixture.target + "/" + youngUnmarked + ".partial"], "unmarked, it goes once it is a day old")
+        #expect(try fixture.names() == [elsewhere + ".partial"], "another host's partial is never this run's to remove")
+    }
 }
