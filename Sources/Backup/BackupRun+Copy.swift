@@ -184,6 +184,7 @@ extension BackupRun {
     func commit(_ record: BackupRecord, from partial: String) throws {
         guard let target = settings.target else { return }
         let data = try record.encoded()
+        try Leftovers.unmarkPartial(partial)
         try Durability.writeNew(data, to: partial + "/backup.json")
         try written.record("backup.json", in: partial, size: UInt64(data.count))
         for name in (try? FileManager.default.contentsOfDirectory(atPath: partial)) ?? [] {

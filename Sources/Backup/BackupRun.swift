@@ -81,9 +81,9 @@ public final class BackupRun {
         try acquireLock()
         let id = chooseID(startTime: startTime)
         try hooks?.pre(.preBackup, stop: Self.interrupted)
-        try removeLeftovers()
         let plan = try makePlan(id: id)
         try bindTarget(plan)
+        try removeLeftovers()
         describeToHooks(plan)
         try Interruption.check()
         let started = try startBackupMode(plan)
@@ -247,6 +247,7 @@ public final class BackupRun {
             throw BackupError(code: .target, detail: "cannot create \(partial)", underlying: String(cString: strerror(errno)))
         }
         partialDirectory = partial
+        try Leftovers.markPartial(partial)
         return partial
     }
 

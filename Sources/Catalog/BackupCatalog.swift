@@ -22,6 +22,8 @@ public struct BackupCatalog: Sendable {
     ///   no other run can be in progress.
     public init(target: String, lockPath: String?) throws(CatalogError) {
         self.target = target
+        // Read first: it decides whether a record without a checksum is believed.
+        let binding = try TargetBinding.read(target: target)
         var entries: [CatalogEntry] = []
         var removals: [String] = []
         for name in try TargetFiles.names(in: target) {
@@ -34,17 +36,17 @@ public struct BackupCatalog: Sendable {
             case .partial:
                 entries.append(CatalogEntry(id: parsed.id, name: name, path: path, status: .partial, record: nil))
             case .failed:
-                let record = try Self.record(in: path)
+                let record = try Self.record(in: path, binding: binding)
                 entries.append(CatalogEntry(id: parsed.id, name: name, path: path, status: .failed, record: record))
             case .none:
-                let record = try Self.record(in: path)
+                let record = try Self.record(in: path, binding: binding)
                 let complete = record.map { $0.status == "complete" && $0.id == parsed.id } ?? false
-                entries.append(CatalogEntry(id: parsed.id, name: name, path: path,
-                                            status: complete ? .complete : .incomplete, record: record))
+                let status: CatalogEntry.Status = !complete ? .incomplete : record?.checksum == .mismatch ? .damaged : .complete
+                entries.append(CatalogEntry(id: parsed.id, name: name, path: path, status: status, record: record))
             }
         }
-        owner = try TargetOwner.of(target: target,
-                                   completeRecords: entries.filter { $0.status == .complete }.compactMap(\.record))
+        owner = TargetOwner.of(binding: binding,
+                               completeRecords: entries.filter { $0.status == .complete }.compactMap(\.record))
         // Another cluster's backup is never `latest`, never counted by retention, never restored.
         if let cluster = owner.systemIdentifier {
             for index in entries.indices where entries[index].status == .complete {
@@ -83,7 +85,8 @@ public struct BackupCatalog: Sendable {
             return latest
         }
         let matches = entries.filter { $0.id == id }
-        guard let entry = matches.first(where: { $0.status == .complete || $0.status == .foreign }) ?? matches.first else {
+        let backups: Set<CatalogEntry.Status> = [.complete, .foreign, .damaged]
+        guard let entry = matches.first(where: { backups.contains($0.status) }) ?? matches.first else {
             throw .unknownBackup(id: id, target: target)
         }
         return entry
@@ -96,7 +99,8 @@ public struct BackupCatalog: Sendable {
             throw .foreignBackup(id: entry.id, systemIdentifier: entry.record?.systemIdentifier ?? "?", owner: owner)
         }
         guard entry.status == .complete else {
-            let why = entry.status == .incomplete ? Self.recordProblem(in: entry.path, id: entry.id) : nil
+            let why = entry.status == .incomplete ? Self.recordProblem(in: entry.path, id: entry.id)
+                : entry.status == .damaged ? Self.damageProblem(of: entry) : nil
             throw .notComplete(id: entry.id, status: entry.status.rawValue, error: entry.record?.error ?? why)
         }
         return entry
@@ -122,6 +126,12 @@ public struct BackupCatalog: Sendable {
         return files.sorted { $0.name < $1.name }
     }
 
+    /// Why a damaged backup's record is not believed, and what to run.
+    private static func damageProblem(of entry: CatalogEntry) -> String {
+        let data = (try? TargetFiles.contents(of: entry.path + "/backup.json")) ?? Data()
+        return RecordChecksum.damageDescription(of: data) + "; run 'pgsnap verify \(entry.id)'"
+    }
+
     /// Why `<id>/backup.json` makes no complete record, naming the key where it does not decode.
     private static func recordProblem(in directory: String, id: String) -> String? {
         let path = directory + "/backup.json"
@@ -140,11 +150,11 @@ public struct BackupCatalog: Sendable {
 
     /// A record that does not parse is no record: the entry is then incomplete (or a failed
     /// run without details), never an error that hides the rest of the catalog.
-    private static func record(in directory: String) throws(CatalogError) -> CatalogRecord? {
+    private static func record(in directory: String, binding: TargetBinding?) throws(CatalogError) -> CatalogRecord? {
         let path = directory + "/backup.json"
         // One oversized record makes its entry incomplete, not the whole listing unreadable.
         if let info = TargetFiles.status(path), info.st_size > RecordChecksum.maximumRecordBytes { return nil }
         guard let data = try TargetFiles.contents(of: path) else { return nil }
-        return try? CatalogRecord.decode(data)
+        return try? CatalogRecord.decode(data, binding: binding)
     }
 }

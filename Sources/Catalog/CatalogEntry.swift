@@ -14,6 +14,10 @@ public struct CatalogEntry: Sendable, Equatable {
         case running
         /// `<id>/` without a readable complete record: damaged or tampered with.
         case incomplete
+        /// `<id>/` whose complete record fails its checksum (or lost it after the target was
+        /// bound): never `latest`, never counted by retention, removed like a failed run once
+        /// a newer complete backup exists (docs/retention.md).
+        case damaged
         /// `<id>/` complete, but of another cluster than the one the target belongs to
         /// (docs/target.md): listed, never `latest`, never restored, never pruned.
         case foreign
@@ -67,9 +71,7 @@ extension CatalogEntry: Encodable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(id, forKey: .id)
         try container.encode(record?.label, forKey: .label)
-        // A complete backup whose backup.json fails its checksum is listed as damaged.
-        try container.encode(status == .complete && record?.checksum == .mismatch ? "damaged" : status.rawValue,
-                             forKey: .status)
+        try container.encode(status.rawValue, forKey: .status)
         try container.encode(startTime.map(Self.iso8601), forKey: .startTime)
         try container.encode(record?.stopTime.map(Self.iso8601), forKey: .stopTime)
         try container.encode(durationSeconds, forKey: .durationSeconds)
@@ -82,7 +84,7 @@ extension CatalogEntry: Encodable {
         try container.encode(record?.stopLSN, forKey: .stopLSN)
         try container.encode(walRange?.start, forKey: .walStart)
         try container.encode(walRange?.stop, forKey: .walStop)
-        try container.encode(restorable && record?.checksum != .mismatch, forKey: .restorable)
+        try container.encode(restorable, forKey: .restorable)
         // valid, absent (an older pgsnap's record) or mismatch (edited or damaged: list shows it damaged).
         try container.encode(record?.checksum.rawValue, forKey: .recordChecksum)
     }

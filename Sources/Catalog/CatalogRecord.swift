@@ -35,12 +35,13 @@ public struct CatalogRecord: Decodable, Sendable, Equatable {
         case error, exitStatus = "exit_status", pgsnapVersion = "pgsnap_version"
     }
 
-    /// Parses `backup.json` as pgsnap writes it (ISO-8601 times).
-    public static func decode(_ data: Data) throws -> CatalogRecord {
+    /// Parses `backup.json` as pgsnap writes it (ISO-8601 times); `binding` is the target's,
+    /// which decides whether a record without a checksum may be an older pgsnap's.
+    public static func decode(_ data: Data, binding: TargetBinding? = nil) throws -> CatalogRecord {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         var record = try decoder.decode(CatalogRecord.self, from: data)
-        record.checksum = RecordChecksum.status(of: data)
+        record.checksum = RecordChecksum.status(of: data, binding: binding)
         return record
     }
 }

@@ -5,7 +5,8 @@ public enum Pruner {
     /// Complete backups outside every rule go (never the newest one); running runs stay;
     /// failed, partial and incomplete runs older than the newest complete backup go, because
     /// a newer good backup makes them useless, while newer ones stay as evidence of what
-    /// happened since. Another cluster's backups are never this target's to remove; a target
+    /// happened since. A damaged backup (its record fails its checksum) is never counted as a
+    /// complete one: it is such evidence too. Another cluster's backups are never this target's to remove; a target
     /// holding several clusters' backups without a binding is refused.
     public static func plan(_ catalog: BackupCatalog, policy: RetentionPolicy, now: Date) throws(CatalogError)
         -> PrunePlan
@@ -23,7 +24,7 @@ public enum Pruner {
                 completeRank += 1
             case .running, .foreign:
                 keep = true
-            case .failed, .partial, .incomplete:
+            case .failed, .partial, .incomplete, .damaged:
                 keep = newestComplete.map { entry.id >= $0 } ?? true
             }
             if keep { kept.append(entry) } else { removed.append(entry) }

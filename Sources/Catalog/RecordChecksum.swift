@@ -12,7 +12,8 @@ public enum RecordChecksum {
     public enum Status: String, Sendable, Equatable {
         /// The checksum matches: nothing changed since pgsnap wrote the record.
         case valid
-        /// No checksum key at all: written by a pgsnap from before checksums.
+        /// No checksum key at all: written by a pgsnap from before checksums. Only believed for a
+        /// record the target's binding does not postdate (`status(of:binding:)`).
         case absent
         /// A checksum that does not match, or a `checksum` key not in pgsnap's form.
         case mismatch
@@ -48,6 +49,40 @@ public enum RecordChecksum {
         }
         let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
         return object?["checksum"] == nil ? .absent : .mismatch
+    }
+
+    /// `status(of:)`, judged against the target's binding: bindings and record checksums came
+    /// in the same pgsnap version, so a record without a checksum that a backup finished after
+    /// the target was bound cannot be an older pgsnap's, and is refused as damaged (its
+    /// checksum line was removed). Guards against damage and naive edits; someone who can
+    /// write the target can also reseal a record, which no checksum kept beside it can stop.
+    public static func status(of data: Data, binding: TargetBinding?) -> Status {
+        let plain = status(of: data)
+        guard plain == .absent, let binding else { return plain }
+        return writtenAfter(binding, data) ? .mismatch : .absent
+    }
+
+    /// Whether the record says its backup ended (or, without a stop time, started) at or after
+    /// the binding was made. The first backup binds the target between its start and its stop,
+    /// so its stop time is what puts it after the binding too. A record whose times do not
+    /// decode is not judged here: decoding refuses it anyway.
+    static func writtenAfter(_ binding: TargetBinding, _ data: Data) -> Bool {
+        struct Times: Decodable {
+            var start_time: Date?
+            var stop_time: Date?
+        }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        guard let times = try? decoder.decode(Times.self, from: data), let end = times.stop_time ?? times.start_time
+        else { return false }
+        return binding.boundAt <= end
+    }
+
+    /// The one line that says why a record counts as damaged.
+    public static func damageDescription(of data: Data) -> String {
+        status(of: data) == .absent
+            ? "backup.json has no checksum, though the target was bound to its cluster before this backup ended by a pgsnap that writes one: the checksum line was removed"
+            : "backup.json fails its checksum: it was edited or damaged after pgsnap wrote it"
     }
 
     private static func digest(_ bytes: [UInt8]) -> String {

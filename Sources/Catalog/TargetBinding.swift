@@ -35,9 +35,13 @@ public struct TargetBinding: Codable, Sendable, Equatable {
     /// would let any cluster take the target over.
     public static func read(target: String) throws(CatalogError) -> TargetBinding? {
         let path = target + "/" + fileName
-        guard let data = try TargetFiles.contents(of: path, limit: maximumBytes) else { return nil }
-        // Whoever may write the binding may hand the target to another cluster.
-        if let info = TargetFiles.status(path), info.st_mode & 0o022 != 0 {
+        guard let (data, info) = try TargetFiles.contentsAndStatus(of: path, limit: maximumBytes) else { return nil }
+        // Whoever may write the binding may hand the target to another cluster: only this user
+        // (or root) may own it, and nobody else may write it.
+        if info.st_uid != geteuid() && info.st_uid != 0 {
+            throw .unreadable(path: path, reason: "owned by uid \(info.st_uid), neither this user (uid \(geteuid())) nor root")
+        }
+        if info.st_mode & 0o022 != 0 {
             throw .unreadable(path: path, reason: "writable by group or others (pgsnap writes it with mode 0600)")
         }
         let decoder = JSONDecoder()
@@ -60,6 +64,7 @@ public struct TargetBinding: Codable, Sendable, Equatable {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
         guard let data = try? encoder.encode(self) else { throw .bindingFailed(path: path, reason: "cannot encode") }
+        Self.removeStaleTemporaries(in: target)
         try TargetFiles.writeNew(data + Data("\n".utf8), to: temporary)
         defer { unlink(temporary) }
         if link(temporary, path) != 0 {
@@ -74,5 +79,28 @@ public struct TargetBinding: Codable, Sendable, Equatable {
             throw .bindingFailed(path: path, reason: error.message)
         }
         return self
+    }
+
+    /// How old a `pgsnap.target.<pid>.tmp` must be to be a crashed writer's: writing one takes
+    /// milliseconds, and the pid may be another host's, so only the age can tell.
+    public static let staleTemporarySeconds: Double = 3600
+
+    /// Removes `pgsnap.target.<pid>.tmp` files a writer killed between write and link left.
+    static func removeStaleTemporaries(in target: String, now: Date = Date()) {
+        for name in (try? TargetFiles.names(in: target)) ?? [] where isTemporaryName(name) {
+            let path = target + "/" + name
+            guard let info = TargetFiles.status(path), TargetFiles.isRegularFile(info),
+                now.timeIntervalSince1970 - Double(info.st_mtim.tv_sec) > staleTemporarySeconds
+            else { continue }
+            unlink(path)
+        }
+    }
+
+    /// `pgsnap.target.<digits>.tmp`, the only names `write(target:)` uses.
+    static func isTemporaryName(_ name: String) -> Bool {
+        let prefix = fileName + ".", suffix = ".tmp"
+        guard name.hasPrefix(prefix), name.hasSuffix(suffix), name.count > prefix.count + suffix.count else { return false }
+        let pid = name.dropFirst(prefix.count).dropLast(suffix.count)
+        return pid.count <= 10 && pid.utf8.allSatisfy { (0x30...0x39).contains($0) }
     }
 }

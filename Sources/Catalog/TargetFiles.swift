@@ -33,12 +33,23 @@ enum TargetFiles {
     /// Never more than `limit` bytes are read: a record larger than any pgsnap writes is
     /// refused as unreadable instead of filling memory.
     static func contents(of path: String, limit: Int = RecordChecksum.maximumRecordBytes) throws(CatalogError) -> Data? {
+        try contentsAndStatus(of: path, limit: limit)?.data
+    }
+
+    /// `contents(of:limit:)` with fstat(2) of the very descriptor read, so what is judged (owner,
+    /// mode) is the file whose bytes were read, not whatever the path names a moment later.
+    static func contentsAndStatus(of path: String, limit: Int = RecordChecksum.maximumRecordBytes)
+        throws(CatalogError) -> (data: Data, status: stat)?
+    {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         if descriptor < 0 {
             if errno == ENOENT { return nil }
             throw .unreadable(path: path, reason: String(cString: strerror(errno)))
         }
         defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
+        guard isRegularFile(info) else { throw .unreadable(path: path, reason: "not a regular file") }
         var data = Data()
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
@@ -47,7 +58,7 @@ enum TargetFiles {
                 if errno == EINTR { continue }
                 throw .unreadable(path: path, reason: String(cString: strerror(errno)))
             }
-            if count == 0 { return data }
+            if count == 0 { return (data, info) }
             guard data.count + count <= limit else {
                 throw .unreadable(path: path, reason: "larger than \(limit) bytes, which no file pgsnap writes is")
             }

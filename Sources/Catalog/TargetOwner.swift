@@ -30,8 +30,8 @@ public enum TargetOwner: Sendable, Equatable {
     }
 
     /// Reads the binding, else infers the owner from the complete backups' records.
-    static func of(target: String, completeRecords: [CatalogRecord]) throws(CatalogError) -> TargetOwner {
-        if let binding = try TargetBinding.read(target: target) { return .bound(binding) }
+    static func of(binding: TargetBinding?, completeRecords: [CatalogRecord]) -> TargetOwner {
+        if let binding { return .bound(binding) }
         // Only well-formed identifiers: a hand-edited record must not smuggle text into messages.
         let identifiers = Set(completeRecords.compactMap(\.systemIdentifier).filter(TargetBinding.isValidSystemIdentifier))
             .sorted()

@@ -114,15 +114,24 @@ public struct BaseBackupChoice: Sendable, Equatable {
     }
 
     /// The complete backups in `target`, newest first, with their records; one whose record
-    /// cannot be read is left out here and reported if it is the one restored.
-    public static func candidates(in target: String) throws(RestoreError) -> [Candidate] {
+    /// cannot be read is left out here and reported if it is the one restored. For `latest`
+    /// only the target's own cluster's: a target holding several clusters' backups without a
+    /// binding is refused (exit 6) as for a plain `restore latest`, never resolved to whichever
+    /// cluster took the newest backup.
+    public static func candidates(in target: String, for requested: String = "latest") throws(RestoreError)
+        -> [Candidate]
+    {
         let catalog: BackupCatalog
         do {
             catalog = try BackupCatalog(target: target, lockPath: nil)
+            if requested == "latest" { try catalog.requireOneCluster() }
         } catch {
-            throw RestoreError(code: .target, detail: error.message)
+            throw RestoreError(code: .target, detail: error.message, hint: error.hint)
         }
-        return catalog.entries.filter { $0.status == .complete }.compactMap { entry in
+        let cluster = requested == "latest" ? catalog.owner.systemIdentifier : nil
+        let complete = catalog.entries.filter { $0.status == .complete }
+        let owned = cluster.map { cluster in complete.filter { $0.record?.systemIdentifier == cluster } } ?? complete
+        return owned.compactMap { entry in
             (try? StoredBackup.readRecord(directory: entry.path, id: entry.id)).map { Candidate($0, directory: entry.path) }
         }
     }

@@ -30,11 +30,15 @@ public struct RestoreError: DetailedError, Equatable {
     public let code: Code
     public let detail: String
     public let underlying: String?
+    /// What to do, when the module that found the problem knows better than the code's hint
+    /// (a catalog refusal carries the catalog's own).
+    public let specificHint: String?
 
-    public init(code: Code, detail: String, underlying: String? = nil) {
+    public init(code: Code, detail: String, underlying: String? = nil, hint: String? = nil) {
         self.code = code
         self.detail = detail
         self.underlying = underlying
+        specificHint = hint
     }
 
     public var exitStatus: ExitStatus {
@@ -48,6 +52,7 @@ public struct RestoreError: DetailedError, Equatable {
     }
 
     public var hint: String {
+        if let specificHint { return specificHint }
         switch code {
         case .notFound: return "run 'pgsnap list' to see the backups in the target"
         case .damaged: return "run 'pgsnap verify' on it and restore another backup; what was written was removed"

@@ -95,8 +95,9 @@ public final class Restorer {
         } else {
             return nil
         }
+        let candidates = try BaseBackupChoice.candidates(in: request.target, for: request.backupID)
         let choice = try BaseBackupChoice.choose(
-            requested: request.backupID, target: target, candidates: try BaseBackupChoice.candidates(in: request.target),
+            requested: request.backupID, target: target, candidates: candidates,
             history: { newest in newest.walArchive.flatMap { TimelineHistory.read(archive: $0, timeline: newest.timeline) } })
         request.backupID = choice.id
         return choice

@@ -106,10 +106,11 @@ public struct StoredBackup: Sendable {
         case .failure(let failure):
             throw RestoreError(code: .damaged, detail: "backup \(id): backup.json \(failure.description)")
         }
-        let checksum = RecordChecksum.status(of: data)
+        // The binding decides whether a record without a checksum may be an older pgsnap's.
+        let target = URL(fileURLWithPath: directory).deletingLastPathComponent().path
+        let checksum = RecordChecksum.status(of: data, binding: try? TargetBinding.read(target: target))
         guard checksum != .mismatch else {
-            throw RestoreError(code: .damaged,
-                               detail: "backup \(id): backup.json fails its checksum: it was edited or damaged after pgsnap wrote it")
+            throw RestoreError(code: .damaged, detail: "backup \(id): \(RecordChecksum.damageDescription(of: data))")
         }
         let record: BackupRecord
         do {
@@ -129,13 +130,18 @@ public struct StoredBackup: Sendable {
     }
 
     /// The ID of the complete backup `id` names (`latest` included), through the catalog, so a
-    /// failed or crashed run is refused with what the catalog knows about it.
+    /// failed or crashed run (or a mixed target) is refused with what the catalog knows about
+    /// it, and its hint.
     public static func resolve(_ id: String, in target: String) throws(RestoreError) -> String {
         do {
             let catalog = try BackupCatalog(target: target, lockPath: nil)
+            // A damaged backup named by its ID is opened, so that the record check (restore's
+            // refusal, verify's report) says what is wrong with it; `latest` never names one.
+            if id != "latest", let entry = try? catalog.entry(id), entry.status == .damaged { return entry.id }
             return try catalog.completeBackup(id).id
         } catch {
-            throw RestoreError(code: error.exitStatus == .damaged ? .notFound : .target, detail: error.message)
+            throw RestoreError(code: error.exitStatus == .damaged ? .notFound : .target, detail: error.message,
+                               hint: error.hint)
         }
     }
 }

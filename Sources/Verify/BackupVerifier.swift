@@ -23,7 +23,7 @@ public struct BackupVerifier: Sendable {
     /// The complete backups in the target, oldest first (what `verify --all` checks).
     public func backupIDs() throws(RestoreError) -> [String] {
         do {
-            return try BackupCatalog(target: target, lockPath: nil).entries.filter(\.restorable).map(\.id).sorted()
+            return try BackupCatalog(target: target, lockPath: nil).entries.filter { $0.restorable || $0.status == .damaged }.map(\.id).sorted()
         } catch {
             throw RestoreError(code: .target, detail: error.message)
         }

@@ -81,6 +81,11 @@ struct CatalogBackupTests {
             try withCluster(15) { other in
                 let intruder = try other.psql("SELECT system_identifier FROM pg_control_system()")
                 #expect(intruder != owner)
+                // The owner's run in progress (on this host, so the marker alone would not
+                // protect it): a refused run must not touch it before it is refused.
+                let live = target + "/" + BackupID.make(at: Date().addingTimeInterval(-60)) + ".partial"
+                #expect(mkdir(live, 0o700) == 0)
+                try Leftovers.markPartial(live)
                 let before = try FileManager.default.contentsOfDirectory(atPath: target).sorted()
                 Thread.sleep(forTimeInterval: 1.05)
                 let refused = try Pgsnap.run(["backup", "--snapshot", "none", "--target", target, "--run-directory",
@@ -91,7 +96,8 @@ struct CatalogBackupTests {
                 #expect(refused.output.contains("use another target"), "\(refused.output)")
                 #expect(refused.output.split(separator: "\n").count == 1, "one line: \(refused.output)")
                 #expect(try FileManager.default.contentsOfDirectory(atPath: target).sorted() == before,
-                        "nothing written, nothing pruned (keep_last = 1)")
+                        "nothing written, nothing pruned (keep_last = 1), the owner's .partial left alone")
+                try FileManager.default.removeItem(atPath: live)
                 #expect(try other.psql("SELECT count(*) FROM pg_replication_slots") == "0", "PostgreSQL was not touched")
 
                 let check = try Pgsnap.run(["check", "--json", "--snapshot", "none", "--target", target, "--run-directory",

@@ -33,7 +33,7 @@ extension PgsnapCommand {
                 // running backup's neighbour or race the retention that follows a backup.
                 let lock = dryRun ? nil : try Self.takeRunLock(settings)
                 defer { withExtendedLifetime(lock) {} }
-                let catalog = try CatalogAccess.open(settings)
+                let catalog = try CatalogAccess.open(settings, holdingLock: lock != nil)
                 let plan = try Pruner.plan(catalog, policy: policy, now: Date())
                 if !dryRun {
                     try Pruner.apply(plan, target: catalog.target) { logger.info("\($0)") }

@@ -57,12 +57,13 @@ final class TargetFixture {
         return id
     }
 
-    /// `<id>.partial/` with a half-written archive.
+    /// `<id>.partial/` with a half-written archive and the marker of a run of this host.
     @discardableResult
     func partial(daysAgo days: Double) throws -> String {
         let id = BackupID.make(at: date(daysAgo: days))
         try makeDirectory(target + "/" + id + ".partial")
         try Data(repeating: 1, count: 100).write(to: URL(fileURLWithPath: target + "/" + id + ".partial/base.tar.zst"))
+        try Leftovers.markPartial(target + "/" + id + ".partial")
         return id
     }
 
