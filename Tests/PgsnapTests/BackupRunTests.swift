@@ -67,6 +67,26 @@ struct BackupRunTests {
         #expect(members.last == "backup_label")
         #expect(members.firstIndex(of: "base/1/1259").map { $0 < members.count - 1 } == true)
         #expect(bench.lvm.volumes.count == 1, "snapshot = none never touches LVM")
+        #expect(bench.statementThreads == [UInt(pthread_self())], "every statement from the thread that ran the stages")
+    }
+
+    @Test func withoutSnapshotsAFailedEndOfBackupModeRefusesTheBaseArchive() throws {
+        let bench = try BackupRunBench(snapshot: .none)
+        bench.failingStatements["pg_backup_stop($1"] = PostgresError(code: .queryFailed, libpqMessage: "ERROR:  planted")
+        let (outcome, run) = bench.run()
+        guard case .failure(let error) = outcome else {
+            Issue.record("a failed pg_backup_stop must fail the run")
+            return
+        }
+        #expect((error as? PostgresError)?.libpqMessage.contains("planted") == true, "\(error)")
+        let journal = bench.recorder.journal
+        let from = try #require(journal.firstIndex(of: "stage:stream"))
+        // The stop is tried once in the stage, once more by teardown, then the slot goes.
+        #expect(Array(journal[(from + 1)...]) == ["pg_backup_stop", "pg_backup_stop", "pg_drop_replication_slot", "close 2",
+                                                  "post-backup"])
+        #expect(bench.statementThreads == [UInt(pthread_self())])
+        let failed = try #require(run.failedRunDirectory)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: failed) == ["backup.json"])
     }
 
     /// A failure planted at each stage, what the journal shows teardown undid after it, and

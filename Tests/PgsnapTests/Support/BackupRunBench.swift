@@ -37,6 +37,8 @@ final class BackupRunBench {
     /// Runs when a statement containing the key is sent (a fault a test plants mid-run).
     var onStatement: [String: () -> Void] = [:]
     private(set) var sessions: [ScriptedSession] = []
+    /// The threads statements were sent from (libpq must only ever see one).
+    private(set) var statementThreads: Set<UInt> = []
     private let device: DeviceNumber
 
     init(snapshot: SnapshotMode) throws {
@@ -141,6 +143,7 @@ final class BackupRunBench {
         let number = sessions.count
         let recorder = self.recorder
         session.onStatement = { [self] sql in
+            statementThreads.insert(UInt(pthread_self()))
             // As called, not as named in the plan's privilege check.
             for name in ["pg_create_physical_replication_slot", "pg_backup_start", "pg_backup_stop",
                          "pg_drop_replication_slot"] where sql.contains(name + "($1") {
