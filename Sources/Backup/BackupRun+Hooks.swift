@@ -27,7 +27,7 @@ extension BackupRun {
         hooks?.set("PGSNAP_VOLUMES", volumes.isEmpty ? nil : volumes.joined(separator: " "))
     }
 
-    /// 5. The snapshots, between `pre-snapshot` (the freeze point) and `post-snapshot` (the
+    /// The snapshot stage: the snapshots, between `pre-snapshot` (the freeze point) and `post-snapshot` (the
     /// thaw point), which runs whenever `pre-snapshot`'s turn came: after the snapshots exist,
     /// or after their creation or `pre-snapshot` itself failed. Without snapshots
     /// (`snapshot = none`) neither event happens: there is no instant to freeze for.
@@ -45,8 +45,7 @@ extension BackupRun {
     }
 
     private func snapshotVariables() -> [String: String] {
-        let names = createdSnapshots.map { "\($0.volumeGroup)/\($0.name)" }
-        return names.isEmpty ? [:] : ["PGSNAP_SNAPSHOTS": names.joined(separator: " ")]
+        createdSnapshots.isEmpty ? [:] : ["PGSNAP_SNAPSHOTS": createdSnapshots.joined(separator: " ")]
     }
 
     /// The `post-backup` hook, after teardown, with the outcome (only if `pre-backup`'s turn came).

@@ -3,7 +3,7 @@ import ExitStatus
 import Foundation
 
 extension BackupRun {
-    /// 13. Retention, when `keep_last` or `keep_days` is set, still under the run lock so no
+    /// The retention stage, when `keep_last` or `keep_days` is set, still under the run lock so no
     /// other run can start meanwhile. A failure here is a warning, not a failed backup: the new
     /// backup is complete and durable, and failing the run would make a cron job report a
     /// missing backup that exists; the next backup or `pgsnap prune` retries.

@@ -5,9 +5,10 @@ import PostgresClient
 import Preflight
 import Storage
 
-/// One `pgsnap backup`, as the list of named stages it runs. Every stage that creates
-/// something registers it for `teardown`, which runs on success, on every error and after a
-/// signal: mounts, snapshots, backup mode, slot and session, and the half-written directory.
+/// One `pgsnap backup`, as the named stages of `BackupStage` run in order over one
+/// `BackupContext`. Every stage that creates something pushes its undo step to `teardown`,
+/// which runs on success, on every error and after a signal: mounts, snapshots, backup mode,
+/// slot and session, and the half-written directory.
 public final class BackupRun {
     public let settings: Settings
     let environment: BackupEnvironment
@@ -15,18 +16,24 @@ public final class BackupRun {
     let pgsnapVersion: String
     /// Receives a progress line every second during the copy (set it only for a terminal).
     public var onProgress: (@Sendable (String) -> Void)?
+    /// Receives warnings that do not fail the run (retention after a backup); `log` when nil.
+    public var onWarning: (@Sendable (String) -> Void)?
+    /// Sees each stage as it begins (tests assert the order).
+    var onStage: ((BackupStage) -> Void)?
 
-    // What teardown undoes, in reverse order of creation.
+    /// The run lock outlives teardown on purpose: `post-backup` runs under it.
     private var lock: RunLock?
+    /// What teardown undoes, pushed by the stages as they create it.
+    var teardown = Teardown()
+    /// The backup session, once open; used from the calling thread only.
     private(set) var session: (any PostgresSession)?
     private(set) var backupMode: BackupMode?
-    private var lvm: (any LVMSnapshots)?
-    private(set) var createdSnapshots: [(volumeGroup: String, name: String)] = []
-    private var mountedDirectories: [String] = []
-    private var partialDirectory: String?
+    /// LVM, once a stage needed it (leftovers, snapshots).
+    var lvm: (any LVMSnapshots)?
+    /// `vg/name` of each snapshot created, for `post-snapshot`'s `PGSNAP_SNAPSHOTS`.
+    private(set) var createdSnapshots: [String] = []
     /// What the run wrote into the partial directory, checked again before the commit.
     var written = WrittenFiles()
-    private var watcher: SnapshotWatcher?
     /// The hooks of this run (docs/hooks.md); nil until `hook_directory` was checked.
     var hooks: BackupHooks?
     // What a failed run records in `<id>.failed/backup.json`.
@@ -35,8 +42,6 @@ public final class BackupRun {
     /// Where a failed run's record was written, once it was (`<id>.failed`); nil when the run
     /// failed before it created anything in the target, so nothing claims a record was kept.
     public internal(set) var failedRunDirectory: String?
-    /// Receives warnings that do not fail the run (retention after a backup); `log` when nil.
-    public var onWarning: (@Sendable (String) -> Void)?
 
     public init(settings: Settings, environment: BackupEnvironment, pgsnapVersion: String,
                 log: @escaping @Sendable (String) -> Void) {
@@ -49,72 +54,69 @@ public final class BackupRun {
     /// Removes what killed runs left behind, under the run lock, and nothing else.
     @discardableResult
     public func cleanup() throws -> CleanupReport {
-        defer { teardown() }
+        defer {
+            teardown.run(log: log)
+            lock = nil
+        }
         try acquireLock()
         return try removeLeftovers()
     }
 
-    /// Runs every stage and returns the record of the committed backup; then applies the
-    /// configured retention, whose failure is only a warning (the backup itself is complete).
+    /// Runs every stage and returns the record of the committed backup; the last stage applies
+    /// the configured retention, whose failure is only a warning (the backup itself is complete).
     /// A failure after the target directory was created leaves `<id>.failed/backup.json`.
     /// The `post-backup` hook runs last, after teardown but still under the run lock.
     public func run() throws -> BackupRecord {
         let startTime = environment.clock()
         self.startTime = startTime
-        let outcome: Result<BackupRecord, any Error>
-        do {
-            let record = try runStages(startTime: startTime)
-            applyRetention(after: record)
-            outcome = .success(record)
-        } catch {
-            failure = Failure(error)
-            outcome = .failure(error)
+        var context = BackupContext(startTime: startTime)
+        let outcome = Result { () throws -> BackupRecord in
+            for stage in BackupStage.allCases { try perform(stage, &context) }
+            return try context.require(context.record, "the backup record")
         }
-        teardown(keepingLock: true)
+        if case .failure(let error) = outcome { failure = Failure(error) }
+        teardown.run(log: log)
         runPostBackupHook(outcome)
         lock = nil
         return try outcome.get()
     }
 
-    private func runStages(startTime: Date) throws -> BackupRecord {
-        try openHooks()
-        try acquireLock()
-        let id = chooseID(startTime: startTime)
-        try hooks?.pre(.preBackup, stop: Self.interrupted)
-        let plan = try makePlan(id: id)
-        try bindTarget(plan)
-        try removeLeftovers()
-        describeToHooks(plan)
-        try Interruption.check()
-        let started = try startBackupMode(plan)
-        hooks?.set("PGSNAP_START_LSN", started.lsn.description)
-        let backupModeStart = Date()
-        try createSnapshotsBetweenHooks(plan)
-        let stopped = try stopBackupModeIfSnapshotted(plan)
-        let backupModeSeconds = stopped.map { _ in Date().timeIntervalSince(backupModeStart) }
-        try mountSnapshots(plan)
-        let target = try prepareTarget(plan)
-        var copy = try streamVolumes(plan, into: target, stopped: stopped)
-        let final = try stopped ?? copy.stopped ?? stopBackupMode()
-        let modeSeconds = backupModeSeconds ?? Date().timeIntervalSince(backupModeStart)
-        let segments = try archiveWAL(plan, started: started, stopped: final, into: target)
-        copy.outcomes.append(segments.outcome)
-        try writeManifest(copy, started: started, stopped: final, into: target, plan: plan)
-        let record = makeRecord(plan: plan, copy: copy, started: started, stopped: final, segments: segments.names,
-                                startTime: startTime, backupModeSeconds: modeSeconds)
-        try commit(record, from: target)
-        return record
+    private func perform(_ stage: BackupStage, _ context: inout BackupContext) throws {
+        onStage?(stage)
+        switch stage {
+        case .lock: try lockStage(&context)
+        case .leftovers: try removeLeftovers(partials: false)
+        case .plan: try planStage(&context)
+        case .start: try startStage(&context)
+        case .snapshot: try createSnapshotsBetweenHooks(context.requirePlan())
+        case .stop: try stopStage(&context)
+        case .mount: try mountSnapshots(context.requirePlan())
+        case .stream: try streamStage(&context)
+        case .wal: try walStage(&context)
+        case .manifest: try manifestStage(context)
+        case .commit: try commitStage(&context)
+        case .retention: try applyRetention(after: context.require(context.record, "the backup record"))
+        }
     }
 
     // MARK: - Stages
 
-    /// 1. Lock: one run per host; a second one leaves at once.
+    /// Lock: `hook_directory` is checked before the lock is even taken (an unsafe hook stops
+    /// the run before anything happens); then one run per host, the ID, and `pre-backup`.
+    func lockStage(_ context: inout BackupContext) throws {
+        try openHooks()
+        try acquireLock()
+        context.id = chooseID(startTime: context.startTime)
+        try hooks?.pre(.preBackup, stop: Self.interrupted)
+    }
+
+    /// One run per host; a second one leaves at once.
     func acquireLock() throws {
         try createPrivateDirectory(settings.runDirectory)
         lock = try RunLock(path: settings.lockPath)
     }
 
-    /// 1b. The ID, under the lock and before PostgreSQL is touched: the start time, or the next
+    /// The ID, under the lock and before PostgreSQL is touched: the start time, or the next
     /// second not yet used in the target (two runs in the same second, a leftover of a crash).
     func chooseID(startTime: Date) -> String {
         let id = BackupID.firstFree(at: startTime, in: settings.target)
@@ -122,13 +124,17 @@ public final class BackupRun {
         return id
     }
 
-    /// 2. Leftovers of a crashed run: pgsnap's own mounts, tagged snapshots and partial
-    /// directories only. Also what `pgsnap cleanup` runs.
+    /// Leftovers of a crashed run: pgsnap's own mounts, tagged snapshots and (with `partials`)
+    /// this host's partial directories only. Also what `pgsnap cleanup` runs. A backup removes
+    /// partials only in the plan stage, once the target is known to be its cluster's: a refused
+    /// run never deletes what another run is writing.
     @discardableResult
-    func removeLeftovers() throws -> CleanupReport {
+    func removeLeftovers(partials: Bool = true) throws -> CleanupReport {
         var report = CleanupReport()
         report.unmounted = try Leftovers.unmount(under: settings.runDirectory + "/mnt", mounter: environment.mounter, log: log)
-        if let target = settings.target { report.partialBackups = Leftovers.removePartialBackups(in: target, log: log) }
+        if partials, let target = settings.target {
+            report.partialBackups = Leftovers.removePartialBackups(in: target, log: log)
+        }
         guard settings.snapshot == .lvm, environment.preflight.kernel.deviceMapperMajor != nil else { return report }
         let lvm = try environment.lvm()
         self.lvm = lvm
@@ -136,7 +142,17 @@ public final class BackupRun {
         return report
     }
 
-    /// 3. Plan: the same analysis as `pgsnap check`; any problem stops the run before PostgreSQL is touched.
+    /// Plan: the same analysis as `pgsnap check`, then the target bound to the cluster; any
+    /// problem stops the run before PostgreSQL is touched.
+    func planStage(_ context: inout BackupContext) throws {
+        let plan = try makePlan(id: context.id)
+        try bindTarget(plan)
+        if let target = settings.target { Leftovers.removePartialBackups(in: target, log: log) }
+        describeToHooks(plan)
+        context.plan = plan
+        try Interruption.check()
+    }
+
     func makePlan(id: String) throws -> BackupPlan {
         let report = Preflight(settings: settings, environment: environment.preflight).run()
         for problem in report.problems { log("problem: \(problem.message) — \(problem.hint)") }
@@ -148,7 +164,7 @@ public final class BackupRun {
         return try BackupPlan(id: id, report: report, settings: settings)
     }
 
-    /// 3b. The target holds one cluster's backups (docs/target.md): the first backup binds it,
+    /// The target holds one cluster's backups (docs/target.md): the first backup binds it,
     /// durably, before backup mode starts. The plan already refused another cluster's target;
     /// this re-reads it, since another host sharing the target may have bound it meanwhile.
     func bindTarget(_ plan: BackupPlan) throws {
@@ -174,12 +190,26 @@ public final class BackupRun {
         }
     }
 
-    /// 4. Backup mode on one session kept for the whole window, with WAL reserved by a temporary slot.
+    /// Start: backup mode on one session kept for the whole window, with WAL reserved by a
+    /// temporary slot.
+    func startStage(_ context: inout BackupContext) throws {
+        let started = try startBackupMode(context.requirePlan())
+        context.started = started
+        context.backupModeStart = environment.clock()
+        hooks?.set("PGSNAP_START_LSN", started.lsn.description)
+    }
+
     func startBackupMode(_ plan: BackupPlan) throws -> BackupMode.Started {
         let session = try environment.connect(settings.conninfo)
         self.session = session
+        teardown.push("session") { [self] in
+            session.close()
+            self.session = nil
+        }
         let mode = BackupMode(session: session)
         backupMode = mode
+        // Ends backup mode and drops the slot, whichever of them exists by then.
+        teardown.push("backup mode") { mode.abandon() }
         try mode.prepareSession()
         try mode.reserveWAL(slotName: "pgsnap_" + plan.id.lowercased())
         let started = try mode.start(label: settings.label ?? "pgsnap \(plan.id)", fastCheckpoint: settings.fastCheckpoint)
@@ -187,7 +217,8 @@ public final class BackupRun {
         return started
     }
 
-    /// 5. One snapshot per logical volume, tagged as pgsnap's.
+    /// Snapshot: one per logical volume, tagged as pgsnap's (between the hooks: see
+    /// `createSnapshotsBetweenHooks`).
     func createSnapshots(_ plan: BackupPlan) throws {
         guard !plan.volumes.isEmpty else { return }
         let lvm = try self.lvm ?? environment.lvm()
@@ -197,38 +228,45 @@ public final class BackupRun {
             let origin = volume.snapshot.origin
             try lvm.createSnapshot(of: origin, name: volume.snapshotName, sizeBytes: volume.snapshot.sizeBytes,
                                    tags: [Leftovers.tag])
-            createdSnapshots.append((origin.volumeGroup, volume.snapshotName))
-            log("snapshot \(origin.volumeGroup)/\(volume.snapshotName) of \(origin.path) created")
+            let name = "\(origin.volumeGroup)/\(volume.snapshotName)"
+            createdSnapshots.append(name)
+            teardown.push("snapshot \(name)") { [log] in
+                try lvm.removeVolume(volumeGroup: origin.volumeGroup, name: volume.snapshotName)
+                log("snapshot \(name) removed")
+            }
+            log("snapshot \(name) of \(origin.path) created")
         }
     }
 
-    /// 6. Backup mode ends as soon as the last snapshot exists (not at all yet without snapshots).
-    func stopBackupModeIfSnapshotted(_ plan: BackupPlan) throws -> BackupMode.Stopped? {
-        guard !plan.volumes.isEmpty else { return nil }
-        return try stopBackupMode()
+    /// Stop: backup mode ends as soon as the last snapshot exists. Without snapshots it ends in
+    /// `stream`, once every data file is read.
+    func stopStage(_ context: inout BackupContext) throws {
+        guard try !context.requirePlan().volumes.isEmpty else { return }
+        try endBackupMode(&context)
     }
 
-    func stopBackupMode() throws -> BackupMode.Stopped {
+    /// The one place backup mode ends, always on the calling thread.
+    func endBackupMode(_ context: inout BackupContext) throws {
         guard let backupMode else { throw BackupError(code: .notReady, detail: "backup mode was never started") }
         let stopped = try stopWaitingForArchive(backupMode)
         log("backup mode stopped at \(stopped.lsn)")
-        return stopped
+        context.stopped = stopped
+        let start = try context.require(context.backupModeStart, "the start of backup mode")
+        context.backupModeSeconds = environment.clock().timeIntervalSince(start)
     }
 
-    /// 8. Mount every snapshot read-only and check that it holds what it should.
+    /// Mount: every snapshot read-only, checked to hold what it should.
     func mountSnapshots(_ plan: BackupPlan) throws {
         guard !plan.volumes.isEmpty else { return }
         try createPrivateDirectory(settings.runDirectory + "/mnt")
+        // Runs after every unmount below: the mount points go once they are empty.
+        teardown.push("mount directories") { [settings] in
+            Leftovers.removeEmptyDirectories(under: settings.runDirectory + "/mnt")
+        }
         try createPrivateDirectory(plan.mountRoot)
         for volume in plan.volumes {
             try Interruption.check()
-            try createPrivateDirectory(volume.mountDirectory)
-            let device = "/dev/\(volume.snapshot.origin.volumeGroup)/\(volume.snapshotName)"
-            let type = volume.originMount.filesystemType
-            try environment.mounter.mount(device: device, at: volume.mountDirectory, filesystemType: type,
-                                          options: SystemMounter.snapshotOptions(filesystemType: type))
-            mountedDirectories.append(volume.mountDirectory)
-            log("snapshot \(device) mounted read-only at \(volume.mountDirectory)")
+            try mount(volume)
         }
         for source in plan.sources where source.volume != nil {
             let path = plan.readPath(of: source)
@@ -239,58 +277,31 @@ public final class BackupRun {
         }
     }
 
-    /// The `<id>.partial` directory the archives are written into.
+    private func mount(_ volume: BackupPlan.Volume) throws {
+        try createPrivateDirectory(volume.mountDirectory)
+        let device = "/dev/\(volume.snapshot.origin.volumeGroup)/\(volume.snapshotName)"
+        let type = volume.originMount.filesystemType
+        let mounter = environment.mounter
+        try mounter.mount(device: device, at: volume.mountDirectory, filesystemType: type,
+                          options: SystemMounter.snapshotOptions(filesystemType: type))
+        teardown.push("mount \(volume.mountDirectory)") { try mounter.unmount(volume.mountDirectory) }
+        log("snapshot \(device) mounted read-only at \(volume.mountDirectory)")
+    }
+
+    /// The `<id>.partial` directory the archives are written into. Until the commit renames it,
+    /// teardown turns it into a failed run's record.
     func prepareTarget(_ plan: BackupPlan) throws -> String {
         let target = try settings.requiredTarget()
         let partial = target + "/" + plan.id + ".partial"
         guard mkdir(partial, 0o700) == 0 else {
             throw BackupError(code: .target, detail: "cannot create \(partial)", underlying: String(cString: strerror(errno)))
         }
-        partialDirectory = partial
+        teardown.push(Self.partialStep) { [self] in recordFailure(in: partial) }
         try Leftovers.markPartial(partial)
         return partial
     }
 
-    // MARK: - Teardown
-
-    /// Undoes everything, in reverse order; each step is attempted even if an earlier one fails.
-    /// `keepingLock` leaves the run lock held for the `post-backup` hook.
-    func teardown(keepingLock: Bool = false) {
-        watcher?.stopWatching()
-        for directory in mountedDirectories.reversed() {
-            do { try environment.mounter.unmount(directory) } catch { log("teardown: \(error.message)") }
-        }
-        mountedDirectories = []
-        Leftovers.removeEmptyDirectories(under: settings.runDirectory + "/mnt")
-        if let lvm {
-            for snapshot in createdSnapshots.reversed() {
-                do {
-                    try lvm.removeVolume(volumeGroup: snapshot.volumeGroup, name: snapshot.name)
-                    log("snapshot \(snapshot.volumeGroup)/\(snapshot.name) removed")
-                } catch {
-                    log("teardown: \(error.message)")
-                }
-            }
-        }
-        createdSnapshots = []
-        backupMode?.abandon()
-        session?.close()
-        session = nil
-        if let partialDirectory {
-            recordFailure(in: partialDirectory)
-            self.partialDirectory = nil
-        }
-        if !keepingLock { lock = nil }
-    }
-
-    /// The backup directory was renamed into place: teardown must no longer remove it.
-    func committed() {
-        partialDirectory = nil
-    }
-
-    func setWatcher(_ watcher: SnapshotWatcher) {
-        self.watcher = watcher
-    }
+    static let partialStep = "partial directory"
 
     func createPrivateDirectory(_ path: String) throws {
         if mkdir(path, 0o700) != 0 && errno != EEXIST {

@@ -65,8 +65,13 @@ final class SnapshotWatcher: @unchecked Sendable {
     }
 
     /// Stops the thread and takes one last reading, so an overflow at the very end still counts.
+    /// Idempotent: the stream stage stops it on its way out whatever happened.
     func stopWatching() {
-        lock.lock(); stopped = true; lock.unlock()
+        lock.lock()
+        let wasStopped = stopped
+        stopped = true
+        lock.unlock()
+        guard !wasStopped else { return }
         checkOnce()
     }
 

@@ -14,15 +14,23 @@ final class ScriptedSession: PostgresSession {
         self.answers = answers
     }
 
+    /// Sees every statement as it is sent, and the close (unit tests of the backup stages).
+    var onStatement: ((String) -> Void)?
+    var onClose: (() -> Void)?
+
     func query(_ sql: String, _ parameters: [String?]) throws(PostgresError) -> QueryResult {
         statements.append(sql)
+        onStatement?(sql)
         guard let answer = answers.first(where: { $0.contains.isEmpty || sql.contains($0.contains) }) else {
             throw PostgresError(code: .queryFailed, libpqMessage: "script has no answer for: \(sql)")
         }
         return try answer.result.get()
     }
 
-    func close() { closed = true }
+    func close() {
+        closed = true
+        onClose?()
+    }
 
     var serverClosedConnection: Bool { closed }
 }

@@ -1,0 +1,60 @@
+import Foundation
+import PostgresClient
+import Preflight
+
+/// backup.json of a complete run, from what the stages produced.
+extension BackupRun {
+    func makeRecord(_ context: BackupContext) throws -> BackupRecord {
+        let plan = try context.requirePlan()
+        let (started, stopped) = (try context.requireStarted(), try context.requireStopped())
+        let copy = context.copy
+        let server = plan.report.server
+        let dataDirectory = server?.dataDirectory ?? ""
+        var info = stat()
+        _ = stat(dataDirectory, &info)
+        let read = copy.outcomes.reduce(0) { $0 + $1.bytesRead }
+        let written = copy.outcomes.reduce(0) { $0 + $1.bytesWritten }
+        return BackupRecord(
+            id: plan.id, label: settings.label ?? "pgsnap \(plan.id)", status: .complete, pgsnapVersion: pgsnapVersion,
+            postgresVersion: server?.version ?? "", postgresVersionNumber: server?.versionNumber ?? 0,
+            systemIdentifier: server?.systemIdentifier, timeline: stopped.timeline, startLSN: started.lsn.description,
+            stopLSN: stopped.lsn.description, walSegments: context.walSegments, startTime: context.startTime,
+            stopTime: environment.clock(), backupModeSeconds: try context.require(context.backupModeSeconds, "backup mode's duration"),
+            snapshotMode: settings.snapshot.rawValue, dataDirectory: dataDirectory,
+            dataDirectoryOwner: info.st_uid, dataDirectoryGroup: info.st_gid,
+            tablespaces: plan.sources.compactMap { source in
+                guard source.directory.role == .tablespace, let oid = source.directory.oid else { return nil }
+                return BackupRecord.Tablespace(oid: oid, name: source.directory.name, location: source.directory.path)
+            },
+            volumes: recordVolumes(copy, plan: plan), bytesRead: read, bytesWritten: written,
+            compressionRatio: written == 0 ? 0 : Double(read) / Double(written),
+            throughputBytesPerSecond: copy.seconds > 0 ? Double(read) / copy.seconds : 0,
+            compressionLevel: settings.compressLevel, manifestChecksums: settings.manifestChecksums.rawValue)
+    }
+
+    private func recordVolumes(_ copy: Copy, plan: BackupPlan) -> [BackupRecord.Volume] {
+        copy.outcomes.map { outcome -> BackupRecord.Volume in
+            let volume = volume(for: outcome.archiveName, in: plan)
+            return BackupRecord.Volume(
+                archive: outcome.archiveName, origin: volume?.snapshot.origin.path,
+                snapshotType: volume?.snapshot.origin.kind.rawValue, snapshotBytes: volume?.snapshot.sizeBytes,
+                peakFillPercent: volume.flatMap { volume in
+                    let origin = volume.snapshot.origin
+                    // A thin snapshot's fill is its pool's.
+                    return copy.peakFill[origin.path] ?? origin.pool.flatMap { copy.peakFill["\(origin.volumeGroup)/\($0)"] }
+                },
+                bytesRead: outcome.bytesRead, bytesWritten: outcome.bytesWritten, files: outcome.files)
+        }
+    }
+
+    private func volume(for archiveName: String, in plan: BackupPlan) -> BackupPlan.Volume? {
+        let source = plan.sources.first { source in
+            switch source.directory.role {
+            case .dataDirectory: return archiveName == "base.tar.zst"
+            case .tablespace: return archiveName == "\(source.directory.oid ?? 0).tar.zst"
+            case .wal: return false
+            }
+        }
+        return source?.volume.map { plan.volumes[$0] }
+    }
+}
