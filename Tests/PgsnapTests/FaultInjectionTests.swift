@@ -1,17 +1,19 @@
 import Foundation
 import Testing
 
-/// Faults injected into real `pgsnap backup` runs on one real PostgreSQL 15 cluster: signals at
+/// Faults injected into real `pgsnap backup` runs on one real cluster of each PostgreSQL version
+/// (15, 16, 18): signals at
 /// every stage (inside the `pg_backup_start` and `pg_backup_stop` waits too), a killed session,
 /// a server restarted and crashed mid-copy, full, read-only and vanished targets, an archive
 /// deleted mid-run, concurrent runs, failing and hanging hooks. After each one `FaultBench`
 /// checks the documented exit status, exactly one line on stderr and that nothing is left
-/// behind; the suite prints `fault injection: N injected, M survived`.
+/// behind; the suite prints `fault injection: PostgreSQL N: N injected, M survived` per version.
 @Suite("fault injection", .serialized, .integration)
 struct FaultInjectionTests {
-    @Test func everyInjectedFaultEndsCleanly() throws {
-        let ledger = FaultLedger()
-        try withCluster(15, settings: ["archive_mode = on", "archive_command = '/bin/true'"]) { cluster in
+    @Test(arguments: PostgresInstallation.required)
+    func everyInjectedFaultEndsCleanly(major: Int) throws {
+        let ledger = FaultLedger(label: "PostgreSQL \(major)")
+        try withCluster(major, settings: ["archive_mode = on", "archive_command = '/bin/true'"]) { cluster in
             try cluster.initializePgbench(scale: 10)
             // Random text that compresses about 2:1, so a backup cannot fit a tiny target.
             try cluster.psql("CREATE TABLE noise AS SELECT g, md5(random()::text) || md5(random()::text) AS t FROM generate_series(1, 250000) g")
@@ -19,7 +21,7 @@ struct FaultInjectionTests {
             try cluster.psql("CREATE TABLE kept TABLESPACE fast AS SELECT g FROM generate_series(1, 5000) g")
             let good = try Self.takeGoodBackup(cluster)
             defer { try? FileManager.default.removeItem(atPath: good.target) }
-            let bench = FaultBench(cluster: cluster)
+            let bench = FaultBench(cluster: cluster, label: ledger.label)
             for fault in Self.signals + Self.server + Self.targets + Self.runs + Self.waits
                 + Self.backupDirectoryFaults(good)
             {

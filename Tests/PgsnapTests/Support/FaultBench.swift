@@ -9,9 +9,12 @@ import Testing
 /// and no run listed complete unless `pgsnap verify` passes on it.
 final class FaultBench {
     let cluster: TestCluster
+    /// The PostgreSQL version, in front of each case's line.
+    let label: String
 
-    init(cluster: TestCluster) {
+    init(cluster: TestCluster, label: String) {
         self.cluster = cluster
+        self.label = label
     }
 
     /// One case's directories and the ways to start and watch `pgsnap backup` in them.
@@ -112,7 +115,7 @@ final class FaultBench {
             problems.append("the case itself failed: \(error)")
         }
         ledger.record(fault.name, problems)
-        print("fault injection: case '\(fault.name)': \(problems.isEmpty ? "survived" : problems.joined(separator: "; "))")
+        print("fault injection: \(label): case '\(fault.name)': \(problems.isEmpty ? "survived" : problems.joined(separator: "; "))")
     }
 
     /// Everything a failed or interrupted run must not leave behind.

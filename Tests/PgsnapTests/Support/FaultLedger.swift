@@ -6,8 +6,14 @@ import Testing
 /// `fault injection: N injected, M survived` (scripts/test shows that line) and names each
 /// case that did not survive, so the closing note of a change can quote the real numbers.
 final class FaultLedger: @unchecked Sendable {
+    /// Which run this is (the PostgreSQL version), in front of every line it prints.
+    let label: String
     private let lock = NSLock()
     private var cases: [(name: String, problems: [String])] = []
+
+    init(label: String) {
+        self.label = label
+    }
 
     /// Records `name`'s problems (empty: survived).
     func record(_ name: String, _ problems: [String]) {
@@ -22,10 +28,10 @@ final class FaultLedger: @unchecked Sendable {
     /// Prints the tally and reports each case that did not survive as a test issue.
     func report(sourceLocation: SourceLocation = #_sourceLocation) {
         let snapshot = lock.withLock { cases }
-        print("fault injection: \(snapshot.count) injected, \(snapshot.filter(\.problems.isEmpty).count) survived")
+        print("fault injection: \(label): \(snapshot.count) injected, \(snapshot.filter(\.problems.isEmpty).count) survived")
         for (name, problems) in snapshot where !problems.isEmpty {
-            print("fault injection: NOT survived: \(name): \(problems.joined(separator: "; "))")
-            Issue.record("fault '\(name)' not survived: \(problems.joined(separator: "; "))", sourceLocation: sourceLocation)
+            print("fault injection: \(label): NOT survived: \(name): \(problems.joined(separator: "; "))")
+            Issue.record("\(label): fault '\(name)' not survived: \(problems.joined(separator: "; "))", sourceLocation: sourceLocation)
         }
     }
 }
