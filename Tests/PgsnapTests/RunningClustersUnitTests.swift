@@ -132,4 +132,31 @@ struct RunningClustersUnitTests {
             #expect(!UnarchivedWAL.isWAL(name), "\(name)")
         }
     }
+
+    /// Keeping aside is a rename: WAL on another file system than the destination's parent (a
+    /// pg_wal mount point) cannot be moved, and the restore must say so before removing anything.
+    @Test func walOnAnotherFileSystemIsRefusedWithTheReason() throws {
+        let shm = "/dev/shm/pgsnap-restore-unit-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: shm, withIntermediateDirectories: false)
+        let root = try TemporaryDirectory.make(prefix: "pgsnap-restore-unit-")
+        defer {
+            try? FileManager.default.removeItem(atPath: shm)
+            try? FileManager.default.removeItem(atPath: root)
+        }
+        let wal = shm + "/pg_wal"
+        try FileManager.default.createDirectory(atPath: wal + "/archive_status", withIntermediateDirectories: true)
+        try "wal".write(toFile: wal + "/000000010000000000000009", atomically: false, encoding: .utf8)
+        try #require(FileTree.lstatus(shm)?.st_dev != FileTree.lstatus(root)?.st_dev, "/dev/shm and /tmp share a file system")
+        do {
+            _ = try UnarchivedWAL.keepAside(from: wal, besides: root + "/data", owner: nil)
+            Issue.record("WAL on another file system was accepted")
+        } catch {
+            #expect(error.code == .destination)
+            #expect(error.detail.contains("another file system"), "\(error.detail)")
+            #expect(error.detail.contains("nothing was removed"), "\(error.detail)")
+            #expect(error.detail.contains("000000010000000000000009"), "\(error.detail)")
+        }
+        #expect(FileTree.children(wal) == ["000000010000000000000009", "archive_status"])
+        #expect(FileTree.children(root).isEmpty, "a directory was left: \(FileTree.children(root))")
+    }
 }
