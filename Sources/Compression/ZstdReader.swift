@@ -30,10 +30,32 @@ public final class ZstdReader {
     /// Compressed bytes consumed so far, for throughput figures.
     public private(set) var compressedBytesRead: UInt64 = 0
 
-    /// Opens `path` for reading; throws `.io` when it cannot.
+    /// Opens `path` for reading; throws `.io` when it cannot, and `.corrupt` when it is not a
+    /// regular file. An archive is an input: a symlink (to a FIFO, a device, anything) would
+    /// hang or mislead a reader, so it is never followed, and O_NONBLOCK keeps the open itself
+    /// from waiting for a FIFO's writer.
     public init(path: String) throws(Failure) {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw .io(String(cString: strerror(errno))) }
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+        guard descriptor >= 0 else {
+            if errno == ELOOP { throw .corrupt("is a symbolic link, not an archive file") }
+            throw .io(String(cString: strerror(errno)))
+        }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else {
+            let reason = String(cString: strerror(errno))
+            close(descriptor)
+            throw .io(reason)
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            close(descriptor)
+            throw .corrupt("is not a regular file")
+        }
+        let flags = fcntl(descriptor, F_GETFL)
+        guard flags >= 0, fcntl(descriptor, F_SETFL, flags & ~O_NONBLOCK) == 0 else {
+            let reason = String(cString: strerror(errno))
+            close(descriptor)
+            throw .io(reason)
+        }
         guard let context = ZSTD_createDCtx() else {
             close(descriptor)
             throw .io("out of memory for a zstd context")

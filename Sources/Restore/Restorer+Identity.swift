@@ -1,4 +1,5 @@
 internal import Archive
+internal import Foundation
 
 extension Restorer {
     /// 6b. That what was extracted is this backup's: backup_label, tablespace_map and
@@ -19,13 +20,26 @@ extension Restorer {
             }
             return
         }
+        var histories: [UInt32: TimelineHistory?] = [:]
         for (name, segment) in segments {
+            let timeline = WALSegmentHeader.parse(name, segmentSize: segmentSize)?.0
+            if let timeline, histories[timeline] == nil { histories[timeline] = extractedHistory(timeline) }
             if let problem = WALSegmentHeader(segment.header).problem(
                 name: name, size: segment.size, segmentSize: segmentSize, systemIdentifier: check.systemIdentifier,
-                timelines: check.timelines)
+                timelines: check.timelines, history: timeline.flatMap { histories[$0] } ?? nil)
             {
                 throw RestoreError(code: .damaged, detail: "backup \(backup.record.id): WAL segment \(name) \(problem)")
             }
         }
+    }
+
+    /// `<TLI>.history` as pg_wal.tar.zst put it into the restored WAL directory; nil when there
+    /// is none or it is unreadable, and then a segment copied at a switch is judged without it.
+    private func extractedHistory(_ timeline: UInt32) -> TimelineHistory? {
+        guard timeline > 1 else { return nil }
+        let directory = request.walDirectory ?? request.dataDirectory + "/pg_wal"
+        let path = directory + "/" + String(format: "%08X.history", timeline)
+        guard case .success(let bytes) = BoundedFile.read(path, limit: Int(TimelineHistory.sizeLimit)) else { return nil }
+        return TimelineHistory.parse(String(decoding: bytes, as: UTF8.self), timeline: timeline)
     }
 }

@@ -51,11 +51,6 @@ public final class Restorer {
         let clusters = RunningClusters.scan(known: [request.dataDirectory, backup.record.dataDirectory])
         try refuseDirectoriesInUse(placements, clusters: clusters)
         archiveMode = decideArchiveMode(backup, clusters: clusters)
-        // Said once every check has passed, so a refusal stays one line.
-        if let reason = choice?.reason { notice(reason) }
-        if request.archiveMode == nil && archiveMode == .off {
-            notice("writing archive_mode = 'off' into the restored postgresql.auto.conf: the original cluster is running in \(backup.record.dataDirectory), and this copy must not archive into its WAL archive (pass --archive-mode preserve to keep archiving)")
-        }
         do {
             try prepareDestinations(placements, owner: owner)
             let kept = destinations.compactMap(\.keptUnarchivedWAL)
@@ -65,6 +60,11 @@ public final class Restorer {
             let extractor = try SafeExtractor(rootPath: request.dataDirectory, owner: owner)
             try linkTablespaces(placements, extractor)
             try finish(backup, placements: placements, held: extracted.held, extractor: extractor)
+            // Said only now that they are true, so a refused restore stays one line.
+            if let reason = choice?.reason { notice(reason) }
+            if request.archiveMode == nil && archiveMode == .off {
+                notice("wrote archive_mode = 'off' into the restored postgresql.auto.conf: the original cluster is running in \(backup.record.dataDirectory), and this copy must not archive into its WAL archive (pass --archive-mode preserve to keep archiving)")
+            }
             log("restored backup \(backup.record.id) into \(request.dataDirectory)")
             return RestoreResult(
                 id: backup.record.id, pgdata: request.dataDirectory, walDirectory: request.walDirectory,

@@ -10,6 +10,10 @@ internal import Glibc
 /// postmaster changes into it) or its `-D`, confirmed by the pid in `postmaster.pid`.
 struct RunningClusters: Sendable {
     var directories: [InUseDirectory] = []
+    /// Device and inode of every directory above each in-use one, to the root: a destination
+    /// that is one of them under another name (a bind mount of a parent) contains a live
+    /// directory that a path comparison cannot see, and `--overwrite` would delete it.
+    var containers: [(device: UInt64, inode: UInt64, contained: InUseDirectory)] = []
 
     /// Scans `proc` and checks `known` data directories as well, so a server is found even
     /// where `/proc` hides other users' processes.
@@ -52,6 +56,12 @@ struct RunningClusters: Sendable {
             if path.hasPrefix(used.path + "/") { return (used, "is inside") }
             if used.path.hasPrefix(path + "/") { return (used, "contains") }
         }
+        var destination = stat()
+        if stat(path, &destination) == 0,
+           let found = containers.first(where: { $0.device == UInt64(destination.st_dev) && $0.inode == UInt64(destination.st_ino) })
+        {
+            return (found.contained, "contains")
+        }
         // The same directory under another name (a bind mount): compare device and inode of
         // the destination and of each directory above it.
         var current = path
@@ -73,8 +83,17 @@ struct RunningClusters: Sendable {
             let resolved = Self.resolved(path)
             var info = stat()
             guard stat(resolved, &info) == 0 else { return }
-            directories.append(InUseDirectory(path: resolved, device: UInt64(info.st_dev), inode: UInt64(info.st_ino),
-                                              use: use, pid: pid, dataDirectory: dataDirectory))
+            let used = InUseDirectory(path: resolved, device: UInt64(info.st_dev), inode: UInt64(info.st_ino),
+                                      use: use, pid: pid, dataDirectory: dataDirectory)
+            directories.append(used)
+            var parent = resolved
+            while parent != "/" && !parent.isEmpty {
+                parent = (parent as NSString).deletingLastPathComponent
+                var above = stat()
+                if stat(parent, &above) == 0 {
+                    containers.append((UInt64(above.st_dev), UInt64(above.st_ino), used))
+                }
+            }
         }
         add(dataDirectory, .dataDirectory)
         add(dataDirectory + "/pg_wal", .wal)

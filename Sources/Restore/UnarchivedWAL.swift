@@ -2,21 +2,26 @@ internal import Archive
 internal import Foundation
 internal import Glibc
 
-/// WAL that an old pg_wal still had to archive (`archive_status/<name>.ready`), moved out of
-/// the way before `--overwrite` empties the directory: it may be the only copy of the last
-/// transactions of the cluster that lived there, so it is never deleted silently.
+/// WAL that an old pg_wal may hold as its only copy, moved out of the way before `--overwrite`
+/// empties the directory: every segment, `.partial` and `.history` file without an
+/// `archive_status/<name>.done` marker. That covers the `.ready` ones, the current segment
+/// (which never has a marker until it is full) and all WAL of a cluster that ran with
+/// archive_mode = off; the last transactions of the cluster that lived there are never deleted
+/// silently.
 enum UnarchivedWAL {
-    /// Moves every `.ready` file and its segment from `walDirectory` into a new 0700 directory
-    /// `<besides>.pgsnap-unarchived-wal-<UTC time>` and returns that directory, or nil when
-    /// there was nothing to keep. Renames only: the directory is a sibling, so on the same file
-    /// system, and a failed rename stops the restore before anything is removed.
+    /// Moves every such file (with its `.ready` marker, if any) from `walDirectory` into a new
+    /// 0700 directory `<besides>.pgsnap-unarchived-wal-<UTC time>` and returns that directory,
+    /// or nil when there was nothing to keep. Renames only: a failed rename stops the restore
+    /// before anything is removed.
     static func keepAside(from walDirectory: String, besides: String, owner: RestoreOwner?,
                           now: Date = Date()) throws(RestoreError) -> String? {
         let status = walDirectory + "/archive_status"
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: status)) ?? [])
-            .filter { $0.hasSuffix(".ready") && $0.count > ".ready".count && !$0.hasPrefix(".") }
+        let markers = Set((try? FileManager.default.contentsOfDirectory(atPath: status)) ?? [])
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: walDirectory)) ?? [])
+            .filter { isWAL($0) && !markers.contains($0 + ".done") }
             .sorted()
         guard !names.isEmpty else { return nil }
+        try refuseOtherFileSystem(walDirectory, besides: besides, example: names[0])
         let kept = try makeDirectory(besides: besides, now: now, owner: owner)
         guard mkdir(kept + "/archive_status", 0o700) == 0 else {
             throw RestoreError(code: .destination, detail: "cannot create \(kept)/archive_status",
@@ -24,9 +29,10 @@ enum UnarchivedWAL {
         }
         if let owner { _ = chown(kept + "/archive_status", owner.uid, owner.gid) }
         for name in names {
-            let segment = String(name.dropLast(".ready".count))
-            try move(walDirectory + "/" + segment, to: kept + "/" + segment, ifPresent: true)
-            try move(status + "/" + name, to: kept + "/archive_status/" + name, ifPresent: false)
+            try move(walDirectory + "/" + name, to: kept + "/" + name, ifPresent: false)
+            if markers.contains(name + ".ready") {
+                try move(status + "/" + name + ".ready", to: kept + "/archive_status/" + name + ".ready", ifPresent: true)
+            }
         }
         for directory in [kept + "/archive_status", kept, (kept as NSString).deletingLastPathComponent] {
             let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
@@ -36,6 +42,30 @@ enum UnarchivedWAL {
             }
         }
         return kept
+    }
+
+    /// A segment (24 hex digits), a `.partial` segment or a timeline `.history` file (8 hex
+    /// digits): what recovery or a later archiving still needs.
+    static func isWAL(_ name: String) -> Bool {
+        func hex(_ text: Substring, _ count: Int) -> Bool {
+            text.count == count && text.allSatisfy { $0.isASCII && $0.isHexDigit }
+        }
+        if name.hasSuffix(".partial") { return hex(name.dropLast(".partial".count), 24) }
+        if name.hasSuffix(".history") { return hex(name.dropLast(".history".count), 8) }
+        return hex(Substring(name), 24)
+    }
+
+    /// Keeping aside is a rename; across file systems (pg_wal or the destination a mount point)
+    /// it cannot be, and copying gigabytes of WAL is not a restore's job: said before anything moves.
+    private static func refuseOtherFileSystem(_ walDirectory: String, besides: String, example: String) throws(RestoreError) {
+        let parent = (besides as NSString).deletingLastPathComponent
+        var wal = stat()
+        var target = stat()
+        guard stat(walDirectory, &wal) == 0, stat(parent.isEmpty ? "/" : parent, &target) == 0,
+              wal.st_dev != target.st_dev
+        else { return }
+        throw RestoreError(code: .destination,
+                           detail: "\(walDirectory) holds WAL that was never archived (\(example), ...), and pgsnap can only keep it aside by renaming it into \(parent), which is another file system; nothing was removed: archive or copy that WAL elsewhere and remove it from \(walDirectory), then run the restore again")
     }
 
     private static func makeDirectory(besides: String, now: Date, owner: RestoreOwner?) throws(RestoreError) -> String {
@@ -67,8 +97,11 @@ enum UnarchivedWAL {
 
     private static func move(_ source: String, to destination: String, ifPresent: Bool) throws(RestoreError) {
         if rename(source, destination) == 0 || (ifPresent && errno == ENOENT) { return }
+        let why = errno == EXDEV
+            ? "; they are on different file systems, so it cannot be renamed: archive or copy it elsewhere and remove it from the old pg_wal, then run the restore again"
+            : ""
         throw RestoreError(code: .destination,
-                           detail: "cannot move unarchived WAL \(source) to \(destination); nothing was removed",
+                           detail: "cannot move unarchived WAL \(source) to \(destination); nothing was removed\(why)",
                            underlying: SystemCall.describe(errno))
     }
 }

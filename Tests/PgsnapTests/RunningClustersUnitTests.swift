@@ -84,22 +84,79 @@ struct RunningClustersUnitTests {
         defer { try? FileManager.default.removeItem(atPath: root) }
         let wal = root + "/data/pg_wal"
         try FileManager.default.createDirectory(atPath: wal + "/archive_status", withIntermediateDirectories: true)
-        for name in ["000000010000000000000005", "000000010000000000000006", "00000002.history"] {
+        // 05 archived; 06 waiting for the archiver; 07 the current segment (no marker until it
+        // is full); a .partial and a history file without markers; a temporary file of
+        // PostgreSQL's that is no WAL.
+        let names = ["000000010000000000000005", "000000010000000000000006", "000000010000000000000007",
+                     "000000010000000000000003.partial", "00000002.history", "xlogtemp.4242"]
+        for name in names {
             try "wal \(name)".write(toFile: wal + "/" + name, atomically: false, encoding: .utf8)
         }
         try "".write(toFile: wal + "/archive_status/000000010000000000000005.done", atomically: false, encoding: .utf8)
         try "".write(toFile: wal + "/archive_status/000000010000000000000006.ready", atomically: false, encoding: .utf8)
-        try "".write(toFile: wal + "/archive_status/00000002.history.ready", atomically: false, encoding: .utf8)
         let now = Date(timeIntervalSince1970: 1_800_000_000)
         let kept = try #require(try UnarchivedWAL.keepAside(from: wal, besides: root + "/data", owner: nil, now: now))
         #expect(kept == root + "/data.pgsnap-unarchived-wal-20270115T080000Z")
         #expect(FileTree.mode(kept) == 0o700)
-        #expect(Set(FileTree.children(kept)) == ["000000010000000000000006", "00000002.history", "archive_status"])
-        #expect(Set(FileTree.children(kept + "/archive_status")) == ["000000010000000000000006.ready", "00000002.history.ready"])
-        #expect(FileTree.children(wal).contains("000000010000000000000005"), "an archived segment was moved")
+        #expect(Set(FileTree.children(kept)) == ["000000010000000000000006", "000000010000000000000007",
+                                                 "000000010000000000000003.partial", "00000002.history", "archive_status"])
+        #expect(Set(FileTree.children(kept + "/archive_status")) == ["000000010000000000000006.ready"])
+        #expect(Set(FileTree.children(wal)) == ["000000010000000000000005", "xlogtemp.4242", "archive_status"],
+                "an archived segment or a non-WAL file was moved")
         // A second restore in the same second gets its own directory; nothing to keep, none.
-        try "".write(toFile: wal + "/archive_status/000000010000000000000005.ready", atomically: false, encoding: .utf8)
+        try "new".write(toFile: wal + "/000000010000000000000008", atomically: false, encoding: .utf8)
         #expect(try UnarchivedWAL.keepAside(from: wal, besides: root + "/data", owner: nil, now: now) == kept + "-2")
         #expect(try UnarchivedWAL.keepAside(from: wal, besides: root + "/data", owner: nil, now: now) == nil)
+    }
+
+    /// archive_mode = off: no archive_status markers at all, so every segment is the only copy.
+    @Test func withoutArchiveStatusEverySegmentIsKept() throws {
+        let root = try TemporaryDirectory.make(prefix: "pgsnap-restore-unit-")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let wal = root + "/data/pg_wal"
+        try FileManager.default.createDirectory(atPath: wal, withIntermediateDirectories: true)
+        for name in ["000000010000000000000001", "000000010000000000000002"] {
+            try "wal".write(toFile: wal + "/" + name, atomically: false, encoding: .utf8)
+        }
+        let kept = try #require(try UnarchivedWAL.keepAside(from: wal, besides: root + "/data", owner: nil))
+        #expect(Set(FileTree.children(kept)) == ["000000010000000000000001", "000000010000000000000002", "archive_status"])
+        #expect(FileTree.children(wal).isEmpty)
+    }
+
+    @Test func walFileNamesAreRecognised() {
+        for name in ["000000010000000000000001", "0000000A00000000000000FF.partial", "00000003.history"] {
+            #expect(UnarchivedWAL.isWAL(name), "\(name)")
+        }
+        for name in ["archive_status", "xlogtemp.1", "00000001000000000000000", "000000010000000000000001.done",
+                     "0000000100000000000000GG", "00000003.history.ready", "000000010000000000000001.00000028.backup"] {
+            #expect(!UnarchivedWAL.isWAL(name), "\(name)")
+        }
+    }
+
+    /// Keeping aside is a rename: WAL on another file system than the destination's parent (a
+    /// pg_wal mount point) cannot be moved, and the restore must say so before removing anything.
+    @Test func walOnAnotherFileSystemIsRefusedWithTheReason() throws {
+        let shm = "/dev/shm/pgsnap-restore-unit-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: shm, withIntermediateDirectories: false)
+        let root = try TemporaryDirectory.make(prefix: "pgsnap-restore-unit-")
+        defer {
+            try? FileManager.default.removeItem(atPath: shm)
+            try? FileManager.default.removeItem(atPath: root)
+        }
+        let wal = shm + "/pg_wal"
+        try FileManager.default.createDirectory(atPath: wal + "/archive_status", withIntermediateDirectories: true)
+        try "wal".write(toFile: wal + "/000000010000000000000009", atomically: false, encoding: .utf8)
+        try #require(FileTree.lstatus(shm)?.st_dev != FileTree.lstatus(root)?.st_dev, "/dev/shm and /tmp share a file system")
+        do {
+            _ = try UnarchivedWAL.keepAside(from: wal, besides: root + "/data", owner: nil)
+            Issue.record("WAL on another file system was accepted")
+        } catch {
+            #expect(error.code == .destination)
+            #expect(error.detail.contains("another file system"), "\(error.detail)")
+            #expect(error.detail.contains("nothing was removed"), "\(error.detail)")
+            #expect(error.detail.contains("000000010000000000000009"), "\(error.detail)")
+        }
+        #expect(FileTree.children(wal) == ["000000010000000000000009", "archive_status"])
+        #expect(FileTree.children(root).isEmpty, "a directory was left: \(FileTree.children(root))")
     }
 }
