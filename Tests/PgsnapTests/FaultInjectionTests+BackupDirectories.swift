@@ -80,7 +80,7 @@ extension FaultInjectionTests {
             // Take the backup out again: the bench's "every complete backup verifies" check is
             // for what pgsnap itself committed, not for this planted copy.
             try? FileManager.default.removeItem(atPath: backup)
-            return (restore.status, String(restore.output.dropLast(restore.stdout.count)))
+            return (restore.status, String(restore.output.dropFirst(restore.stdout.count)))
         }
     }
 
@@ -103,12 +103,12 @@ extension FaultInjectionTests {
                 context.problems.append("the live tablespace directory now holds \(entries)")
             }
             if overwrite && run.output.contains("pass --overwrite") { context.problems.append("the hint suggests --overwrite again") }
-            return (run.status, String(run.output.dropLast(run.stdout.count)))
+            return (run.status, String(run.output.dropFirst(run.stdout.count)))
         }
     }
 
     static func stderrLines(_ run: Pgsnap.Run) -> Int {
-        String(run.output.dropLast(run.stdout.count)).split(separator: "\n").count
+        String(run.output.dropFirst(run.stdout.count)).split(separator: "\n").count
     }
 
     static func copy(_ good: GoodBackup, into target: String, as id: String) throws -> String {
