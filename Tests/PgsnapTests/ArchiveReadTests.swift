@@ -647,9 +647,9 @@ struct ArchiveReadTests {
             try ZstdReader(path: "/nonexistent/pgsnap-\(UUID().uuidString).zst")
         }
         #expect(error == .io("No such file or directory"))
-        // A directory opens but cannot be read.
+        // A directory is not an archive: refused before any read, like a FIFO or a device.
         let directory = #expect(throws: ZstdReader.Failure.self) { try Self.decompress("/tmp") }
-        if case .io = directory {} else { Issue.record("reading a directory: \(String(describing: directory))") }
+        if case .corrupt = directory {} else { Issue.record("reading a directory: \(String(describing: directory))") }
     }
 
     // MARK: - BackupManifest
