@@ -11,7 +11,7 @@ import Testing
 /// device-mapper, mounts and hooks (`BackupRunBench`): the order of stages and hooks, what
 /// teardown undoes after a failure at each stage, and the snapshot watcher's abort. No
 /// PostgreSQL and no root needed.
-@Suite("BackupRun", .serialized)
+@Suite("BackupRun", .serialized, .unit)
 struct BackupRunTests {
     /// The whole LVM run, as the journal records it. Written out rather than derived from
     /// `BackupStage.allCases`, so swapping two stages (or moving what one does) fails here.

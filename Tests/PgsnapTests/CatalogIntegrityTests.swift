@@ -133,7 +133,7 @@ struct CatalogIntegrityTests {
 
     /// Only this user or root may own `pgsnap.target`: another user who owns it may rewrite it
     /// whatever its mode.
-    @Test func aBindingOwnedByAnotherUserIsRefused() throws {
+    @Test(.integration) func aBindingOwnedByAnotherUserIsRefused() throws {
         let fixture = try TargetFixture()
         try fixture.bind()
         let path = fixture.target + "/" + TargetBinding.fileName

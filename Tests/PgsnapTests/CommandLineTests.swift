@@ -5,7 +5,7 @@ import Testing
 /// Each subcommand takes the flags of the settings its code reads and no others (issue 12,
 /// item 4): its `--help` lists only those, any other is the argument parser's usage error, and
 /// the configuration file, shared by every command, may still hold every key.
-@Suite("each command's own flags")
+@Suite("each command's own flags", .unit)
 struct CommandLineTests {
     /// The flags of every subcommand.
     static let common: Set = ["--config", "--target", "--run-directory", "--log-level", "--json"]

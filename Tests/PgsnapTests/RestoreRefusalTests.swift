@@ -4,7 +4,7 @@ import Testing
 /// Refusals of the restore side found in review: a crafted WAL name, an archive that is a
 /// FIFO behind a symlink, a bind mount of a directory holding a live cluster, and a refused
 /// restore that must say one thing only. Each refusal is one line and leaves nothing behind.
-@Suite("pgsnap restore and verify refuse crafted input", .serialized)
+@Suite("pgsnap restore and verify refuse crafted input", .serialized, .integration)
 struct RestoreRefusalTests {
     static let id = "20200101T000000Z"
 

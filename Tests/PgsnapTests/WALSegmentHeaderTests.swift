@@ -4,7 +4,7 @@ import Testing
 
 /// The identity check of a WAL segment's first page: crafted names must not trap, and a
 /// segment copied at a timeline switch (old xlp_tli under the new timeline's name) is fine.
-@Suite("Restore: WAL segment header check")
+@Suite("Restore: WAL segment header check", .unit)
 struct WALSegmentHeaderTests {
     static let segmentSize: UInt64 = 16 << 20
     static let system: UInt64 = 7_300_000_000_000_000_001
