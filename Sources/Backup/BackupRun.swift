@@ -112,8 +112,7 @@ public final class BackupRun {
 
     /// One run per host; a second one leaves at once.
     func acquireLock() throws {
-        try createPrivateDirectory(settings.runDirectory)
-        lock = try RunLock(path: settings.lockPath)
+        lock = try RunLock.take(settings)
     }
 
     /// The ID, under the lock and before PostgreSQL is touched: the start time, or the next

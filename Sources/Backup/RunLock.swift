@@ -1,3 +1,4 @@
+public import Configuration
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -31,6 +32,16 @@ public final class RunLock {
         _ = pid.withCString { pwrite(descriptor, $0, strlen($0), 0) }
         self.descriptor = descriptor
         self.path = path
+    }
+
+    /// The lock of `settings`' run directory, creating that directory (mode 0700) first: what
+    /// every run that changes the target or the storage takes (backup, cleanup, prune).
+    public static func take(_ settings: Settings) throws(BackupError) -> RunLock {
+        if mkdir(settings.runDirectory, 0o700) != 0 && errno != EEXIST {
+            throw BackupError(code: .runDirectory, detail: "cannot create \(settings.runDirectory)",
+                              underlying: String(cString: strerror(errno)))
+        }
+        return try RunLock(path: settings.lockPath)
     }
 
     deinit {

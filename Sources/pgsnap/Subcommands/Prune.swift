@@ -31,7 +31,7 @@ extension PgsnapCommand {
                 }
                 // The run lock, as for a backup: a prune must never remove the `.partial` of a
                 // running backup's neighbour or race the retention that follows a backup.
-                let lock = dryRun ? nil : try Self.takeRunLock(settings)
+                let lock = dryRun ? nil : try RunLock.take(settings)
                 defer { withExtendedLifetime(lock) {} }
                 let catalog = try CatalogAccess.open(settings, holdingLock: lock != nil)
                 let plan = try Pruner.plan(catalog, policy: policy, now: Date())
@@ -45,14 +45,6 @@ extension PgsnapCommand {
                     print(CatalogText.prune(report))
                 }
             }
-        }
-
-        private static func takeRunLock(_ settings: Settings) throws -> RunLock {
-            if mkdir(settings.runDirectory, 0o700) != 0 && errno != EEXIST {
-                throw BackupError(code: .runDirectory, detail: "cannot create \(settings.runDirectory)",
-                                  underlying: String(cString: strerror(errno)))
-            }
-            return try RunLock(path: settings.lockPath)
         }
     }
 }
