@@ -291,12 +291,8 @@ public final class BackupRun {
     /// teardown turns it into a failed run's record.
     func prepareTarget(_ plan: BackupPlan) throws -> String {
         let target = try settings.requiredTarget()
-        let partial = target + "/" + plan.id + ".partial"
-        guard mkdir(partial, 0o700) == 0 else {
-            throw BackupError(code: .target, detail: "cannot create \(partial)", underlying: String(cString: strerror(errno)))
-        }
+        let partial = try Leftovers.createPartial(in: target, id: plan.id)
         teardown.push(Self.partialStep) { [self] in recordFailure(in: partial) }
-        try Leftovers.markPartial(partial)
         return partial
     }
 

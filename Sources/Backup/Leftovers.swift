@@ -1,4 +1,5 @@
 import Foundation
+import CPgsnapShims
 import Catalog
 import ExitStatus
 import Storage
@@ -55,9 +56,45 @@ enum Leftovers {
     /// it is this old: no backup runs for a day without writing a marker first.
     static let unmarkedPartialSeconds: Double = 86_400
 
-    /// Writes the marker into a `.partial` directory just created.
-    static func markPartial(_ directory: String) throws {
-        try Durability.writeNew(Data("host=\(hostName())\npid=\(getpid())\n".utf8), to: directory + "/" + runMarker)
+    /// Creates `<target>/<id>.partial` with its marker already in it: the directory is made
+    /// and marked under its staging name, then renamed, so no instant exists in which a
+    /// `.partial` lacks the marker that tells whose it is. A run killed before the rename
+    /// leaves only the staging directory, which its own host's next run or cleanup removes.
+    static func createPartial(in target: String, id: String, host: String = hostName()) throws -> String {
+        let partial = target + "/" + id + ".partial"
+        let staging = target + "/" + stagingName(id: id, host: host)
+        guard mkdir(staging, 0o700) == 0 else {
+            throw BackupError(code: .target, detail: "cannot create \(staging)", underlying: String(cString: strerror(errno)))
+        }
+        do {
+            try Durability.writeNew(Data("host=\(host)\npid=\(getpid())\n".utf8), to: staging + "/" + runMarker)
+            try Durability.sync(staging)
+            guard pgsnap_rename_noreplace(staging, partial) == 0 else {
+                throw BackupError(code: .target, detail: "cannot rename \(staging) to \(partial)",
+                                  underlying: String(cString: strerror(errno)))
+            }
+            try Durability.sync(target)
+        } catch {
+            try? FileManager.default.removeItem(atPath: staging)
+            throw error
+        }
+        return partial
+    }
+
+    /// `.pgsnap-new.<id>.<host>`: hidden, never a catalog entry, and named after its host so a
+    /// leftover is recognised as this host's without reading anything inside it.
+    static func stagingName(id: String, host: String) -> String {
+        stagingPrefix + id + "." + safeHost(host)
+    }
+
+    static let stagingPrefix = ".pgsnap-new."
+
+    /// The host name as a file-name part: anything but letters, digits, '.', '-' and '_'
+    /// becomes '_', and it is cut at 64 bytes (gethostname's value is not trusted).
+    static func safeHost(_ host: String) -> String {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_".utf8)
+        let bytes = host.utf8.prefix(64).map { allowed.contains($0) ? $0 : UInt8(ascii: "_") }
+        return bytes.isEmpty ? "unknown" : String(decoding: bytes, as: UTF8.self)
     }
 
     /// Removes the marker before the commit, so the complete backup holds only what it lists.
@@ -75,7 +112,13 @@ enum Leftovers {
     static func removePartialBackups(in target: String, host: String = hostName(), now: Date = Date(),
                                      log: (String) -> Void) -> [String] {
         var removed: [String] = []
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: target)) ?? [] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: target)) ?? []
+        for name in names where isOwnStaging(name, host: host) {
+            let path = target + "/" + name
+            log("removing leftover \(path) (a run killed while creating its .partial)")
+            if (try? FileManager.default.removeItem(atPath: path)) != nil { removed.append(path) }
+        }
+        for name in names {
             guard name.hasSuffix(".partial"), BackupID.isValid(String(name.dropLast(".partial".count))) else { continue }
             let path = target + "/" + name
             guard isOwnLeftover(path, host: host, now: now, log: log) else { continue }
@@ -85,6 +128,15 @@ enum Leftovers {
             }
         }
         return removed
+    }
+
+    /// Whether `name` is this host's staging directory for a valid backup ID. Only called under
+    /// the run lock, so it is never a live run's.
+    static func isOwnStaging(_ name: String, host: String) -> Bool {
+        let suffix = "." + safeHost(host)
+        guard name.hasPrefix(stagingPrefix), name.hasSuffix(suffix) else { return false }
+        let id = name.dropFirst(stagingPrefix.count).dropLast(suffix.count)
+        return BackupID.isValid(String(id))
     }
 
     /// Whether `partial` was left by a run of `host`, or, unmarked, is older than a day.

@@ -83,9 +83,7 @@ struct CatalogBackupTests {
                 #expect(intruder != owner)
                 // The owner's run in progress (on this host, so the marker alone would not
                 // protect it): a refused run must not touch it before it is refused.
-                let live = target + "/" + BackupID.make(at: Date().addingTimeInterval(-60)) + ".partial"
-                #expect(mkdir(live, 0o700) == 0)
-                try Leftovers.markPartial(live)
+                let live = try Leftovers.createPartial(in: target, id: BackupID.make(at: Date().addingTimeInterval(-60)))
                 let before = try FileManager.default.contentsOfDirectory(atPath: target).sorted()
                 Thread.sleep(forTimeInterval: 1.05)
                 let refused = try Pgsnap.run(["backup", "--snapshot", "none", "--target", target, "--run-directory",

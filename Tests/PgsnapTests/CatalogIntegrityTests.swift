@@ -190,4 +190,29 @@ struct CatalogIntegrityTests {
         #expect(later == [fixture.target + "/" + youngUnmarked + ".partial"], "unmarked, it goes once it is a day old")
         #expect(try fixture.names() == [elsewhere + ".partial"], "another host's partial is never this run's to remove")
     }
+    /// A `.partial` is never seen without its marker: it is made and marked under a hidden
+    /// staging name first. A run killed before the rename leaves the staging directory, which
+    /// only its own host removes; another host's stays (it may be creating it right now).
+    @Test func aPartialIsMarkedFromItsFirstInstantAndAKilledStagingIsSwept() throws {
+        let fixture = try TargetFixture()
+        let id = BackupID.make(at: fixture.date(daysAgo: 0.1))
+        let partial = try Leftovers.createPartial(in: fixture.target, id: id)
+        #expect(Leftovers.markerHost(partial + "/" + Leftovers.runMarker) == Leftovers.hostName())
+        #expect(try fixture.names() == [id + ".partial"], "no staging directory stays behind")
+        #expect(throws: BackupError.self, "an existing .partial is never replaced") {
+            try Leftovers.createPartial(in: fixture.target, id: id)
+        }
+        #expect(try fixture.names() == [id + ".partial"])
+
+        let killed = BackupID.make(at: fixture.date(daysAgo: 0.2))
+        let own = Leftovers.stagingName(id: killed, host: Leftovers.hostName())
+        let other = Leftovers.stagingName(id: killed, host: "db2.example")
+        let hostile = Leftovers.stagingPrefix + "not-an-id." + Leftovers.safeHost(Leftovers.hostName())
+        for name in [own, other, hostile] { try fixture.makeDirectory(fixture.target + "/" + name) }
+        #expect(Leftovers.stagingName(id: killed, host: "a/b\n c") == Leftovers.stagingPrefix + killed + ".a_b__c")
+        var logged: [String] = []
+        let removed = Leftovers.removePartialBackups(in: fixture.target) { logged.append($0) }
+        #expect(removed.contains(fixture.target + "/" + own), "\(logged)")
+        #expect(try fixture.names() == [other, hostile].sorted(), "another host's staging and a foreign name stay")
+    }
 }

@@ -61,9 +61,8 @@ final class TargetFixture {
     @discardableResult
     func partial(daysAgo days: Double) throws -> String {
         let id = BackupID.make(at: date(daysAgo: days))
-        try makeDirectory(target + "/" + id + ".partial")
-        try Data(repeating: 1, count: 100).write(to: URL(fileURLWithPath: target + "/" + id + ".partial/base.tar.zst"))
-        try Leftovers.markPartial(target + "/" + id + ".partial")
+        let partial = try Leftovers.createPartial(in: target, id: id)
+        try Data(repeating: 1, count: 100).write(to: URL(fileURLWithPath: partial + "/base.tar.zst"))
         return id
     }
 
