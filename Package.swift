@@ -65,6 +65,8 @@ let package = Package(
         .testTarget(
             name: "PgsnapTests",
             dependencies: ["ExitStatus", "Configuration", "PostgresClient", "Storage", "Compression", "Archive", "Preflight", "Backup", "Catalog", "Restore", "Verify"],
+            // Read by GoldenOutputTests through #filePath, never bundled.
+            exclude: ["Golden"],
             swiftSettings: strict),
     ]
 )

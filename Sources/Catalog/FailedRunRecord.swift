@@ -30,11 +30,13 @@ public struct FailedRunRecord: Codable, Sendable, Equatable {
         case pgsnapVersion = "pgsnap_version"
     }
 
-    /// The same JSON style as a complete backup's record: sorted keys, ISO-8601 times.
+    /// The same JSON style as a complete backup's record: sorted keys, ISO-8601 times, and
+    /// sealed with the same checksum (unsealed, a failed run's record in a bound target would be
+    /// listed with `record_checksum: mismatch`, as if someone had removed its checksum).
     public func encoded() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
-        return try encoder.encode(self)
+        return RecordChecksum.seal(try encoder.encode(self))
     }
 }

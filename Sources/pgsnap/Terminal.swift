@@ -7,10 +7,7 @@ import Logging
 /// How the executable speaks: JSON on stdout for scripts, one-line errors on stderr for people.
 enum Terminal {
     static func printJSON(_ value: some Encodable) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        guard let data = try? encoder.encode(value), let text = String(data: data, encoding: .utf8) else { return }
+        guard let text = JSONOutput.render(value) else { return }
         print(text)
     }
 

@@ -313,8 +313,9 @@ struct CatalogTests {
                                      exitStatus: 6, pgsnapVersion: "0.1.0")
         let object = try #require(try JSONSerialization.jsonObject(with: try record.encoded()) as? [String: Any])
         #expect(Set(object.keys) == ["id", "label", "status", "start_time", "stop_time", "error", "exit_status",
-                                     "pgsnap_version"])
+                                     "pgsnap_version", "checksum"])
         #expect(object["status"] as? String == "failed")
+        #expect(RecordChecksum.status(of: try record.encoded()) == .valid, "sealed like a complete backup's record")
         #expect(object["start_time"] as? String == "2026-11-18T11:06:40Z")
         let decoded = try CatalogRecord.decode(try record.encoded())
         #expect(decoded.error == "boom: Input/output error")

@@ -56,7 +56,7 @@ struct ZstdTests {
         let input = Self.sample(bytes: 3 << 20)
         let path = NSTemporaryDirectory() + "/pgsnap-zstd-\(getpid()).zst"
         defer { unlink(path) }
-        FileManager.default.createFile(atPath: path, contents: Data(try compress(input, level: 3, workers: 2)))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(try compress(input, level: 3, workers: 2)))
         let result = Command.run("/usr/bin/zstd", ["-t", "-q", path])
         #expect(result.status == 0, "\(result.output)")
     }

@@ -11,9 +11,11 @@ final class TargetFixture {
     let runDirectory: String
     var lockPath: String { runDirectory + "/pgsnap.lock" }
     /// Whole seconds, as IDs and backup.json times have.
-    let now = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
+    let now: Date
 
-    init() throws {
+    /// `now` fixes the clock the fixture's ages count back from (golden files need fixed IDs).
+    init(now: Date = Date()) throws {
+        self.now = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
         target = try TemporaryDirectory.make(prefix: "pgsnap-catalog-")
         runDirectory = try TemporaryDirectory.make(prefix: "pgsnap-catalog-run-")
     }
