@@ -95,12 +95,9 @@ extension BackupCommandTests {
     @Test func sigtermDuringASpreadCheckpointExits8WithinFiveSeconds() throws {
         let settings = ["checkpoint_timeout = '1h'", "checkpoint_completion_target = 0.9", "max_wal_size = '4GB'"]
         try withCluster(15, settings: settings) { cluster in
-            let target = try TemporaryDirectory.make(prefix: "pgsnap-target-")
-            let runDirectory = try TemporaryDirectory.make(prefix: "pgsnap-target-run-")
-            defer {
-                try? FileManager.default.removeItem(atPath: target)
-                try? FileManager.default.removeItem(atPath: runDirectory)
-            }
+            let fixture = try TargetFixture()
+            defer { withExtendedLifetime(fixture) {} }
+            let (target, runDirectory) = (fixture.target, fixture.runDirectory)
             // Thousands of dirty buffers: a spread checkpoint writes one per 100 ms at most.
             try cluster.psql("CREATE TABLE filler AS SELECT g, repeat('x', 200) AS t FROM generate_series(1, 100000) g")
             try cluster.psql("UPDATE filler SET g = g + 1")

@@ -7,11 +7,9 @@ extension BackupCommandTests {
     @Test func aWarningSentWhileConnectingKeepsBackupAndCheckSilent() throws {
         try withCluster(15) { cluster in
             let conninfo = try cluster.databaseWarningAtConnect()
-            let target = try TemporaryDirectory.make(prefix: "pgsnap-target-")
-            let runDirectory = try TemporaryDirectory.make(prefix: "pgsnap-target-run-")
-            defer {
-                for path in [target, runDirectory] { try? FileManager.default.removeItem(atPath: path) }
-            }
+            let fixture = try TargetFixture()
+            defer { withExtendedLifetime(fixture) {} }
+            let (target, runDirectory) = (fixture.target, fixture.runDirectory)
             let backup = ["backup", "--snapshot", "none", "--target", target, "--run-directory", runDirectory,
                           "--conninfo", conninfo, "--checkpoint", "fast"]
             let run = try Pgsnap.run(backup)

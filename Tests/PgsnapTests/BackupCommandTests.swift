@@ -19,12 +19,9 @@ struct BackupCommandTests {
             try cluster.createTablespace("fast")
             try cluster.initializePgbench(scale: 2, tablespace: "fast")
             try cluster.psql("CREATE UNLOGGED TABLE scratch AS SELECT generate_series(1, 1000) AS i")
-            let target = try TemporaryDirectory.make(prefix: "pgsnap-target-")
-            let runDirectory = try TemporaryDirectory.make(prefix: "pgsnap-target-run-")
-            defer {
-                try? FileManager.default.removeItem(atPath: target)
-                try? FileManager.default.removeItem(atPath: runDirectory)
-            }
+            let fixture = try TargetFixture()
+            defer { withExtendedLifetime(fixture) {} }
+            let (target, runDirectory) = (fixture.target, fixture.runDirectory)
             // Writes during the whole backup: the restored cluster must still be consistent.
             // Short bounded pgbench runs, repeated until pgsnap has finished.
             let backupDone = LockedFlag()
@@ -85,14 +82,10 @@ struct BackupCommandTests {
 
     @Test func aSecondRunWhileOneHoldsTheLockExits7() throws {
         try withCluster(15) { cluster in
-            let target = try TemporaryDirectory.make(prefix: "pgsnap-target-")
-            let runDirectory = try TemporaryDirectory.make(prefix: "pgsnap-target-run-")
-            defer {
-                try? FileManager.default.removeItem(atPath: target)
-                try? FileManager.default.removeItem(atPath: runDirectory)
-            }
-            let descriptor = open(runDirectory + "/pgsnap.lock", O_RDWR | O_CREAT, 0o600)
-            #expect(flock(descriptor, LOCK_EX | LOCK_NB) == 0)
+            let fixture = try TargetFixture()
+            defer { withExtendedLifetime(fixture) {} }
+            let (target, runDirectory) = (fixture.target, fixture.runDirectory)
+            let descriptor = fixture.holdLock()
             defer { close(descriptor) }
             let run = try Pgsnap.run(["backup", "--snapshot", "none", "--target", target, "--run-directory", runDirectory,
                                       "--conninfo", cluster.conninfo])
@@ -157,12 +150,9 @@ struct BackupCommandTests {
     private func withBackupStreaming(_ body: (TestCluster, Pgsnap.Running, String) throws -> Void) throws {
         try withCluster(15) { cluster in
             try cluster.initializePgbench(scale: 15)
-            let target = try TemporaryDirectory.make(prefix: "pgsnap-target-")
-            let runDirectory = try TemporaryDirectory.make(prefix: "pgsnap-target-run-")
-            defer {
-                try? FileManager.default.removeItem(atPath: target)
-                try? FileManager.default.removeItem(atPath: runDirectory)
-            }
+            let fixture = try TargetFixture()
+            defer { withExtendedLifetime(fixture) {} }
+            let (target, runDirectory) = (fixture.target, fixture.runDirectory)
             let process = try Pgsnap.start(["backup", "--snapshot", "none", "--target", target, "--run-directory",
                                              runDirectory, "--conninfo", cluster.conninfo, "--compress-level", "19"])
             var streaming = false

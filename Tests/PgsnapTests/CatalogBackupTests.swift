@@ -277,12 +277,9 @@ struct CatalogBackupTests {
 
     private func withTarget(_ body: (TestCluster, String, String) throws -> Void) throws {
         try withCluster(15) { cluster in
-            let target = try TemporaryDirectory.make(prefix: "pgsnap-target-")
-            let runDirectory = try TemporaryDirectory.make(prefix: "pgsnap-target-run-")
-            defer {
-                try? FileManager.default.removeItem(atPath: target)
-                try? FileManager.default.removeItem(atPath: runDirectory)
-            }
+            let fixture = try TargetFixture()
+            defer { withExtendedLifetime(fixture) {} }
+            let (target, runDirectory) = (fixture.target, fixture.runDirectory)
             try body(cluster, target, runDirectory)
         }
     }

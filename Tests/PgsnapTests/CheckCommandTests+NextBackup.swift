@@ -19,15 +19,10 @@ extension CheckCommandTests {
 
     @Test func aHeldRunLockIsAProblem() throws {
         try withCluster(15) { cluster in
-            let target = try TemporaryDirectory.make(prefix: "pgsnap-target-")
-            let runDirectory = try TemporaryDirectory.make(prefix: "pgsnap-target-run-")
-            defer {
-                try? FileManager.default.removeItem(atPath: target)
-                try? FileManager.default.removeItem(atPath: runDirectory)
-            }
-            // O_CLOEXEC: a server another suite starts meanwhile must not inherit (and keep) the lock.
-            let descriptor = open(runDirectory + "/pgsnap.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-            #expect(flock(descriptor, LOCK_EX | LOCK_NB) == 0)
+            let fixture = try TargetFixture()
+            defer { withExtendedLifetime(fixture) {} }
+            let (target, runDirectory) = (fixture.target, fixture.runDirectory)
+            let descriptor = fixture.holdLock()
             let (run, codes) = try check(cluster, target: target, ["--run-directory", runDirectory])
             #expect(run.status == 7, "\(run.output)")
             #expect(codes == ["run_lock_held"])

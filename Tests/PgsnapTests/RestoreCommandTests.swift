@@ -583,12 +583,9 @@ struct RestoreCommandTests {
     private func expectBackupAfterFailoverRestores(_ promoted: RestoredCluster, installation: PostgresInstallation) throws {
         let timeline = try promoted.psql("SELECT timeline_id FROM pg_control_checkpoint()")
         try promoted.psql("CHECKPOINT")
-        let target = try TemporaryDirectory.make(prefix: "pgsnap-target-")
-        let runDirectory = try TemporaryDirectory.make(prefix: "pgsnap-target-run-")
-        defer {
-            try? FileManager.default.removeItem(atPath: target)
-            try? FileManager.default.removeItem(atPath: runDirectory)
-        }
+        let fixture = try TargetFixture()
+        defer { withExtendedLifetime(fixture) {} }
+        let (target, runDirectory) = (fixture.target, fixture.runDirectory)
         let run = try Pgsnap.run(["backup", "--json", "--snapshot", "none", "--target", target, "--run-directory",
                                   runDirectory, "--checkpoint", "fast", "--conninfo",
                                   "host=\(promoted.socketDirectory) port=5432 user=postgres dbname=postgres"])

@@ -89,8 +89,9 @@ final class TargetFixture {
     static let systemIdentifier = "7311234567890123456"
 
     /// Holds the run lock the way a running backup does, until the returned descriptor is closed.
+    /// O_CLOEXEC: a server another suite starts meanwhile must not inherit (and keep) the lock.
     func holdLock() -> Int32 {
-        let descriptor = open(lockPath, O_RDWR | O_CREAT, 0o600)
+        let descriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         precondition(descriptor >= 0 && flock(descriptor, LOCK_EX | LOCK_NB) == 0)
         return descriptor
     }
