@@ -25,29 +25,31 @@ let package = Package(
         // C glue for APIs Swift cannot call directly (variadic log callbacks).
         .target(name: "CPgsnapShims", dependencies: ["CDeviceMapper"]),
 
+        // The one wrapper for system calls and errno (EINTR retried, strerror text); Glibc only.
+        .target(name: "SystemCalls", swiftSettings: strict),
         .target(name: "ExitStatus", swiftSettings: strict),
-        .target(name: "Configuration", dependencies: ["ExitStatus", "CLibPQ"], swiftSettings: strict),
+        .target(name: "Configuration", dependencies: ["ExitStatus", "CLibPQ", "SystemCalls"], swiftSettings: strict),
         .target(name: "PostgresClient", dependencies: ["ExitStatus", "CLibPQ"], swiftSettings: strict),
         .target(
             name: "Storage",
-            dependencies: ["ExitStatus", "CDeviceMapper", "CLVM2Cmd", "CPgsnapShims"],
+            dependencies: ["ExitStatus", "CDeviceMapper", "CLVM2Cmd", "CPgsnapShims", "SystemCalls"],
             swiftSettings: strict),
-        .target(name: "Compression", dependencies: ["ExitStatus", "CZstd"], swiftSettings: strict),
-        .target(name: "Archive", dependencies: ["ExitStatus", "Compression", "CPgsnapShims"], swiftSettings: strict),
+        .target(name: "Compression", dependencies: ["ExitStatus", "CZstd", "SystemCalls"], swiftSettings: strict),
+        .target(name: "Archive", dependencies: ["ExitStatus", "Compression", "CPgsnapShims", "SystemCalls"], swiftSettings: strict),
         .target(
             name: "Preflight",
             dependencies: ["ExitStatus", "Configuration", "PostgresClient", "Storage", "Catalog"],
             swiftSettings: strict),
         // The target as a catalog of runs (list, info, retention); Backup uses it, never the reverse.
-        .target(name: "Catalog", dependencies: ["ExitStatus", "Archive"], swiftSettings: strict),
+        .target(name: "Catalog", dependencies: ["ExitStatus", "Archive", "SystemCalls"], swiftSettings: strict),
         .target(
             name: "Backup",
             dependencies: ["ExitStatus", "Configuration", "PostgresClient", "Storage", "Compression", "Archive",
-                           "Preflight", "CPgsnapShims", "Catalog"],
+                           "Preflight", "CPgsnapShims", "Catalog", "SystemCalls"],
             swiftSettings: strict),
         .target(
             name: "Restore",
-            dependencies: ["ExitStatus", "Compression", "Archive", "Backup", "Catalog", "CPgsnapShims"],
+            dependencies: ["ExitStatus", "Compression", "Archive", "Backup", "Catalog", "CPgsnapShims", "SystemCalls"],
             swiftSettings: strict),
         .target(
             name: "Verify",
@@ -64,7 +66,7 @@ let package = Package(
 
         .testTarget(
             name: "PgsnapTests",
-            dependencies: ["ExitStatus", "Configuration", "PostgresClient", "Storage", "Compression", "Archive", "Preflight", "Backup", "Catalog", "Restore", "Verify"],
+            dependencies: ["ExitStatus", "Configuration", "PostgresClient", "Storage", "Compression", "Archive", "Preflight", "Backup", "Catalog", "Restore", "Verify", "SystemCalls"],
             swiftSettings: strict),
     ]
 )
