@@ -22,8 +22,12 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CDeviceMapper", pkgConfig: "devmapper", providers: [.apt(["libdevmapper-dev"])]),
         .systemLibrary(name: "CLVM2Cmd", providers: [.apt(["liblvm2-dev"])]),
-        // C glue for APIs Swift cannot call directly (variadic log callbacks).
-        .target(name: "CPgsnapShims", dependencies: ["CDeviceMapper"]),
+        // C glue Swift cannot write, one target per library it needs, so that nothing links
+        // libdevmapper but Storage: the variadic libdevmapper log callback; CRC-32C and SHA-256
+        // (no library); signal handlers and libc's _GNU_SOURCE-only calls (libc only).
+        .target(name: "CDeviceMapperShims", dependencies: ["CDeviceMapper"]),
+        .target(name: "CChecksums"),
+        .target(name: "CSystemShims"),
 
         // The one wrapper for system calls and errno (EINTR retried, strerror text); Glibc only.
         .target(name: "SystemCalls", swiftSettings: strict),
@@ -32,10 +36,10 @@ let package = Package(
         .target(name: "PostgresClient", dependencies: ["ExitStatus", "CLibPQ"], swiftSettings: strict),
         .target(
             name: "Storage",
-            dependencies: ["ExitStatus", "CDeviceMapper", "CLVM2Cmd", "CPgsnapShims", "SystemCalls"],
+            dependencies: ["ExitStatus", "CDeviceMapper", "CLVM2Cmd", "CDeviceMapperShims", "SystemCalls"],
             swiftSettings: strict),
         .target(name: "Compression", dependencies: ["ExitStatus", "CZstd", "SystemCalls"], swiftSettings: strict),
-        .target(name: "Archive", dependencies: ["ExitStatus", "Compression", "CPgsnapShims", "SystemCalls"], swiftSettings: strict),
+        .target(name: "Archive", dependencies: ["ExitStatus", "Compression", "CChecksums", "SystemCalls"], swiftSettings: strict),
         .target(
             name: "Preflight",
             dependencies: ["ExitStatus", "Configuration", "PostgresClient", "Storage", "Catalog"],
@@ -45,11 +49,11 @@ let package = Package(
         .target(
             name: "Backup",
             dependencies: ["ExitStatus", "Configuration", "PostgresClient", "Storage", "Compression", "Archive",
-                           "Preflight", "CPgsnapShims", "Catalog", "SystemCalls"],
+                           "Preflight", "CSystemShims", "Catalog", "SystemCalls"],
             swiftSettings: strict),
         .target(
             name: "Restore",
-            dependencies: ["ExitStatus", "Compression", "Archive", "Backup", "Catalog", "CPgsnapShims", "SystemCalls"],
+            dependencies: ["ExitStatus", "Compression", "Archive", "Backup", "Catalog", "CSystemShims", "SystemCalls"],
             swiftSettings: strict),
         .target(
             name: "Verify",
@@ -66,7 +70,7 @@ let package = Package(
 
         .testTarget(
             name: "PgsnapTests",
-            dependencies: ["ExitStatus", "Configuration", "PostgresClient", "Storage", "Compression", "Archive", "Preflight", "Backup", "Catalog", "Restore", "Verify", "SystemCalls"],
+            dependencies: ["ExitStatus", "Configuration", "PostgresClient", "Storage", "Compression", "Archive", "Preflight", "Backup", "Catalog", "Restore", "Verify", "SystemCalls", "CSystemShims"],
             swiftSettings: strict),
     ]
 )

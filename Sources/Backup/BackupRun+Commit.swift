@@ -1,5 +1,5 @@
 import Archive
-import CPgsnapShims
+import CSystemShims
 import Foundation
 import PostgresClient
 import Preflight

@@ -1,4 +1,4 @@
-import CPgsnapShims
+import CSystemShims
 import Catalog
 import ExitStatus
 import Foundation

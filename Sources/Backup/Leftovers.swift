@@ -1,5 +1,5 @@
 import Foundation
-import CPgsnapShims
+import CSystemShims
 import Catalog
 import ExitStatus
 import Storage

@@ -2,7 +2,7 @@ internal import Archive
 public import Backup
 internal import Foundation
 internal import Glibc
-internal import CPgsnapShims
+internal import CSystemShims
 internal import SystemCalls
 
 /// Restores one backup into a data directory and tablespace locations, in named stages.

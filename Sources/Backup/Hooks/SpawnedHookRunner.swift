@@ -1,4 +1,4 @@
-internal import CPgsnapShims
+internal import CSystemShims
 import Foundation
 internal import SystemCalls
 
