@@ -22,32 +22,38 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CDeviceMapper", pkgConfig: "devmapper", providers: [.apt(["libdevmapper-dev"])]),
         .systemLibrary(name: "CLVM2Cmd", providers: [.apt(["liblvm2-dev"])]),
-        // C glue for APIs Swift cannot call directly (variadic log callbacks).
-        .target(name: "CPgsnapShims", dependencies: ["CDeviceMapper"]),
+        // C glue Swift cannot write, one target per library it needs, so that nothing links
+        // libdevmapper but Storage: the variadic libdevmapper log callback; CRC-32C and SHA-256
+        // (no library); signal handlers and libc's _GNU_SOURCE-only calls (libc only).
+        .target(name: "CDeviceMapperShims", dependencies: ["CDeviceMapper"]),
+        .target(name: "CChecksums"),
+        .target(name: "CSystemShims"),
 
+        // The one wrapper for system calls and errno (EINTR retried, strerror text); Glibc only.
+        .target(name: "SystemCalls", swiftSettings: strict),
         .target(name: "ExitStatus", swiftSettings: strict),
-        .target(name: "Configuration", dependencies: ["ExitStatus", "CLibPQ"], swiftSettings: strict),
+        .target(name: "Configuration", dependencies: ["ExitStatus", "CLibPQ", "SystemCalls"], swiftSettings: strict),
         .target(name: "PostgresClient", dependencies: ["ExitStatus", "CLibPQ"], swiftSettings: strict),
         .target(
             name: "Storage",
-            dependencies: ["ExitStatus", "CDeviceMapper", "CLVM2Cmd", "CPgsnapShims"],
+            dependencies: ["ExitStatus", "CDeviceMapper", "CLVM2Cmd", "CDeviceMapperShims", "SystemCalls"],
             swiftSettings: strict),
-        .target(name: "Compression", dependencies: ["ExitStatus", "CZstd"], swiftSettings: strict),
-        .target(name: "Archive", dependencies: ["ExitStatus", "Compression", "CPgsnapShims"], swiftSettings: strict),
+        .target(name: "Compression", dependencies: ["ExitStatus", "CZstd", "SystemCalls"], swiftSettings: strict),
+        .target(name: "Archive", dependencies: ["ExitStatus", "Compression", "CChecksums", "SystemCalls"], swiftSettings: strict),
         .target(
             name: "Preflight",
             dependencies: ["ExitStatus", "Configuration", "PostgresClient", "Storage", "Catalog"],
             swiftSettings: strict),
         // The target as a catalog of runs (list, info, retention); Backup uses it, never the reverse.
-        .target(name: "Catalog", dependencies: ["ExitStatus", "Archive"], swiftSettings: strict),
+        .target(name: "Catalog", dependencies: ["ExitStatus", "Archive", "SystemCalls"], swiftSettings: strict),
         .target(
             name: "Backup",
             dependencies: ["ExitStatus", "Configuration", "PostgresClient", "Storage", "Compression", "Archive",
-                           "Preflight", "CPgsnapShims", "Catalog"],
+                           "Preflight", "CSystemShims", "Catalog", "SystemCalls"],
             swiftSettings: strict),
         .target(
             name: "Restore",
-            dependencies: ["ExitStatus", "Compression", "Archive", "Backup", "Catalog", "CPgsnapShims"],
+            dependencies: ["ExitStatus", "Compression", "Archive", "Backup", "Catalog", "CSystemShims", "SystemCalls"],
             swiftSettings: strict),
         .target(
             name: "Verify",
@@ -64,7 +70,7 @@ let package = Package(
 
         .testTarget(
             name: "PgsnapTests",
-            dependencies: ["ExitStatus", "Configuration", "PostgresClient", "Storage", "Compression", "Archive", "Preflight", "Backup", "Catalog", "Restore", "Verify"],
+            dependencies: ["ExitStatus", "Configuration", "PostgresClient", "Storage", "Compression", "Archive", "Preflight", "Backup", "Catalog", "Restore", "Verify", "SystemCalls", "CSystemShims"],
             // Read by GoldenOutputTests through #filePath, never bundled.
             exclude: ["Golden"],
             swiftSettings: strict),

@@ -1,4 +1,5 @@
 internal import Foundation
+internal import Synchronization
 
 /// Runs blocking archive jobs on threads of their own, one per job, and waits for all of them:
 /// reading and writing files would starve the Swift concurrency pool's few threads.
@@ -20,24 +21,19 @@ public enum ArchiveThreads {
         return results.all()
     }
 
-    private final class Results<T>: @unchecked Sendable {
-        private let lock = NSLock()
-        private var values: [T?]
+    private final class Results<T: Sendable>: Sendable {
+        private let values: Mutex<[T?]>
 
         init(count: Int) {
-            values = Array(repeating: nil, count: count)
+            values = Mutex(Array(repeating: nil, count: count))
         }
 
         func set(_ index: Int, _ value: T) {
-            lock.lock()
-            values[index] = value
-            lock.unlock()
+            values.withLock { $0[index] = value }
         }
 
         func all() -> [T] {
-            lock.lock()
-            defer { lock.unlock() }
-            return values.compactMap { $0 }
+            values.withLock { $0.compactMap { $0 } }
         }
     }
 }

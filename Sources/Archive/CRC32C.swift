@@ -1,4 +1,4 @@
-internal import CPgsnapShims
+internal import CChecksums
 
 /// CRC-32C exactly as PostgreSQL's `pg_crc32c` computes it, the default checksum of a
 /// `backup_manifest` entry.

@@ -1,5 +1,6 @@
 internal import Foundation
 internal import Glibc
+internal import Synchronization
 
 /// Builds `backup_manifest` byte for byte as PostgreSQL's backup_manifest.c writes it, so
 /// `pg_verifybackup` (and anything else that reads pg_basebackup's manifests) accepts it.
@@ -7,10 +8,9 @@ internal import Glibc
 /// Several volume archivers run at once, each on its own thread, so `add` may be called
 /// concurrently. Files are written sorted by path, whatever order they arrived in, so the same
 /// backup always produces the same manifest.
-public final class ManifestBuilder: @unchecked Sendable {
+public final class ManifestBuilder: Sendable {
     public let version: ManifestVersion
-    private let lock = NSLock()
-    private var records: [ManifestFileRecord] = []
+    private let records = Mutex<[ManifestFileRecord]>([])
 
     public init(version: ManifestVersion) {
         self.version = version
@@ -18,9 +18,7 @@ public final class ManifestBuilder: @unchecked Sendable {
 
     /// Adds files; safe to call from several threads.
     public func add(_ newRecords: [ManifestFileRecord]) {
-        lock.lock()
-        records += newRecords
-        lock.unlock()
+        records.withLock { $0 += newRecords }
     }
 
     public func add(_ record: ManifestFileRecord) {
@@ -29,9 +27,7 @@ public final class ManifestBuilder: @unchecked Sendable {
 
     /// The files added so far, in manifest order.
     public var files: [ManifestFileRecord] {
-        lock.lock()
-        defer { lock.unlock() }
-        return records.sorted { $0.path < $1.path }
+        records.withLock { $0 }.sorted { $0.path < $1.path }
     }
 
     /// The complete manifest, ending with `Manifest-Checksum`: the SHA-256 of every byte

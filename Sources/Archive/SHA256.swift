@@ -1,4 +1,4 @@
-internal import CPgsnapShims
+internal import CChecksums
 
 /// SHA-256, for `backup_manifest`'s own `Manifest-Checksum` and for per-file checksums when an
 /// administrator asks for a cryptographic one.

@@ -1,9 +1,10 @@
 import Archive
-import CPgsnapShims
+import CSystemShims
 import Foundation
 import PostgresClient
 import Preflight
 import Storage
+import SystemCalls
 
 /// The stages after the copy: the WAL of the backup window, the manifest, the commit.
 extension BackupRun {
@@ -43,7 +44,7 @@ extension BackupRun {
         guard stat(path, &info) == 0, info.st_size == Int(segmentSize) else {
             throw BackupError(code: settings.walArchive == nil ? .walMissing : .walNotInArchive,
                               detail: "WAL segment \(name) is missing or incomplete in \(source)",
-                              underlying: String(cString: strerror(errno)))
+                              underlying: Errno.current.description)
         }
         return Self.entry(name, at: path, info)
     }
@@ -106,7 +107,7 @@ extension BackupRun {
         let final = target + "/" + record.id
         guard pgsnap_rename_noreplace(partial, final) == 0 else {
             throw BackupError(code: .target, detail: "cannot rename \(partial) to \(final)",
-                              underlying: String(cString: strerror(errno)))
+                              underlying: Errno.current.description)
         }
         // The directory is the backup now: teardown must no longer turn it into a failed record.
         teardown.forget(Self.partialStep)

@@ -1,7 +1,8 @@
-import CPgsnapShims
+import CSystemShims
 import Catalog
 import ExitStatus
 import Foundation
+import SystemCalls
 
 extension BackupRun {
     /// Why a run failed, as the command line reports it: a signal wins over the error it
@@ -54,7 +55,7 @@ extension BackupRun {
             while pgsnap_rename_noreplace(partial, failed) != 0 {
                 guard errno == EEXIST || errno == ENOTEMPTY, failed.hasSuffix(id + ".failed") else {
                     throw BackupError(code: .target, detail: "cannot rename \(partial) to \(failed)",
-                                      underlying: String(cString: strerror(errno)))
+                                      underlying: Errno.current.description)
                 }
                 let next = BackupID.firstFree(at: BackupID.date(of: id) ?? startTime, in: directory)
                 failed = directory + "/" + next + ".failed"

@@ -4,6 +4,7 @@ import Foundation
 import PostgresClient
 import Preflight
 import Storage
+import SystemCalls
 
 /// One `pgsnap backup`, as the named stages of `BackupStage` run in order over one
 /// `BackupContext`. Every stage that creates something pushes its undo step to `teardown`,
@@ -300,7 +301,7 @@ public final class BackupRun {
 
     func createPrivateDirectory(_ path: String) throws {
         if mkdir(path, 0o700) != 0 && errno != EEXIST {
-            throw BackupError(code: .runDirectory, detail: "cannot create \(path)", underlying: String(cString: strerror(errno)))
+            throw BackupError(code: .runDirectory, detail: "cannot create \(path)", underlying: Errno.current.description)
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SystemCalls
 
 /// fsync for files and directories: a backup is only recorded once its bytes and its directory
 /// entries are on stable storage.
@@ -6,13 +7,12 @@ enum Durability {
     static func sync(_ path: String) throws {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
-            throw BackupError(code: .target, detail: "cannot open \(path) to sync it", underlying: String(cString: strerror(errno)))
+            throw BackupError(code: .target, detail: "cannot open \(path) to sync it", underlying: Errno.current.description)
         }
         defer { close(descriptor) }
-        var status: Int32
-        repeat { status = fsync(descriptor) } while status != 0 && errno == EINTR
+        let status = SystemCall.retrying { fsync(descriptor) }
         guard status == 0 else {
-            throw BackupError(code: .target, detail: "cannot sync \(path)", underlying: String(cString: strerror(errno)))
+            throw BackupError(code: .target, detail: "cannot sync \(path)", underlying: Errno.current.description)
         }
     }
 
@@ -20,13 +20,13 @@ enum Durability {
     static func writeNew(_ data: Data, to path: String) throws {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
-            throw BackupError(code: .target, detail: "cannot create \(path)", underlying: String(cString: strerror(errno)))
+            throw BackupError(code: .target, detail: "cannot create \(path)", underlying: Errno.current.description)
         }
         let written = data.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
         let synced = fsync(descriptor)
         close(descriptor)
         guard written == data.count, synced == 0 else {
-            throw BackupError(code: .target, detail: "cannot write \(path)", underlying: String(cString: strerror(errno)))
+            throw BackupError(code: .target, detail: "cannot write \(path)", underlying: Errno.current.description)
         }
     }
 }

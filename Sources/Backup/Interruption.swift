@@ -1,4 +1,4 @@
-internal import CPgsnapShims
+internal import CSystemShims
 
 /// SIGINT, SIGTERM and SIGHUP are recorded rather than acted on, so that a backup always
 /// finishes its teardown (unmount, remove snapshots, end backup mode) before it exits.

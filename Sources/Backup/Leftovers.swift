@@ -1,8 +1,9 @@
 import Foundation
-import CPgsnapShims
+import CSystemShims
 import Catalog
 import ExitStatus
 import Storage
+import SystemCalls
 
 /// Recognises and removes what a crashed or SIGKILLed earlier run left behind: mounts under
 /// pgsnap's own mount root and LVs carrying pgsnap's tag. Nothing else is ever touched.
@@ -64,14 +65,14 @@ enum Leftovers {
         let partial = target + "/" + id + ".partial"
         let staging = target + "/" + stagingName(id: id, host: host)
         guard mkdir(staging, 0o700) == 0 else {
-            throw BackupError(code: .target, detail: "cannot create \(staging)", underlying: String(cString: strerror(errno)))
+            throw BackupError(code: .target, detail: "cannot create \(staging)", underlying: Errno.current.description)
         }
         do {
             try Durability.writeNew(Data("host=\(host)\npid=\(getpid())\n".utf8), to: staging + "/" + runMarker)
             try Durability.sync(staging)
             guard pgsnap_rename_noreplace(staging, partial) == 0 else {
                 throw BackupError(code: .target, detail: "cannot rename \(staging) to \(partial)",
-                                  underlying: String(cString: strerror(errno)))
+                                  underlying: Errno.current.description)
             }
             try Durability.sync(target)
         } catch {
@@ -101,7 +102,7 @@ enum Leftovers {
     static func unmarkPartial(_ directory: String) throws {
         guard unlink(directory + "/" + runMarker) == 0 || errno == ENOENT else {
             throw BackupError(code: .target, detail: "cannot remove \(directory)/\(runMarker)",
-                              underlying: String(cString: strerror(errno)))
+                              underlying: Errno.current.description)
         }
     }
 

@@ -1,11 +1,12 @@
 public import Archive
 import Foundation
 import Preflight
+internal import Synchronization
 
 /// Once a second while the copy runs: per archive, bytes read of the total, rate and ETA, for a
 /// person watching a terminal. Never used when stderr is not a TTY (cron, scripts, tests).
-public final class ProgressReporter: @unchecked Sendable {
-    public struct Volume {
+public final class ProgressReporter: Sendable {
+    public struct Volume: Sendable {
         public var name: String
         public var total: UInt64
         public var progress: ArchiveProgress
@@ -19,8 +20,7 @@ public final class ProgressReporter: @unchecked Sendable {
 
     private let volumes: [Volume]
     private let sink: @Sendable (String) -> Void
-    private let lock = NSLock()
-    private var stopped = false
+    private let stopped = Mutex(false)
     private let start = Date()
 
     public init(volumes: [Volume], sink: @escaping @Sendable (String) -> Void) {
@@ -40,12 +40,11 @@ public final class ProgressReporter: @unchecked Sendable {
     }
 
     public func stopReporting() {
-        lock.lock(); stopped = true; lock.unlock()
+        stopped.withLock { $0 = true }
     }
 
     private var isStopped: Bool {
-        lock.lock(); defer { lock.unlock() }
-        return stopped
+        stopped.withLock { $0 }
     }
 
     func line() -> String {

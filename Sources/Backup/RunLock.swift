@@ -2,6 +2,7 @@ public import Configuration
 #if canImport(Glibc)
 import Glibc
 #endif
+import SystemCalls
 
 /// The exclusive run lock: one pgsnap run per host at a time, so a cron overlap cannot start a
 /// second backup, and leftover cleanup never removes the snapshots of a run still in progress.
@@ -17,12 +18,11 @@ public final class RunLock {
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
             throw BackupError(code: .runDirectory, detail: "cannot open the lock file \(path)",
-                              underlying: String(cString: strerror(errno)))
+                              underlying: Errno.current.description)
         }
-        var status: Int32
-        repeat { status = flock(descriptor, LOCK_EX | LOCK_NB) } while status != 0 && errno == EINTR
+        let status = SystemCall.retrying { flock(descriptor, LOCK_EX | LOCK_NB) }
         guard status == 0 else {
-            let reason = errno == EWOULDBLOCK ? "another pgsnap run holds \(path)" : String(cString: strerror(errno))
+            let reason = errno == EWOULDBLOCK ? "another pgsnap run holds \(path)" : Errno.current.description
             close(descriptor)
             throw BackupError(code: .lockBusy, detail: reason)
         }
@@ -39,7 +39,7 @@ public final class RunLock {
     public static func take(_ settings: Settings) throws(BackupError) -> RunLock {
         if mkdir(settings.runDirectory, 0o700) != 0 && errno != EEXIST {
             throw BackupError(code: .runDirectory, detail: "cannot create \(settings.runDirectory)",
-                              underlying: String(cString: strerror(errno)))
+                              underlying: Errno.current.description)
         }
         return try RunLock(path: settings.lockPath)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import SystemCalls
 
 /// The files a run wrote into `<id>.partial`, each with the inode and size it had when written,
 /// so the commit can prove that what it renames into place is still exactly that: an archive
@@ -60,7 +61,7 @@ struct WrittenFiles {
     /// failure is the reason, `strerror` text or "not a regular file".
     private static func identify(_ path: String) -> Result<File, Reason> {
         var info = stat()
-        guard lstat(path, &info) == 0 else { return .failure(Reason(String(cString: strerror(errno)))) }
+        guard lstat(path, &info) == 0 else { return .failure(Reason(Errno.current.description)) }
         guard info.st_mode & S_IFMT == S_IFREG else { return .failure(Reason("not a regular file")) }
         let changed = Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec)
         return .success(File(device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: UInt64(info.st_size),

@@ -1,4 +1,5 @@
 public import Foundation
+import SystemCalls
 
 /// Applies a retention policy to a catalog: plan first, then remove.
 public enum Pruner {
@@ -43,7 +44,7 @@ public enum Pruner {
         for entry in plan.removed {
             let removing = target + "/" + entry.id + ".removing"
             guard rename(entry.path, removing) == 0 else {
-                throw .removalFailed(path: entry.path, reason: String(cString: strerror(errno)))
+                throw .removalFailed(path: entry.path, reason: Errno.current.description)
             }
             try TargetFiles.syncDirectory(target)
             try TargetFiles.removeTree(removing)

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SystemCalls
 
 /// Whether a pgsnap run holds the run lock right now, asked without waiting: that is what
 /// separates a `.partial` directory being written from one a crashed run left behind.
@@ -13,8 +14,7 @@ public enum RunLockProbe {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return false }
         defer { close(descriptor) }
-        var status: Int32
-        repeat { status = flock(descriptor, LOCK_SH | LOCK_NB) } while status != 0 && errno == EINTR
+        let status = SystemCall.retrying { flock(descriptor, LOCK_SH | LOCK_NB) }
         guard status == 0 else { return errno == EWOULDBLOCK }
         _ = flock(descriptor, LOCK_UN)
         return false

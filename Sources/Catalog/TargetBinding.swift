@@ -1,4 +1,5 @@
 public import Foundation
+import SystemCalls
 
 /// `<target>/pgsnap.target`: the cluster a target belongs to. The first backup writes it, and
 /// from then on a backup of any other cluster is refused, so retention, `latest`, verify and
@@ -68,7 +69,7 @@ public struct TargetBinding: Codable, Sendable, Equatable {
         try TargetFiles.writeNew(data + Data("\n".utf8), to: temporary)
         defer { unlink(temporary) }
         if link(temporary, path) != 0 {
-            guard errno == EEXIST else { throw .bindingFailed(path: path, reason: String(cString: strerror(errno))) }
+            guard errno == EEXIST else { throw .bindingFailed(path: path, reason: Errno.current.description) }
             guard let existing = try Self.read(target: target) else { throw .bindingFailed(path: path, reason: "vanished") }
             return existing
         }

@@ -1,4 +1,5 @@
 import Foundation
+import SystemCalls
 
 /// The few system calls the catalog makes on a target, each failure carrying `strerror` text
 /// rather than Foundation's wrapped errors.
@@ -6,7 +7,7 @@ enum TargetFiles {
     /// Names in a directory, without `.` and `..`.
     static func names(in directory: String) throws(CatalogError) -> [String] {
         guard let stream = opendir(directory) else {
-            throw .unreadable(path: directory, reason: String(cString: strerror(errno)))
+            throw .unreadable(path: directory, reason: Errno.current.description)
         }
         defer { closedir(stream) }
         var names: [String] = []
@@ -44,20 +45,17 @@ enum TargetFiles {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         if descriptor < 0 {
             if errno == ENOENT { return nil }
-            throw .unreadable(path: path, reason: String(cString: strerror(errno)))
+            throw .unreadable(path: path, reason: Errno.current.description)
         }
         defer { close(descriptor) }
         var info = stat()
-        guard fstat(descriptor, &info) == 0 else { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
+        guard fstat(descriptor, &info) == 0 else { throw .unreadable(path: path, reason: Errno.current.description) }
         guard isRegularFile(info) else { throw .unreadable(path: path, reason: "not a regular file") }
         var data = Data()
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
-            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw .unreadable(path: path, reason: String(cString: strerror(errno)))
-            }
+            let count = SystemCall.retrying { buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) } }
+            if count < 0 { throw .unreadable(path: path, reason: Errno.current.description) }
             if count == 0 { return (data, info) }
             guard data.count + count <= limit else {
                 throw .unreadable(path: path, reason: "larger than \(limit) bytes, which no file pgsnap writes is")
@@ -69,10 +67,10 @@ enum TargetFiles {
     /// A new file (never over an existing one), mode 0600, written and fsync'd.
     static func writeNew(_ data: Data, to path: String) throws(CatalogError) {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard descriptor >= 0 else { throw .bindingFailed(path: path, reason: String(cString: strerror(errno))) }
+        guard descriptor >= 0 else { throw .bindingFailed(path: path, reason: Errno.current.description) }
         let written = data.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
         let synced = written == data.count ? fsync(descriptor) : -1
-        let reason = String(cString: strerror(errno))
+        let reason = Errno.current.description
         close(descriptor)
         guard written == data.count, synced == 0 else {
             unlink(path)
@@ -84,23 +82,22 @@ enum TargetFiles {
     static func removeTree(_ path: String) throws(CatalogError) {
         guard let info = status(path) else {
             if errno == ENOENT { return }
-            throw .removalFailed(path: path, reason: String(cString: strerror(errno)))
+            throw .removalFailed(path: path, reason: Errno.current.description)
         }
         if isDirectory(info) {
             for name in try names(in: path) { try removeTree(path + "/" + name) }
-            guard rmdir(path) == 0 else { throw .removalFailed(path: path, reason: String(cString: strerror(errno))) }
+            guard rmdir(path) == 0 else { throw .removalFailed(path: path, reason: Errno.current.description) }
         } else {
-            guard unlink(path) == 0 else { throw .removalFailed(path: path, reason: String(cString: strerror(errno))) }
+            guard unlink(path) == 0 else { throw .removalFailed(path: path, reason: Errno.current.description) }
         }
     }
 
     /// fsync of a directory, so a rename or removal in it survives a power loss.
     static func syncDirectory(_ path: String) throws(CatalogError) {
         let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw .removalFailed(path: path, reason: String(cString: strerror(errno))) }
+        guard descriptor >= 0 else { throw .removalFailed(path: path, reason: Errno.current.description) }
         defer { close(descriptor) }
-        var status: Int32
-        repeat { status = fsync(descriptor) } while status != 0 && errno == EINTR
-        guard status == 0 else { throw .removalFailed(path: path, reason: String(cString: strerror(errno))) }
+        let status = SystemCall.retrying { fsync(descriptor) }
+        guard status == 0 else { throw .removalFailed(path: path, reason: Errno.current.description) }
     }
 }

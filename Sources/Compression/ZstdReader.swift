@@ -1,5 +1,6 @@
 internal import CZstd
 internal import Glibc
+internal import SystemCalls
 
 /// Reads a `.zst` file as a stream of decompressed bytes, pulled by the caller.
 ///
@@ -38,11 +39,11 @@ public final class ZstdReader {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
         guard descriptor >= 0 else {
             if errno == ELOOP { throw .corrupt("is a symbolic link, not an archive file") }
-            throw .io(String(cString: strerror(errno)))
+            throw .io(Errno.current.description)
         }
         var info = stat()
         guard fstat(descriptor, &info) == 0 else {
-            let reason = String(cString: strerror(errno))
+            let reason = Errno.current.description
             close(descriptor)
             throw .io(reason)
         }
@@ -52,7 +53,7 @@ public final class ZstdReader {
         }
         let flags = fcntl(descriptor, F_GETFL)
         guard flags >= 0, fcntl(descriptor, F_SETFL, flags & ~O_NONBLOCK) == 0 else {
-            let reason = String(cString: strerror(errno))
+            let reason = Errno.current.description
             close(descriptor)
             throw .io(reason)
         }
@@ -120,14 +121,8 @@ public final class ZstdReader {
     private func refill() throws(Failure) {
         inputStart = 0
         inputEnd = 0
-        let count = input.withUnsafeMutableBytes { storage -> Int in
-            while true {
-                let count = Glibc.read(descriptor, storage.baseAddress, storage.count)
-                if count < 0 && errno == EINTR { continue }
-                return count
-            }
-        }
-        if count < 0 { throw .io(String(cString: strerror(errno))) }
+        let count = SystemCall.retrying { input.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) } }
+        if count < 0 { throw .io(Errno.current.description) }
         if count == 0 {
             endOfFile = true
         } else {

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import SystemCalls
 
 /// A parsed configuration file: `key = value` lines in the syntax of `postgresql.conf`.
 ///
@@ -31,13 +32,13 @@ public struct ConfigFile: Sendable {
         var info = stat()
         guard stat(path, &info) == 0 else {
             if errno == ENOENT { throw .fileNotFound(path: path) }
-            throw .unreadable(path: path, reason: String(cString: strerror(errno)))
+            throw .unreadable(path: path, reason: Errno.current.description)
         }
         guard info.st_mode & S_IFMT == S_IFREG else {
             throw .notAFile(path: path)
         }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw .unreadable(path: path, reason: String(cString: strerror(EACCES)))
+            throw .unreadable(path: path, reason: Errno(EACCES).description)
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw .unreadable(path: path, reason: "not UTF-8 text")

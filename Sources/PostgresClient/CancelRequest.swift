@@ -1,12 +1,13 @@
 internal import CLibPQ
 import Foundation
+internal import Synchronization
 
 /// One `PQcancel` call, bounded in time. `PQcancel` opens its own connection to the server and
 /// has no timeout (libpq 15 has no non-blocking cancel; `PQcancelStart` is libpq 17), so during
 /// a network partition it can block far longer than a signal may take. It runs on a detached
 /// thread that owns the `PGcancel` (independent of the `PGconn`, so the session may finish its
 /// connection meanwhile) and frees it when `PQcancel` returns, however late.
-final class CancelRequest: @unchecked Sendable {
+final class CancelRequest: Sendable {
     enum Outcome: Equatable {
         /// The server took the request (the statement may still finish before it acts).
         case sent
@@ -16,9 +17,8 @@ final class CancelRequest: @unchecked Sendable {
         case noAnswer
     }
 
-    /// Guards `outcome`, written by the helper thread and read by the waiting one.
-    private let lock = NSLock()
-    private var outcome: Outcome?
+    /// Written by the helper thread, read by the waiting one.
+    private let outcome = Mutex<Outcome?>(nil)
     private let finished = DispatchSemaphore(value: 0)
 
     /// Asks the server behind `connection` to cancel its running statement, waiting at most
@@ -35,11 +35,11 @@ final class CancelRequest: @unchecked Sendable {
         }
         thread.start()
         guard request.finished.wait(timeout: .now() + seconds) == .success else { return .noAnswer }
-        return request.lock.withLock { request.outcome } ?? .noAnswer
+        return request.outcome.withLock { $0 } ?? .noAnswer
     }
 
     private func finish(_ result: Outcome) {
-        lock.withLock { outcome = result }
+        outcome.withLock { $0 = result }
         finished.signal()
     }
 

@@ -1,4 +1,5 @@
 internal import Glibc
+internal import SystemCalls
 
 /// Small files read to their end with read(2): `/proc` files report a size of 0, so anything
 /// that trusts st_size reads nothing. Bounded, since a command line can be long.
@@ -13,11 +14,8 @@ enum ProcFile {
         var bytes: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         while bytes.count < limit {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                return nil
-            }
+            let count = SystemCall.retrying { buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) } }
+            if count < 0 { return nil }
             if count == 0 { break }
             bytes += buffer[0..<count]
         }

@@ -1,6 +1,7 @@
 internal import Archive
 internal import Foundation
 internal import Glibc
+internal import SystemCalls
 
 /// One directory a restore writes into (the data directory or a tablespace location): checked
 /// before anything is written and emptied again if the restore fails.
@@ -55,18 +56,18 @@ final class RestoreDestination {
         } else if errno == ENOENT {
             try createParents()
             guard mkdir(path, 0o700) == 0 else {
-                throw RestoreError(code: .destination, detail: "cannot create \(purpose) \(path)", underlying: SystemCall.describe(errno))
+                throw RestoreError(code: .destination, detail: "cannot create \(purpose) \(path)", underlying: Errno.current.description)
             }
             created = true
         } else {
-            throw RestoreError(code: .destination, detail: "cannot examine \(purpose) \(path)", underlying: SystemCall.describe(errno))
+            throw RestoreError(code: .destination, detail: "cannot examine \(purpose) \(path)", underlying: Errno.current.description)
         }
         guard chmod(path, 0o700) == 0 else {
-            throw RestoreError(code: .destination, detail: "cannot set mode 0700 on \(path)", underlying: SystemCall.describe(errno))
+            throw RestoreError(code: .destination, detail: "cannot set mode 0700 on \(path)", underlying: Errno.current.description)
         }
         if let owner, chown(path, owner.uid, owner.gid) != 0 {
             throw RestoreError(code: .destination, detail: "cannot give \(path) to \(owner.uid):\(owner.gid)",
-                               underlying: SystemCall.describe(errno))
+                               underlying: Errno.current.description)
         }
     }
 
@@ -135,7 +136,7 @@ final class RestoreDestination {
             if mkdir(directory, 0o755) == 0 {
                 createdParents.append(directory)
             } else if errno != EEXIST {
-                throw RestoreError(code: .destination, detail: "cannot create \(directory)", underlying: SystemCall.describe(errno))
+                throw RestoreError(code: .destination, detail: "cannot create \(directory)", underlying: Errno.current.description)
             }
         }
     }

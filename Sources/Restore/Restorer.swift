@@ -2,7 +2,8 @@ internal import Archive
 public import Backup
 internal import Foundation
 internal import Glibc
-internal import CPgsnapShims
+internal import CSystemShims
+internal import SystemCalls
 
 /// Restores one backup into a data directory and tablespace locations, in named stages.
 ///
@@ -357,7 +358,7 @@ public final class Restorer {
             let descriptor = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
             defer { if descriptor >= 0 { close(descriptor) } }
             guard descriptor >= 0, pgsnap_syncfs(descriptor) == 0 else {
-                throw RestoreError(code: .destination, detail: "cannot sync \(root)", underlying: SystemCall.describe(errno))
+                throw RestoreError(code: .destination, detail: "cannot sync \(root)", underlying: Errno.current.description)
             }
         }
         if shouldStop() { throw RestoreError(code: .interrupted, detail: "restore interrupted by a signal") }

@@ -1,5 +1,6 @@
 internal import Archive
 internal import Glibc
+internal import SystemCalls
 
 /// Creates files, directories and links strictly inside one root directory, whatever the
 /// archive says.
@@ -20,7 +21,7 @@ final class SafeExtractor {
     init(rootPath: String, owner: RestoreOwner?) throws(RestoreError) {
         let descriptor = open(rootPath, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         guard descriptor >= 0 else {
-            throw RestoreError(code: .destination, detail: "cannot open \(rootPath)", underlying: SystemCall.describe(errno))
+            throw RestoreError(code: .destination, detail: "cannot open \(rootPath)", underlying: Errno.current.description)
         }
         self.rootPath = rootPath
         root = descriptor
@@ -144,10 +145,9 @@ final class SafeExtractor {
     static func writeAll(_ descriptor: Int32, _ buffer: UnsafeRawBufferPointer, path: String) throws(RestoreError) {
         var offset = 0
         while offset < buffer.count {
-            let written = write(descriptor, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
+            let written = SystemCall.retrying { write(descriptor, buffer.baseAddress.map { $0 + offset }, buffer.count - offset) }
             if written < 0 {
-                if errno == EINTR { continue }
-                throw RestoreError(code: .destination, detail: "cannot write \(path)", underlying: SystemCall.describe(errno))
+                throw RestoreError(code: .destination, detail: "cannot write \(path)", underlying: Errno.current.description)
             }
             offset += written
         }
@@ -166,7 +166,7 @@ final class SafeExtractor {
     }
 
     private func failure(_ what: String, _ path: RawPath) -> RestoreError {
-        RestoreError(code: .destination, detail: "\(what) \(rootPath)/\(path)", underlying: SystemCall.describe(errno))
+        RestoreError(code: .destination, detail: "\(what) \(rootPath)/\(path)", underlying: Errno.current.description)
     }
 
     private static func openDirectory(_ parent: Int32, _ name: [UInt8]) -> Int32 {
@@ -189,21 +189,20 @@ extension SafeExtractor {
         let name = components[components.count - 1]
         let descriptor = Self.call(name) { openat(parent, $0, O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o600) }
         guard descriptor >= 0 else {
-            throw RestoreError(code: .destination, detail: "cannot open \(rootPath)/\(memberPath)", underlying: SystemCall.describe(errno))
+            throw RestoreError(code: .destination, detail: "cannot open \(rootPath)/\(memberPath)", underlying: Errno.current.description)
         }
         defer { close(descriptor) }
         try Self.writeAll(descriptor, bytes, path: rootPath + "/" + memberPath.description)
         guard fsync(descriptor) == 0 else {
-            throw RestoreError(code: .destination, detail: "cannot sync \(rootPath)/\(memberPath)", underlying: SystemCall.describe(errno))
+            throw RestoreError(code: .destination, detail: "cannot sync \(rootPath)/\(memberPath)", underlying: Errno.current.description)
         }
         var contents: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         var offset: off_t = 0
         while true {
-            let count = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, offset) }
-            if count < 0 && errno == EINTR { continue }
+            let count = SystemCall.retrying { buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, offset) } }
             guard count >= 0 else {
-                throw RestoreError(code: .destination, detail: "cannot read back \(rootPath)/\(memberPath)", underlying: SystemCall.describe(errno))
+                throw RestoreError(code: .destination, detail: "cannot read back \(rootPath)/\(memberPath)", underlying: Errno.current.description)
             }
             if count == 0 { break }
             contents += buffer[..<count]

@@ -1,6 +1,7 @@
 internal import Archive
 internal import Foundation
 internal import Glibc
+internal import SystemCalls
 
 /// WAL that an old pg_wal may hold as its only copy, moved out of the way before `--overwrite`
 /// empties the directory: every segment, `.partial` and `.history` file without an
@@ -25,7 +26,7 @@ enum UnarchivedWAL {
         let kept = try makeDirectory(besides: besides, now: now, owner: owner)
         guard mkdir(kept + "/archive_status", 0o700) == 0 else {
             throw RestoreError(code: .destination, detail: "cannot create \(kept)/archive_status",
-                               underlying: SystemCall.describe(errno))
+                               underlying: Errno.current.description)
         }
         if let owner { _ = chown(kept + "/archive_status", owner.uid, owner.gid) }
         for name in names {
@@ -80,7 +81,7 @@ enum UnarchivedWAL {
             }
             guard errno == EEXIST else {
                 throw RestoreError(code: .destination, detail: "cannot create \(path) to keep unarchived WAL",
-                                   underlying: SystemCall.describe(errno))
+                                   underlying: Errno.current.description)
             }
         }
         throw RestoreError(code: .destination, detail: "cannot create a directory to keep unarchived WAL next to \(besides)")
@@ -102,6 +103,6 @@ enum UnarchivedWAL {
             : ""
         throw RestoreError(code: .destination,
                            detail: "cannot move unarchived WAL \(source) to \(destination); nothing was removed\(why)",
-                           underlying: SystemCall.describe(errno))
+                           underlying: Errno.current.description)
     }
 }

@@ -1,5 +1,5 @@
 internal import CDeviceMapper
-internal import CPgsnapShims
+internal import CDeviceMapperShims
 import Foundation
 
 private let deviceMapperLog = LibraryLog()

@@ -1,11 +1,12 @@
 import Foundation
+internal import Synchronization
 
 /// Collects the log lines a C library hands to its callback during one call, so a failure can
 /// carry the library's own explanation.
 ///
 /// The C callbacks take no context pointer, so the buffer is process-wide; callers serialise
 /// their library calls (one dedicated thread for LVM, a lock for device-mapper).
-final class LibraryLog: @unchecked Sendable {
+final class LibraryLog: Sendable {
     struct Line: Sendable {
         var level: Int32
         var text: String
@@ -13,19 +14,18 @@ final class LibraryLog: @unchecked Sendable {
         var source: String = ""
     }
 
-    private let lock = NSLock()
-    private var lines: [Line] = []
+    private let lines = Mutex<[Line]>([])
 
     func append(level: Int32, _ text: String, source: String = "") {
-        lock.lock()
-        lines.append(Line(level: level, text: text.trimmingCharacters(in: .whitespacesAndNewlines), source: source))
-        lock.unlock()
+        let line = Line(level: level, text: text.trimmingCharacters(in: .whitespacesAndNewlines), source: source)
+        lines.withLock { $0.append(line) }
     }
 
     /// Returns and clears what was collected.
     func drain() -> [Line] {
-        lock.lock()
-        defer { lines = []; lock.unlock() }
-        return lines
+        lines.withLock { lines in
+            defer { lines = [] }
+            return lines
+        }
     }
 }

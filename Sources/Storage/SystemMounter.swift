@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SystemCalls
 
 /// mount(2) and umount2(2), always read-only and without device files, setuid or exec.
 public final class SystemMounter: Mounter {
@@ -15,16 +16,15 @@ public final class SystemMounter: Mounter {
             : options.withCString { Glibc.mount(device, directory, filesystemType, flags, $0) }
         guard status == 0 else {
             throw StorageError(code: .mountFailed, detail: "cannot mount \(device) on \(directory) (\(filesystemType), ro,\(options))",
-                               underlying: String(cString: strerror(errno)))
+                               underlying: Errno.current.description)
         }
     }
 
     public func unmount(_ directory: String) throws(StorageError) {
-        var status: Int32
-        repeat { status = umount2(directory, 0) } while status != 0 && errno == EINTR
+        let status = SystemCall.retrying { umount2(directory, 0) }
         guard status == 0 else {
             throw StorageError(code: .mountFailed, detail: "cannot unmount \(directory)",
-                               underlying: String(cString: strerror(errno)))
+                               underlying: Errno.current.description)
         }
     }
 }

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import SystemCalls
 
 /// Maps directories to the mounts, device-mapper devices and logical volumes behind them.
 ///
@@ -44,14 +45,14 @@ public final class VolumeResolver {
     public static func identify(_ path: String) throws(StorageError) -> (resolved: String, device: DeviceNumber) {
         guard let resolvedPointer = realpath(path, nil) else {
             throw StorageError(code: .pathUnavailable, detail: "cannot resolve \(path)",
-                               underlying: String(cString: strerror(errno)))
+                               underlying: Errno.current.description)
         }
         let resolved = String(cString: resolvedPointer)
         free(resolvedPointer)
         var info = stat()
         guard stat(resolved, &info) == 0 else {
             throw StorageError(code: .pathUnavailable, detail: "cannot stat \(resolved)",
-                               underlying: String(cString: strerror(errno)))
+                               underlying: Errno.current.description)
         }
         return (resolved, DeviceNumber(UInt64(info.st_dev)))
     }

@@ -2,7 +2,7 @@ import Foundation
 @testable import PostgresClient
 import Catalog
 import Storage
-import CPgsnapShims
+import CSystemShims
 import Testing
 
 @testable import Backup

@@ -1,5 +1,6 @@
-internal import CPgsnapShims
+internal import CSystemShims
 import Foundation
+internal import SystemCalls
 
 /// Runs hooks with posix_spawn (Foundation's Process was seen to miss child exits here when
 /// threads run concurrently).
@@ -23,7 +24,7 @@ public struct SpawnedHookRunner: HookRunner {
     public func run(path: String, environment: [String: String], timeout: Double,
                     shouldStop: @escaping @Sendable () -> Bool) -> HookResult {
         guard let out = Self.anonymousFile(), let err = Self.anonymousFile() else {
-            return HookResult(ending: .cannotStart("cannot create a temporary file: \(String(cString: strerror(errno)))"))
+            return HookResult(ending: .cannotStart("cannot create a temporary file: \(Errno.current.description)"))
         }
         defer { close(out); close(err) }
         var actions = posix_spawn_file_actions_t()
@@ -52,7 +53,7 @@ public struct SpawnedHookRunner: HookRunner {
         defer { argv.forEach { free($0) }; env.forEach { free($0) } }
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, path, &actions, &attributes, argv, env)
-        guard spawned == 0 else { return HookResult(ending: .cannotStart(String(cString: strerror(spawned)))) }
+        guard spawned == 0 else { return HookResult(ending: .cannotStart(Errno(spawned).description)) }
 
         let ending = wait(for: pid, timeout: timeout, shouldStop: shouldStop)
         return HookResult(ending: ending, stdout: Self.tail(of: out), stderr: Self.tail(of: err))
@@ -65,7 +66,7 @@ public struct SpawnedHookRunner: HookRunner {
         while true {
             let reaped = waitpid(pid, &status, WNOHANG)
             if reaped == pid { return Self.ending(status) }
-            if reaped == -1 && errno != EINTR { return .cannotStart("waitpid: \(String(cString: strerror(errno)))") }
+            if reaped == -1 && errno != EINTR { return .cannotStart("waitpid: \(Errno.current.description)") }
             if Date() >= deadline {
                 terminateGroup(pid)
                 return .timedOut
@@ -91,7 +92,7 @@ public struct SpawnedHookRunner: HookRunner {
             usleep(20_000)
         }
         kill(-pid, SIGKILL)
-        if !leaderGone { while waitpid(pid, &status, 0) == -1 && errno == EINTR {} }
+        if !leaderGone { _ = SystemCall.retrying { waitpid(pid, &status, 0) } }
         // SIGKILL is delivered asynchronously: give the group a moment to be gone, so nothing it
         // started still writes when the run goes on (zombies an init that does not reap keeps
         // around end this wait after a second).

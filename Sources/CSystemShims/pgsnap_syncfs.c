@@ -1,7 +1,7 @@
 #define _GNU_SOURCE
 #include <unistd.h>
 
-#include "pgsnap_shims.h"
+#include "pgsnap_system.h"
 
 int pgsnap_syncfs(int fd)
 {

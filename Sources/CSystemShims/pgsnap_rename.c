@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
-#include "pgsnap_shims.h"
+#include "pgsnap_system.h"
 
 int pgsnap_rename_noreplace(const char *from, const char *to)
 {

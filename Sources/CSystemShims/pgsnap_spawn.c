@@ -2,7 +2,7 @@
 #include <spawn.h>
 #include <stdlib.h>
 
-#include "pgsnap_shims.h"
+#include "pgsnap_system.h"
 
 int pgsnap_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int from)
 {

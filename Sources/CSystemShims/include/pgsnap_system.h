@@ -1,11 +1,8 @@
-#ifndef PGSNAP_SHIMS_H
-#define PGSNAP_SHIMS_H
+#ifndef PGSNAP_SYSTEM_H
+#define PGSNAP_SYSTEM_H
 
-/// Receives one formatted libdevmapper log line. Non-variadic so Swift can provide it.
-typedef void (*pgsnap_dm_log_sink)(int level, int dm_errno_or_class, const char *message);
-
-/// Routes libdevmapper's variadic logger to `sink` (NULL restores libdevmapper's default).
-void pgsnap_dm_set_log_sink(pgsnap_dm_log_sink sink);
+/* Kernel and libc calls Swift cannot make directly: signal handlers, and the _GNU_SOURCE-only
+ * declarations Swift's Glibc module leaves out. No library beyond libc. */
 
 /// Installs handlers for SIGINT, SIGTERM and SIGHUP that only record the signal, so a backup
 /// can finish its teardown before exiting. Returns 0, or -1 with errno set.

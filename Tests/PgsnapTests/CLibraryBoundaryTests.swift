@@ -1,0 +1,24 @@
+import Foundation
+import Testing
+
+/// Each C library has one Swift owner, and the C shims are split by the library they need, so
+/// checksum, backup and restore code never compiles against libdevmapper.
+@Suite("C libraries: one owner each", .unit)
+struct CLibraryBoundaryTests {
+    /// The modules whose files import `module`, from the `Sources/<Module>/...` paths.
+    private func importers(of module: String) throws -> Set<String> {
+        let files = try SourceFiles.containing("import \(module)\n")
+        return Set(files.compactMap { $0.split(separator: "/").first.map(String.init) })
+    }
+
+    @Test func onlyStorageTalksToLibdevmapperAndLiblvm2() throws {
+        #expect(try importers(of: "CDeviceMapper") == ["Storage"])
+        #expect(try importers(of: "CDeviceMapperShims") == ["Storage"])
+        #expect(try importers(of: "CLVM2Cmd") == ["Storage"])
+    }
+
+    @Test func checksumsAndSystemShimsStayWithTheirUsers() throws {
+        #expect(try importers(of: "CChecksums") == ["Archive"])
+        #expect(try importers(of: "CSystemShims").isSubset(of: ["Backup", "Restore"]))
+    }
+}
