@@ -31,7 +31,8 @@ final class CancelRequest: Sendable {
             var buffer = [CChar](repeating: 0, count: 256)
             let sent = PQcancel(owned.pointer, &buffer, Int32(buffer.count)) == 1
             PQfreeCancel(owned.pointer)
-            request.finish(sent ? .sent : .failed(LibPQSession.oneLine(String(cString: buffer))))
+            let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            request.finish(sent ? .sent : .failed(LibPQSession.oneLine(text)))
         }
         thread.start()
         guard request.finished.wait(timeout: .now() + seconds) == .success else { return .noAnswer }

@@ -31,7 +31,9 @@ enum RecordEditing {
             var sha = SHA256()
             sha.update(body)
             digest = sha.finalize()
-        case .stale: digest = try #require(oldChecksum, "the record had no checksum to keep")
+        case .stale:
+            let kept: String = try #require(oldChecksum, "the record had no checksum to keep")
+            digest = kept
         case .none: digest = nil
         }
         let sealed = digest.map { Array("{\n  \"checksum\" : \"\($0)\",".utf8) + body.dropFirst() } ?? body
