@@ -26,37 +26,41 @@ let package = Package(
         .target(name: "CPgsnapShims", dependencies: ["CDeviceMapper"]),
 
         .target(name: "ExitStatus", swiftSettings: strict),
+        // PostgreSQL's own formats (LSN, WAL file names, backup_manifest, base-backup exclusions,
+        // checksums): no file I/O, no C library but the checksums' shims.
+        .target(name: "PostgresFormat", dependencies: ["CPgsnapShims"], swiftSettings: strict),
         .target(name: "Configuration", dependencies: ["ExitStatus", "CLibPQ"], swiftSettings: strict),
-        .target(name: "PostgresClient", dependencies: ["ExitStatus", "CLibPQ"], swiftSettings: strict),
+        .target(name: "PostgresClient", dependencies: ["ExitStatus", "PostgresFormat", "CLibPQ"], swiftSettings: strict),
         .target(
             name: "Storage",
             dependencies: ["ExitStatus", "CDeviceMapper", "CLVM2Cmd", "CPgsnapShims"],
             swiftSettings: strict),
         .target(name: "Compression", dependencies: ["ExitStatus", "CZstd"], swiftSettings: strict),
-        .target(name: "Archive", dependencies: ["ExitStatus", "Compression", "CPgsnapShims"], swiftSettings: strict),
+        .target(name: "Archive", dependencies: ["ExitStatus", "PostgresFormat", "Compression", "CPgsnapShims"], swiftSettings: strict),
         .target(
             name: "Preflight",
             dependencies: ["ExitStatus", "Configuration", "PostgresClient", "Storage", "Catalog"],
             swiftSettings: strict),
         // The target as a catalog of runs (list, info, retention); Backup uses it, never the reverse.
-        .target(name: "Catalog", dependencies: ["ExitStatus", "Archive"], swiftSettings: strict),
+        .target(name: "Catalog", dependencies: ["ExitStatus", "PostgresFormat", "Archive"], swiftSettings: strict),
         .target(
             name: "Backup",
-            dependencies: ["ExitStatus", "Configuration", "PostgresClient", "Storage", "Compression", "Archive",
-                           "Preflight", "CPgsnapShims", "Catalog"],
+            dependencies: ["ExitStatus", "Configuration", "PostgresFormat", "PostgresClient", "Storage", "Compression",
+                           "Archive", "Preflight", "CPgsnapShims", "Catalog"],
             swiftSettings: strict),
         .target(
             name: "Restore",
-            dependencies: ["ExitStatus", "Compression", "Archive", "Backup", "Catalog", "CPgsnapShims"],
+            dependencies: ["ExitStatus", "PostgresFormat", "Compression", "Archive", "Backup", "Catalog", "CPgsnapShims"],
             swiftSettings: strict),
         .target(
             name: "Verify",
-            dependencies: ["ExitStatus", "PostgresClient", "Compression", "Archive", "Backup", "Catalog", "Restore"],
+            dependencies: ["ExitStatus", "PostgresFormat", "Compression", "Archive", "Backup", "Catalog", "Restore"],
             swiftSettings: strict),
         .executableTarget(
             name: "pgsnap",
             dependencies: [
-                "ExitStatus", "Configuration", "PostgresClient", "Storage", "Preflight", "Backup", "Catalog", "Restore", "Verify",
+                "ExitStatus", "Configuration", "PostgresFormat", "PostgresClient", "Storage", "Preflight", "Backup", "Catalog",
+                "Restore", "Verify",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -64,7 +68,8 @@ let package = Package(
 
         .testTarget(
             name: "PgsnapTests",
-            dependencies: ["ExitStatus", "Configuration", "PostgresClient", "Storage", "Compression", "Archive", "Preflight", "Backup", "Catalog", "Restore", "Verify"],
+            dependencies: ["ExitStatus", "Configuration", "PostgresFormat", "PostgresClient", "Storage", "Compression", "Archive",
+                           "Preflight", "Backup", "Catalog", "Restore", "Verify"],
             swiftSettings: strict),
     ]
 )

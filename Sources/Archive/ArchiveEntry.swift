@@ -1,4 +1,5 @@
 internal import Glibc
+public import PostgresFormat
 
 /// One member of a volume's archive: what goes into the tar header, and where to read it.
 ///

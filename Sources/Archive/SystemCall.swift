@@ -1,4 +1,5 @@
 internal import Glibc
+internal import PostgresFormat
 
 /// The one place where the archive code talks to the kernel's error conventions: EINTR is
 /// retried here, and `errno` becomes the text an administrator can search for.

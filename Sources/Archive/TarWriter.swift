@@ -1,4 +1,5 @@
 internal import Glibc
+public import PostgresFormat
 
 /// Writes a POSIX tar stream (ustar headers, pax where ustar falls short) to a sink, through one
 /// large staging buffer that file contents are read straight into, so every byte is copied

@@ -1,5 +1,6 @@
 internal import Compression
 internal import Glibc
+public import PostgresFormat
 
 /// Turns one volume's listing into one `.tar.zst` file: read each file once, checksum it on the
 /// way, tar it, compress it with zstd's worker threads, write it to a new file, sync it.

@@ -2,6 +2,7 @@ import Archive
 import CPgsnapShims
 import Foundation
 import PostgresClient
+import PostgresFormat
 import Preflight
 import Storage
 
@@ -15,7 +16,7 @@ extension BackupRun {
         let (started, stopped) = (try context.requireStarted(), try context.requireStopped())
         let partial = try context.requirePartial()
         let segmentSize = try backupMode.walSegmentSize()
-        let names = started.lsn.walFileNames(through: stopped.lsn, timeline: stopped.timeline, segmentSize: segmentSize)
+        let names = WALFileName.names(from: started.lsn, through: stopped.lsn, timeline: stopped.timeline, segmentSize: segmentSize)
         let dataDirectory = try context.requirePlan().report.server?.dataDirectory ?? ""
         let source = try settings.walArchive ?? VolumeResolver.identify(dataDirectory + "/pg_wal").resolved
         var entries = try names.map { try walSegment($0, in: source, size: segmentSize) }
@@ -52,8 +53,7 @@ extension BackupRun {
     /// a restored server that recovers from an archive needs it to follow the timeline.
     private func historyFile(timeline: UInt32, in source: String) -> (name: String, entry: ArchiveEntry)? {
         guard timeline > 1 else { return nil }
-        let hex = String(timeline, radix: 16, uppercase: true)
-        let name = String(repeating: "0", count: max(0, 8 - hex.count)) + hex + ".history"
+        let name = WALFileName.historyName(timeline: timeline)
         var info = stat()
         guard stat(source + "/" + name, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
             log("timeline \(timeline) has no history file \(name) in \(source); the backup restores, but archive recovery may need it from the WAL archive")
@@ -79,7 +79,7 @@ extension BackupRun {
             majorVersion: (server?.versionNumber ?? 0) / 10000,
             systemIdentifier: UInt64(server?.systemIdentifier ?? "") ?? 0))
         builder.add(context.copy.records)
-        try builder.write(walRanges: [WALRange(timeline: stopped.timeline, start: started.lsn.value, end: stopped.lsn.value)],
+        try builder.write(walRanges: [WALRange(timeline: stopped.timeline, start: started.lsn, end: stopped.lsn)],
                           to: partial + "/backup_manifest")
         try written.record("backup_manifest", in: partial)
     }

@@ -2,6 +2,7 @@ import Archive
 import Configuration
 import Foundation
 import PostgresClient
+import PostgresFormat
 import Preflight
 import Storage
 

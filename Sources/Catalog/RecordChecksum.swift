@@ -1,5 +1,6 @@
 internal import Archive
 public import Foundation
+internal import PostgresFormat
 
 /// The SHA-256 that protects `backup.json` against edits and damage.
 ///

@@ -1,5 +1,6 @@
 internal import Archive
 public import Backup
+internal import PostgresFormat
 
 /// What a backup directory may contain and declare: the one rule restore enforces (it stops,
 /// exit 9) and verify reports (each broken rule a problem), so that whatever verify passes a
@@ -25,8 +26,8 @@ public enum BackupContents {
             key("system_identifier", "expected a cluster's system identifier (decimal digits), found \(quoted(identifier))")
         }
         if record.timeline == 0 { key("timeline", "expected a timeline of 1 or more, found 0") }
-        let start = WALRange.parseLSN(record.startLSN)
-        let stop = WALRange.parseLSN(record.stopLSN)
+        let start = LSN(parsing: record.startLSN)?.value
+        let stop = LSN(parsing: record.stopLSN)?.value
         if start == nil { key("start_lsn", "expected a string like 0/5000028, found \(quoted(record.startLSN))") }
         if stop == nil { key("stop_lsn", "expected a string like 0/5000028, found \(quoted(record.stopLSN))") }
         if let start, let stop, stop < start {

@@ -1,4 +1,5 @@
-public import Archive
+internal import Archive
+public import PostgresFormat
 
 /// A file restore keeps in memory and writes only at the very end: `backup_label` and
 /// `global/pg_control` make a data directory startable, so they must not exist before every

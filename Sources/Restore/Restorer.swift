@@ -3,6 +3,7 @@ public import Backup
 internal import Foundation
 internal import Glibc
 internal import CPgsnapShims
+internal import PostgresFormat
 
 /// Restores one backup into a data directory and tablespace locations, in named stages.
 ///
@@ -88,7 +89,7 @@ public final class Restorer {
         let target: BaseBackupChoice.Target
         if let text = recovery.targetTime {
             target = .time(try TargetTime(parsing: text), given: text)
-        } else if let text = recovery.targetLSN, let lsn = RecoverySettings.lsnValue(text) {
+        } else if let text = recovery.targetLSN, let lsn = LSN(parsing: text)?.value {
             target = .lsn(lsn, given: text)
         } else if let name = recovery.targetName {
             target = .name(name)

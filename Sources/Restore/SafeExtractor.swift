@@ -1,5 +1,6 @@
 internal import Archive
 internal import Glibc
+internal import PostgresFormat
 
 /// Creates files, directories and links strictly inside one root directory, whatever the
 /// archive says.

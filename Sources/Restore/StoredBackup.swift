@@ -2,6 +2,7 @@ public import Archive
 public import Backup
 public import Catalog
 internal import Foundation
+public import PostgresFormat
 
 /// A complete backup as it sits in the target: its record, its checked manifest and the
 /// archives it consists of. Opening one reads only backup.json and backup_manifest.

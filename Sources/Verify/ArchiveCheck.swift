@@ -1,6 +1,7 @@
 internal import Archive
 internal import Compression
 internal import Foundation
+internal import PostgresFormat
 internal import Restore
 
 /// Reads one archive of a backup to its end without writing anything, checking each member

@@ -2,6 +2,7 @@ internal import Archive
 internal import Backup
 internal import Catalog
 internal import Foundation
+internal import PostgresFormat
 public import Restore
 
 /// Checks stored backups without restoring them: every archive decompressed (all at once, one
@@ -116,8 +117,8 @@ public struct BackupVerifier: Sendable {
         guard let wal = archives.firstIndex(where: { $0.role == .wal }), outcomes[wal].complete else { return [] }
         let control = archives.firstIndex { $0.role == .dataDirectory }.flatMap { outcomes[$0].heldFiles["global/pg_control"] }
         let check = BackupCrossCheck(record: record, manifest: manifest, control: control)
-        let span = WALRange.parseLSN(record.startLSN).flatMap { start in
-            WALRange.parseLSN(record.stopLSN).map { (start: start, stop: $0) }
+        let span = LSN(parsing: record.startLSN).flatMap { start in
+            LSN(parsing: record.stopLSN).map { (start: start.value, stop: $0.value) }
         }
         let coverage = WALCoverage(ranges: manifest?.walRanges ?? [], systemIdentifier: check.systemIdentifier,
                                    timelines: check.timelines, recordedSegments: record.walSegments, recordedSpan: span)

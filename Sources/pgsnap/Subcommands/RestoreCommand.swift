@@ -3,6 +3,7 @@ import Backup
 import Configuration
 import ExitStatus
 import Foundation
+import PostgresFormat
 import Preflight
 import Restore
 
