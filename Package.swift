@@ -36,31 +36,39 @@ let package = Package(
             dependencies: ["ExitStatus", "CDeviceMapper", "CLVM2Cmd", "CPgsnapShims"],
             swiftSettings: strict),
         .target(name: "Compression", dependencies: ["ExitStatus", "CZstd"], swiftSettings: strict),
-        .target(name: "Archive", dependencies: ["ExitStatus", "PostgresFormat", "Compression", "CPgsnapShims"], swiftSettings: strict),
         .target(
-            name: "Preflight",
-            dependencies: ["ExitStatus", "Configuration", "PostgresClient", "Storage", "Catalog"],
+            name: "Archive", dependencies: ["ExitStatus", "PostgresFormat", "Compression", "CPgsnapShims"],
+            swiftSettings: strict),
+        // The target on disk: every name spelled once, the backup record, the stored backup as
+        // read back and the member policy restore and verify share.
+        .target(
+            name: "BackupLayout", dependencies: ["ExitStatus", "PostgresFormat", "Archive", "CPgsnapShims"],
             swiftSettings: strict),
         // The target as a catalog of runs (list, info, retention); Backup uses it, never the reverse.
-        .target(name: "Catalog", dependencies: ["ExitStatus", "PostgresFormat", "Archive"], swiftSettings: strict),
+        .target(name: "Catalog", dependencies: ["ExitStatus", "PostgresFormat", "Archive", "BackupLayout"], swiftSettings: strict),
+        .target(
+            name: "Preflight",
+            dependencies: ["ExitStatus", "Configuration", "PostgresClient", "Storage", "BackupLayout", "Catalog"],
+            swiftSettings: strict),
+        // Backup, Restore and Verify are siblings over the catalog, the layout and the archive stream.
         .target(
             name: "Backup",
             dependencies: ["ExitStatus", "Configuration", "PostgresFormat", "PostgresClient", "Storage", "Compression",
-                           "Archive", "Preflight", "CPgsnapShims", "Catalog"],
+                           "Archive", "BackupLayout", "Preflight", "CPgsnapShims", "Catalog"],
             swiftSettings: strict),
         .target(
             name: "Restore",
-            dependencies: ["ExitStatus", "PostgresFormat", "Compression", "Archive", "Backup", "Catalog", "CPgsnapShims"],
+            dependencies: ["ExitStatus", "PostgresFormat", "Compression", "Archive", "BackupLayout", "Catalog", "CPgsnapShims"],
             swiftSettings: strict),
         .target(
             name: "Verify",
-            dependencies: ["ExitStatus", "PostgresFormat", "Compression", "Archive", "Backup", "Catalog", "Restore"],
+            dependencies: ["ExitStatus", "PostgresFormat", "Compression", "Archive", "BackupLayout", "Catalog"],
             swiftSettings: strict),
         .executableTarget(
             name: "pgsnap",
             dependencies: [
-                "ExitStatus", "Configuration", "PostgresFormat", "PostgresClient", "Storage", "Preflight", "Backup", "Catalog",
-                "Restore", "Verify",
+                "ExitStatus", "Configuration", "PostgresFormat", "PostgresClient", "Storage", "Archive", "BackupLayout",
+                "Preflight", "Backup", "Catalog", "Restore", "Verify",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -69,7 +77,7 @@ let package = Package(
         .testTarget(
             name: "PgsnapTests",
             dependencies: ["ExitStatus", "Configuration", "PostgresFormat", "PostgresClient", "Storage", "Compression", "Archive",
-                           "Preflight", "Backup", "Catalog", "Restore", "Verify"],
+                           "BackupLayout", "Preflight", "Backup", "Catalog", "Restore", "Verify"],
             swiftSettings: strict),
     ]
 )

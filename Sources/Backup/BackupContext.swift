@@ -1,3 +1,4 @@
+import BackupLayout
 import Foundation
 import PostgresClient
 

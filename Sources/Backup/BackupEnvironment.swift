@@ -1,3 +1,4 @@
+internal import BackupLayout
 public import Foundation
 public import PostgresClient
 public import Preflight

@@ -1,4 +1,5 @@
 import Archive
+import BackupLayout
 import CPgsnapShims
 import Foundation
 import PostgresClient
@@ -27,13 +28,14 @@ extension BackupRun {
             GeneratedFile(path: RawPath("archive_status/\($0).done"), contents: [], mode: 0o600, uid: owner?.uid,
                           gid: owner?.gid)
         }
-        let archiver = VolumeArchiver(outputPath: partial + "/pg_wal.tar.zst", compressionLevel: settings.compressLevel,
+        let archiver = VolumeArchiver(outputPath: partial + "/" + TargetLayout.walArchive,
+                                      compressionLevel: settings.compressLevel,
                                       workers: settings.compressWorkers, checksumAlgorithm: .none,
                                       shouldStop: { Interruption.signal != nil })
         let result = try archiver.archive(entries, trailingFiles: { markers })
-        try written.record("pg_wal.tar.zst", in: partial, size: result.bytesWritten)
+        try written.record(TargetLayout.walArchive, in: partial, size: result.bytesWritten)
         try backupMode.releaseWAL()
-        context.copy.outcomes.append(ArchiveOutcome(archiveName: "pg_wal.tar.zst", bytesRead: result.bytesRead,
+        context.copy.outcomes.append(ArchiveOutcome(archiveName: TargetLayout.walArchive, bytesRead: result.bytesRead,
                                                     bytesWritten: result.bytesWritten, files: result.files))
         context.walSegments = names
     }
@@ -80,8 +82,8 @@ extension BackupRun {
             systemIdentifier: UInt64(server?.systemIdentifier ?? "") ?? 0))
         builder.add(context.copy.records)
         try builder.write(walRanges: [WALRange(timeline: stopped.timeline, start: started.lsn, end: stopped.lsn)],
-                          to: partial + "/backup_manifest")
-        try written.record("backup_manifest", in: partial)
+                          to: partial + "/" + TargetLayout.manifest)
+        try written.record(TargetLayout.manifest, in: partial)
     }
 
     /// Commit: backup.json last, everything fsync'd, every file proven to be the one written,
@@ -96,8 +98,8 @@ extension BackupRun {
         guard let target = settings.target else { return }
         let data = try record.encoded()
         try Leftovers.unmarkPartial(partial)
-        try Durability.writeNew(data, to: partial + "/backup.json")
-        try written.record("backup.json", in: partial, size: UInt64(data.count))
+        try Durability.writeNew(data, to: partial + "/" + TargetLayout.record)
+        try written.record(TargetLayout.record, in: partial, size: UInt64(data.count))
         for name in (try? FileManager.default.contentsOfDirectory(atPath: partial)) ?? [] {
             try Durability.sync(partial + "/" + name)
         }

@@ -1,4 +1,5 @@
 import Archive
+import BackupLayout
 import Configuration
 import Foundation
 import PostgresClient
@@ -112,11 +113,11 @@ extension BackupRun {
             case .tablespace:
                 let oid = source.directory.oid ?? 0
                 let listing = try walker.tablespace(at: RawPath(root), versionDirectory: RawPath(versionDirectory))
-                listings.append((ArchiveJob(archiveName: "\(oid).tar.zst", sourceRoot: root,
+                listings.append((ArchiveJob(archiveName: TargetLayout.tablespaceArchive(oid: oid), sourceRoot: root,
                                             kind: .tablespace(oid: oid, versionDirectory: versionDirectory)), listing))
             case .dataDirectory:
                 let listing = try walker.dataDirectory(at: RawPath(root))
-                listings.insert((ArchiveJob(archiveName: "base.tar.zst", sourceRoot: root, kind: .dataDirectory(generated: [])),
+                listings.insert((ArchiveJob(archiveName: TargetLayout.baseArchive, sourceRoot: root, kind: .dataDirectory(generated: [])),
                                  listing), at: 0)
             case .wal:
                 continue

@@ -1,3 +1,4 @@
+import BackupLayout
 import Foundation
 
 /// Where the stages meet the hooks of `hook_directory` (docs/hooks.md).

@@ -1,3 +1,4 @@
+import BackupLayout
 import Foundation
 import PostgresClient
 import Preflight
@@ -50,8 +51,8 @@ extension BackupRun {
     private func volume(for archiveName: String, in plan: BackupPlan) -> BackupPlan.Volume? {
         let source = plan.sources.first { source in
             switch source.directory.role {
-            case .dataDirectory: return archiveName == "base.tar.zst"
-            case .tablespace: return archiveName == "\(source.directory.oid ?? 0).tar.zst"
+            case .dataDirectory: return archiveName == TargetLayout.baseArchive
+            case .tablespace: return archiveName == TargetLayout.tablespaceArchive(oid: source.directory.oid ?? 0)
             case .wal: return false
             }
         }

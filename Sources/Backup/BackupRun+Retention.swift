@@ -1,3 +1,4 @@
+import BackupLayout
 import Catalog
 import ExitStatus
 import Foundation

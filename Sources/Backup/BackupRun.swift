@@ -1,3 +1,4 @@
+public import BackupLayout
 public import Configuration
 import Catalog
 import Foundation

@@ -1,3 +1,4 @@
+public import BackupLayout
 public import Foundation
 
 /// What the catalog reads from a `backup.json`: the complete record a backup commits last and

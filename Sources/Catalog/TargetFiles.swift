@@ -1,3 +1,4 @@
+import BackupLayout
 import Foundation
 
 /// The few system calls the catalog makes on a target, each failure carrying `strerror` text

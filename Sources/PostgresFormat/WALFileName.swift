@@ -8,8 +8,9 @@
 public struct WALFileName: Sendable, Hashable {
     public static let segmentNameLength = 24
     public static let historySuffix = ".history"
-    /// A WAL segment left incomplete at a timeline switch (PostgreSQL's `.partial`), not to be
-    /// confused with pgsnap's own unfinished backup directories.
+    /// PostgreSQL's suffix for a file it has not finished: the segment pg_receivewal is still
+    /// streaming, or the last segment of the old timeline at a promotion. pgsnap's unfinished
+    /// backup directories borrow it (`TargetLayout.partialSuffix`).
     public static let partialSuffix = ".partial"
 
     public var timeline: UInt32

@@ -1,4 +1,5 @@
 internal import Archive
+internal import BackupLayout
 internal import Compression
 internal import Foundation
 internal import Glibc

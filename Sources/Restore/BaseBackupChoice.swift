@@ -1,4 +1,4 @@
-public import Backup
+public import BackupLayout
 internal import Catalog
 public import Foundation
 public import PostgresFormat
@@ -26,7 +26,7 @@ public struct BaseBackupChoice: Sendable, Equatable {
             timeline = record.timeline
             stopLSN = LSN(parsing: record.stopLSN)?.value ?? .max
             stopTime = record.stopTime
-            walArchive = directory.map { $0 + "/pg_wal.tar.zst" }
+            walArchive = directory.map { $0 + "/" + TargetLayout.walArchive }
         }
 
         public init(id: String, systemIdentifier: String?, timeline: UInt32, stopLSN: UInt64, stopTime: Date) {

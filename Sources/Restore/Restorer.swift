@@ -1,5 +1,5 @@
 internal import Archive
-public import Backup
+public import BackupLayout
 internal import Foundation
 internal import Glibc
 internal import CPgsnapShims
@@ -106,7 +106,12 @@ public final class Restorer {
 
     /// 1. backup.json, the manifest (its own checksum checked) and every archive present.
     func openBackup() throws(RestoreError) -> StoredBackup {
-        let backup = try StoredBackup.open(target: request.target, id: request.backupID)
+        let backup: StoredBackup
+        do {
+            backup = try StoredBackup.open(target: request.target, id: request.backupID)
+        } catch {
+            throw RestoreError(error)
+        }
         let missing = backup.missingArchives
         guard missing.isEmpty else {
             throw RestoreError(code: .damaged,

@@ -1,4 +1,6 @@
 import Backup
+import BackupLayout
+import ExitStatus
 import Preflight
 
 /// The one line a cron job mails: what was backed up, how big, how long, how long PostgreSQL

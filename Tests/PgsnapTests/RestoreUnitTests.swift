@@ -1,3 +1,4 @@
+@testable import BackupLayout
 import Foundation
 @testable import PostgresFormat
 import Testing

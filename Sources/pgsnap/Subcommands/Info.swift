@@ -1,4 +1,5 @@
 import ArgumentParser
+import BackupLayout
 import Catalog
 import ExitStatus
 import Foundation

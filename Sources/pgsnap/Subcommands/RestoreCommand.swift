@@ -1,5 +1,6 @@
 import ArgumentParser
 import Backup
+import BackupLayout
 import Configuration
 import ExitStatus
 import Foundation

@@ -1,3 +1,4 @@
+@testable import BackupLayout
 import Configuration
 import ExitStatus
 import Foundation

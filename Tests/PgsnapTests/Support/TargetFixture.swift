@@ -1,3 +1,4 @@
+@testable import BackupLayout
 import Catalog
 import Foundation
 

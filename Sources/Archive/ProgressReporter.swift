@@ -1,6 +1,5 @@
-public import Archive
+import ExitStatus
 import Foundation
-import Preflight
 
 /// Once a second while the copy runs: per archive, bytes read of the total, rate and ETA, for a
 /// person watching a terminal. Never used when stderr is not a TTY (cron, scripts, tests).

@@ -32,9 +32,6 @@ public struct FailedRunRecord: Codable, Sendable, Equatable {
 
     /// The same JSON style as a complete backup's record: sorted keys, ISO-8601 times.
     public func encoded() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return try encoder.encode(self)
+        try RecordCoding.encoder().encode(self)
     }
 }

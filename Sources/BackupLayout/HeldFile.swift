@@ -10,6 +10,13 @@ public struct HeldFile: Sendable {
     public var mode: UInt32
     public var modificationTime: Int64
 
+    public init(path: RawPath, contents: [UInt8], mode: UInt32, modificationTime: Int64) {
+        self.path = path
+        self.contents = contents
+        self.mode = mode
+        self.modificationTime = modificationTime
+    }
+
     /// Members held back, by name inside the data directory.
     public static let names: Set<RawPath> = ["backup_label", "tablespace_map", "global/pg_control"]
 }

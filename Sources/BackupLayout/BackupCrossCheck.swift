@@ -1,5 +1,3 @@
-internal import Archive
-public import Backup
 public import PostgresFormat
 
 /// backup.json against the files PostgreSQL itself wrote for the backup: `backup_label` and
