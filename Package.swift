@@ -29,8 +29,9 @@ let package = Package(
         // PostgreSQL's own formats (LSN, WAL file names, backup_manifest, base-backup exclusions,
         // checksums): no file I/O, no C library but the checksums' shims.
         .target(name: "PostgresFormat", dependencies: ["CPgsnapShims"], swiftSettings: strict),
-        .target(name: "Configuration", dependencies: ["ExitStatus", "CLibPQ"], swiftSettings: strict),
+                // libpq's one owner: the session, and libpq's own parser for connection strings.
         .target(name: "PostgresClient", dependencies: ["ExitStatus", "PostgresFormat", "CLibPQ"], swiftSettings: strict),
+        .target(name: "Configuration", dependencies: ["ExitStatus", "PostgresClient"], swiftSettings: strict),
         .target(
             name: "Storage",
             dependencies: ["ExitStatus", "CDeviceMapper", "CLVM2Cmd", "CPgsnapShims"],

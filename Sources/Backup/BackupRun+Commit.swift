@@ -2,7 +2,6 @@ import Archive
 import BackupLayout
 import CPgsnapShims
 import Foundation
-import PostgresClient
 import PostgresFormat
 import Preflight
 import Storage

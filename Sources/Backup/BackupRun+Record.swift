@@ -1,6 +1,5 @@
 import BackupLayout
 import Foundation
-import PostgresClient
 import Preflight
 
 /// backup.json of a complete run, from what the stages produced.

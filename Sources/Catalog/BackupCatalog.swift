@@ -156,6 +156,6 @@ public struct BackupCatalog: Sendable {
         // One oversized record makes its entry incomplete, not the whole listing unreadable.
         if let info = TargetFiles.status(path), info.st_size > RecordChecksum.maximumRecordBytes { return nil }
         guard let data = try TargetFiles.contents(of: path) else { return nil }
-        return try? CatalogRecord.decode(data, binding: binding)
+        return try? CatalogRecord.decode(data, boundAt: binding?.boundAt)
     }
 }

@@ -1,4 +1,4 @@
-internal import BackupLayout
+public import BackupLayout
 public import Foundation
 
 /// One run in a target, as `pgsnap list` shows it: a complete backup, or what is left of a run
