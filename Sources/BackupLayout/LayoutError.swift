@@ -11,6 +11,8 @@ public struct LayoutError: DetailedError, Equatable {
         case damaged
         /// The backup target cannot be read.
         case target
+        /// A file or directory of the target could not be written or synced.
+        case write
     }
 
     public let code: Code
@@ -30,7 +32,7 @@ public struct LayoutError: DetailedError, Equatable {
     public var exitStatus: ExitStatus {
         switch code {
         case .notFound, .damaged: return .damaged
-        case .target: return .target
+        case .target, .write: return .target
         }
     }
 
@@ -40,6 +42,7 @@ public struct LayoutError: DetailedError, Equatable {
         case .notFound: return "run 'pgsnap list' to see the backups in the target"
         case .damaged: return "run 'pgsnap verify' on it and use another backup"
         case .target: return "check the target's path and permissions"
+        case .write: return "check the target's free space and permissions"
         }
     }
 }

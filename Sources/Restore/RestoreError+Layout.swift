@@ -8,7 +8,7 @@ extension RestoreError {
         switch error.code {
         case .notFound: code = .notFound
         case .damaged: code = .damaged
-        case .target: code = .target
+        case .target, .write: code = .target
         }
         self.init(code: code, detail: error.detail, underlying: error.underlying, hint: error.specificHint)
     }
