@@ -43,32 +43,32 @@ let package = Package(
         // The target on disk: every name spelled once, the backup record, the stored backup as
         // read back and the member policy restore and verify share.
         .target(
-            name: "BackupLayout", dependencies: ["ExitStatus", "PostgresFormat", "Archive", "CPgsnapShims"],
+            name: "TargetLayout", dependencies: ["ExitStatus", "PostgresFormat", "Archive", "CPgsnapShims"],
             swiftSettings: strict),
         // The target as a catalog of runs (list, info, retention); Backup uses it, never the reverse.
-        .target(name: "Catalog", dependencies: ["ExitStatus", "PostgresFormat", "Archive", "BackupLayout"], swiftSettings: strict),
+        .target(name: "Catalog", dependencies: ["ExitStatus", "PostgresFormat", "Archive", "TargetLayout"], swiftSettings: strict),
         .target(
             name: "Preflight",
-            dependencies: ["ExitStatus", "Configuration", "PostgresClient", "Storage", "BackupLayout", "Catalog"],
+            dependencies: ["ExitStatus", "Configuration", "PostgresClient", "Storage", "TargetLayout", "Catalog"],
             swiftSettings: strict),
         // Backup, Restore and Verify are siblings over the catalog, the layout and the archive stream.
         .target(
             name: "Backup",
             dependencies: ["ExitStatus", "Configuration", "PostgresFormat", "PostgresClient", "Storage", "Compression",
-                           "Archive", "BackupLayout", "Preflight", "CPgsnapShims", "Catalog"],
+                           "Archive", "TargetLayout", "Preflight", "CPgsnapShims", "Catalog"],
             swiftSettings: strict),
         .target(
             name: "Restore",
-            dependencies: ["ExitStatus", "PostgresFormat", "Compression", "Archive", "BackupLayout", "Catalog", "CPgsnapShims"],
+            dependencies: ["ExitStatus", "PostgresFormat", "Compression", "Archive", "TargetLayout", "Catalog", "CPgsnapShims"],
             swiftSettings: strict),
         .target(
             name: "Verify",
-            dependencies: ["ExitStatus", "PostgresFormat", "Compression", "Archive", "BackupLayout", "Catalog"],
+            dependencies: ["ExitStatus", "PostgresFormat", "Compression", "Archive", "TargetLayout", "Catalog"],
             swiftSettings: strict),
         .executableTarget(
             name: "pgsnap",
             dependencies: [
-                "ExitStatus", "Configuration", "PostgresFormat", "PostgresClient", "Storage", "Archive", "BackupLayout",
+                "ExitStatus", "Configuration", "PostgresFormat", "PostgresClient", "Storage", "Archive", "TargetLayout",
                 "Preflight", "Backup", "Catalog", "Restore", "Verify",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -78,7 +78,7 @@ let package = Package(
         .testTarget(
             name: "PgsnapTests",
             dependencies: ["ExitStatus", "Configuration", "PostgresFormat", "PostgresClient", "Storage", "Compression", "Archive",
-                           "BackupLayout", "Preflight", "Backup", "Catalog", "Restore", "Verify"],
+                           "TargetLayout", "Preflight", "Backup", "Catalog", "Restore", "Verify"],
             swiftSettings: strict),
     ]
 )

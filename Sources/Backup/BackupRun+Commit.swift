@@ -1,10 +1,10 @@
 import Archive
-import BackupLayout
 import CPgsnapShims
 import Foundation
 import PostgresFormat
 import Preflight
 import Storage
+import TargetLayout
 
 /// The stages after the copy: the WAL of the backup window, the manifest, the commit.
 extension BackupRun {
@@ -27,14 +27,14 @@ extension BackupRun {
             GeneratedFile(path: RawPath("archive_status/\($0).done"), contents: [], mode: 0o600, uid: owner?.uid,
                           gid: owner?.gid)
         }
-        let archiver = VolumeArchiver(outputPath: partial + "/" + TargetLayout.walArchive,
+        let archiver = VolumeArchiver(outputPath: partial + "/" + BackupFiles.walArchive,
                                       compressionLevel: settings.compressLevel,
                                       workers: settings.compressWorkers, checksumAlgorithm: .none,
                                       shouldStop: { Interruption.signal != nil })
         let result = try archiver.archive(entries, trailingFiles: { markers })
-        try written.record(TargetLayout.walArchive, in: partial, size: result.bytesWritten)
+        try written.record(BackupFiles.walArchive, in: partial, size: result.bytesWritten)
         try backupMode.releaseWAL()
-        context.copy.outcomes.append(ArchiveOutcome(archiveName: TargetLayout.walArchive, bytesRead: result.bytesRead,
+        context.copy.outcomes.append(ArchiveOutcome(archiveName: BackupFiles.walArchive, bytesRead: result.bytesRead,
                                                     bytesWritten: result.bytesWritten, files: result.files))
         context.walSegments = names
     }
@@ -81,8 +81,8 @@ extension BackupRun {
             systemIdentifier: UInt64(server?.systemIdentifier ?? "") ?? 0))
         builder.add(context.copy.records)
         try builder.write(walRanges: [WALRange(timeline: stopped.timeline, start: started.lsn, end: stopped.lsn)],
-                          to: partial + "/" + TargetLayout.manifest)
-        try written.record(TargetLayout.manifest, in: partial)
+                          to: partial + "/" + BackupFiles.manifest)
+        try written.record(BackupFiles.manifest, in: partial)
     }
 
     /// Commit: backup.json last, everything fsync'd, every file proven to be the one written,
@@ -97,8 +97,8 @@ extension BackupRun {
         guard let target = settings.target else { return }
         let data = try record.encoded()
         try Leftovers.unmarkPartial(partial)
-        try Durability.writeNew(data, to: partial + "/" + TargetLayout.record)
-        try written.record(TargetLayout.record, in: partial, size: UInt64(data.count))
+        try Durability.writeNew(data, to: partial + "/" + BackupFiles.record)
+        try written.record(BackupFiles.record, in: partial, size: UInt64(data.count))
         for name in (try? FileManager.default.contentsOfDirectory(atPath: partial)) ?? [] {
             try Durability.sync(partial + "/" + name)
         }

@@ -1,10 +1,10 @@
-public import BackupLayout
-public import Configuration
 import Catalog
+public import Configuration
 import Foundation
 import PostgresClient
 import Preflight
 import Storage
+public import TargetLayout
 
 /// One `pgsnap backup`, as the named stages of `BackupStage` run in order over one
 /// `BackupContext`. Every stage that creates something pushes its undo step to `teardown`,

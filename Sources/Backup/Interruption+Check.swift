@@ -1,4 +1,4 @@
-public import BackupLayout
+public import TargetLayout
 
 extension Interruption {
     /// Throws `interrupted` once a signal arrived; stages call this between steps.

@@ -1,9 +1,9 @@
-import BackupLayout
-import Foundation
 import CPgsnapShims
 import Catalog
 import ExitStatus
+import Foundation
 import Storage
+import TargetLayout
 
 /// Recognises and removes what a crashed or SIGKILLed earlier run left behind: mounts under
 /// pgsnap's own mount root and LVs carrying pgsnap's tag. Nothing else is ever touched.
@@ -62,7 +62,7 @@ enum Leftovers {
     /// `.partial` lacks the marker that tells whose it is. A run killed before the rename
     /// leaves only the staging directory, which its own host's next run or cleanup removes.
     static func createPartial(in target: String, id: String, host: String = hostName()) throws -> String {
-        let partial = target + "/" + id + TargetLayout.partialSuffix
+        let partial = target + "/" + id + BackupFiles.partialSuffix
         let staging = target + "/" + stagingName(id: id, host: host)
         guard mkdir(staging, 0o700) == 0 else {
             throw BackupError(code: .target, detail: "cannot create \(staging)", underlying: String(cString: strerror(errno)))

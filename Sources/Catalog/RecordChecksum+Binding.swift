@@ -1,5 +1,5 @@
-public import BackupLayout
 public import Foundation
+public import TargetLayout
 
 extension RecordChecksum {
     /// `status(of:boundAt:)` with the target's binding, which the catalog owns.

@@ -1,5 +1,5 @@
-public import BackupLayout
 internal import Foundation
+public import TargetLayout
 
 /// Opening a stored backup by the ID a person typed goes through the catalog (`latest`, failed
 /// and crashed runs, a mixed target) and the target's binding, which the catalog owns.

@@ -1,5 +1,5 @@
-import BackupLayout
 import Foundation
+import TargetLayout
 
 /// The few system calls the catalog makes on a target, each failure carrying `strerror` text
 /// rather than Foundation's wrapped errors.

@@ -1,4 +1,4 @@
-import BackupLayout
+import TargetLayout
 
 /// Which cluster a target's backups belong to, as the catalog reads it.
 public enum TargetOwner: Sendable, Equatable {

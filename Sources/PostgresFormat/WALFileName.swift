@@ -10,7 +10,7 @@ public struct WALFileName: Sendable, Hashable {
     public static let historySuffix = ".history"
     /// PostgreSQL's suffix for a file it has not finished: the segment pg_receivewal is still
     /// streaming, or the last segment of the old timeline at a promotion. pgsnap's unfinished
-    /// backup directories borrow it (`TargetLayout.partialSuffix`).
+    /// backup directories borrow it (`BackupFiles.partialSuffix`).
     public static let partialSuffix = ".partial"
 
     public var timeline: UInt32

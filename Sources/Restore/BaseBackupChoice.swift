@@ -1,7 +1,7 @@
-public import BackupLayout
 internal import Catalog
 public import Foundation
 public import PostgresFormat
+public import TargetLayout
 
 /// Which backup a restore with a recovery target starts from.
 ///
@@ -26,7 +26,7 @@ public struct BaseBackupChoice: Sendable, Equatable {
             timeline = record.timeline
             stopLSN = LSN(parsing: record.stopLSN)?.value ?? .max
             stopTime = record.stopTime
-            walArchive = directory.map { $0 + "/" + TargetLayout.walArchive }
+            walArchive = directory.map { $0 + "/" + BackupFiles.walArchive }
         }
 
         public init(id: String, systemIdentifier: String?, timeline: UInt32, stopLSN: UInt64, stopTime: Date) {

@@ -1,4 +1,4 @@
-public import BackupLayout
+public import TargetLayout
 
 extension RestoreError {
     /// A stored backup that cannot be opened stops the restore with the same code (and so the

@@ -1,7 +1,7 @@
 internal import Archive
-internal import BackupLayout
 internal import Foundation
 internal import PostgresFormat
+internal import TargetLayout
 
 extension Restorer {
     /// 6b. That what was extracted is this backup's: backup_label, tablespace_map and

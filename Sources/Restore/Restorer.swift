@@ -1,9 +1,9 @@
 internal import Archive
-public import BackupLayout
+internal import CPgsnapShims
 internal import Foundation
 internal import Glibc
-internal import CPgsnapShims
 internal import PostgresFormat
+public import TargetLayout
 
 /// Restores one backup into a data directory and tablespace locations, in named stages.
 ///

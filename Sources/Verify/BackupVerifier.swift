@@ -1,8 +1,8 @@
 internal import Archive
-public import BackupLayout
 internal import Catalog
 internal import Foundation
 internal import PostgresFormat
+public import TargetLayout
 
 /// Checks stored backups without restoring them: every archive decompressed (all at once, one
 /// thread each), every file's size and checksum against `backup_manifest`, the manifest's own
@@ -50,19 +50,19 @@ public struct BackupVerifier: Sendable {
         } catch where error.code == .notFound {
             throw error
         } catch {
-            report.problems.append(VerifyProblem(kind: .recordInvalid, path: TargetLayout.record, message: error.message))
+            report.problems.append(VerifyProblem(kind: .recordInvalid, path: BackupFiles.record, message: error.message))
             return report
         }
         let archives: [StoredBackup.Archive]
         do {
             archives = try StoredBackup.archives(of: record, in: directory)
         } catch {
-            report.problems.append(VerifyProblem(kind: .recordInvalid, path: TargetLayout.record, message: error.message))
+            report.problems.append(VerifyProblem(kind: .recordInvalid, path: BackupFiles.record, message: error.message))
             return report
         }
         let manifest = readManifest(directory: directory, problems: &report.problems)
         report.problems += BackupCrossCheck(record: record, manifest: manifest).manifestProblems().map {
-            VerifyProblem(kind: .recordInvalid, path: TargetLayout.record, message: $0)
+            VerifyProblem(kind: .recordInvalid, path: BackupFiles.record, message: $0)
         }
         report.problems += unlistedFiles(directory: directory, archives: archives)
         let index = manifest.map(ManifestIndex.init)
@@ -126,7 +126,7 @@ public struct BackupVerifier: Sendable {
 
     private func readManifest(directory: String, problems: inout [VerifyProblem]) -> BackupManifest? {
         let data: [UInt8]
-        switch BoundedFile.read(directory + "/" + TargetLayout.manifest, limit: BackupContents.maximumManifestBytes) {
+        switch BoundedFile.read(directory + "/" + BackupFiles.manifest, limit: BackupContents.maximumManifestBytes) {
         case .success(let bytes): data = bytes
         case .failure(.missing):
             problems.append(VerifyProblem(kind: .manifestMissing, path: "backup_manifest",
@@ -152,7 +152,7 @@ public struct BackupVerifier: Sendable {
     /// Files in the backup directory that backup.json does not account for: a restore would
     /// ignore them, so whatever they hold is not part of the backup.
     private func unlistedFiles(directory: String, archives: [StoredBackup.Archive]) -> [VerifyProblem] {
-        let known = Set(archives.map(\.name) + [TargetLayout.record, TargetLayout.manifest])
+        let known = Set(archives.map(\.name) + [BackupFiles.record, BackupFiles.manifest])
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         return names.filter { !known.contains($0) }.sorted().map { name in
             VerifyProblem(kind: .fileUnexpected, archive: name, path: name,
@@ -182,7 +182,7 @@ public struct BackupVerifier: Sendable {
             let owner = tablespacePrefixes.first { record.path.hasPrefix($0) }
             if let owner, unreadable.contains(owner) { continue }
             if owner == nil && !baseReadable { continue }
-            let archive = owner.flatMap { prefix in archives.first { $0.manifestPrefix == prefix }?.name } ?? TargetLayout.baseArchive
+            let archive = owner.flatMap { prefix in archives.first { $0.manifestPrefix == prefix }?.name } ?? BackupFiles.baseArchive
             problems.append(VerifyProblem(kind: .fileMissing, archive: archive, path: record.path.description,
                                           message: "\(record.path) is in backup_manifest but not in \(archive)"))
         }

@@ -1,5 +1,5 @@
-internal import BackupLayout
 internal import PostgresFormat
+internal import TargetLayout
 
 /// Whether the WAL archive holds every segment from the backup's start to its end, each one
 /// the segment its name claims to be, of this backup's cluster and timelines.
@@ -87,7 +87,7 @@ struct WALCoverage {
             let text = "timeline \(range.timeline) \(range.start)-\(range.end)"
             let why = count.map { "spans \($0) WAL segments, more than the \(limit) that \(archive) and backup.json's start and stop allow" }
                 ?? "ends before it starts"
-            return VerifyProblem(kind: .walInvalid, archive: archive, path: TargetLayout.manifest,
+            return VerifyProblem(kind: .walInvalid, archive: archive, path: BackupFiles.manifest,
                                  message: "backup_manifest's WAL range \(text) \(why)")
         }
     }

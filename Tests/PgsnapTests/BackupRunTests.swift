@@ -1,4 +1,4 @@
-@testable import BackupLayout
+@testable import TargetLayout
 import Catalog
 import ExitStatus
 import Foundation

@@ -1,10 +1,10 @@
-@testable import BackupLayout
+@testable import TargetLayout
 import Foundation
 @testable import PostgresClient
 import Catalog
 @testable import PostgresFormat
-import Storage
 import CPgsnapShims
+import Storage
 import Testing
 
 @testable import Backup

@@ -1,4 +1,4 @@
-@testable import BackupLayout
+@testable import TargetLayout
 import Foundation
 @testable import PostgresFormat
 import Testing

@@ -1,10 +1,10 @@
 import ArgumentParser
 import Backup
-import BackupLayout
 import Configuration
 import ExitStatus
 import Foundation
 import Logging
+import TargetLayout
 
 extension PgsnapCommand {
     /// `pgsnap backup`: one consistent online backup into the target.

@@ -1,8 +1,8 @@
 import ArgumentParser
-import BackupLayout
 import Catalog
 import ExitStatus
 import Foundation
+import TargetLayout
 
 extension PgsnapCommand {
     /// `pgsnap info ID`: one complete backup's record and files.

@@ -1,12 +1,12 @@
 import ArgumentParser
 import Backup
-import BackupLayout
 import Configuration
 import ExitStatus
 import Foundation
 import PostgresFormat
 import Preflight
 import Restore
+import TargetLayout
 
 extension PgsnapCommand {
     /// `pgsnap restore`: one backup back into a data directory, ready to start.

@@ -1,9 +1,9 @@
 import ArgumentParser
-import BackupLayout
 import Configuration
 import ExitStatus
 import Foundation
 import Preflight
+import TargetLayout
 import Verify
 
 extension PgsnapCommand {

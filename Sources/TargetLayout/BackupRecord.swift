@@ -1,6 +1,6 @@
 public import Foundation
 
-/// `backup.json` (`TargetLayout.record`): what a backup is, written last, so its presence in a
+/// `backup.json` (`BackupFiles.record`): what a backup is, written last, so its presence in a
 /// directory without the `.partial` suffix means the backup is complete and durable.
 public struct BackupRecord: Codable, Sendable, Equatable {
     public enum Status: String, Codable, Sendable {

@@ -41,7 +41,7 @@ public struct StoredBackup: Sendable {
     /// (`RecordChecksum.status(of:boundAt:)`).
     public static func open(directory: String, id: String, boundAt: Date?) throws(LayoutError) -> StoredBackup {
         let (record, checksum) = try readCheckedRecord(directory: directory, id: id, boundAt: boundAt)
-        let manifestPath = directory + "/" + TargetLayout.manifest
+        let manifestPath = directory + "/" + BackupFiles.manifest
         let manifestBytes: [UInt8]
         switch BoundedFile.read(manifestPath, limit: BackupContents.maximumManifestBytes) {
         case .success(let bytes): manifestBytes = bytes
@@ -94,7 +94,7 @@ public struct StoredBackup: Sendable {
             throw LayoutError(code: .notFound, detail: "no backup \(id) in \(URL(fileURLWithPath: directory).deletingLastPathComponent().path)")
         }
         let data: Data
-        switch BoundedFile.read(directory + "/" + TargetLayout.record, limit: RecordChecksum.maximumRecordBytes) {
+        switch BoundedFile.read(directory + "/" + BackupFiles.record, limit: RecordChecksum.maximumRecordBytes) {
         case .success(let bytes): data = Data(bytes)
         case .failure(.missing):
             throw LayoutError(code: .notFound, detail: "backup \(id) is not complete: \(directory)/backup.json is missing")
@@ -109,7 +109,7 @@ public struct StoredBackup: Sendable {
         do {
             record = try RecordCoding.decoder().decode(BackupRecord.self, from: data)
         } catch {
-            throw LayoutError(code: .damaged, detail: "backup \(id): \(DecodeFailure.describe(error, file: TargetLayout.record))")
+            throw LayoutError(code: .damaged, detail: "backup \(id): \(DecodeFailure.describe(error, file: BackupFiles.record))")
         }
         guard record.id == id else {
             throw LayoutError(code: .damaged, detail: "backup \(id): backup.json describes backup \(BackupContents.quoted(record.id))")

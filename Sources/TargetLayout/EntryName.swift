@@ -8,9 +8,9 @@ public struct EntryName: Equatable, Sendable {
         public var rawValue: String {
             switch self {
             case .none: return ""
-            case .partial: return TargetLayout.partialSuffix
-            case .failed: return TargetLayout.failedSuffix
-            case .removing: return TargetLayout.removingSuffix
+            case .partial: return BackupFiles.partialSuffix
+            case .failed: return BackupFiles.failedSuffix
+            case .removing: return BackupFiles.removingSuffix
             }
         }
     }

@@ -81,11 +81,11 @@ public enum BackupContents {
         var archives: [StoredBackup.Archive] = []
         for volume in record.volumes {
             let role: StoredBackup.Archive.Role
-            if volume.archive == TargetLayout.baseArchive {
+            if volume.archive == BackupFiles.baseArchive {
                 role = .dataDirectory
-            } else if volume.archive == TargetLayout.walArchive {
+            } else if volume.archive == BackupFiles.walArchive {
                 role = .wal
-            } else if let oid = TargetLayout.tablespaceOID(archive: volume.archive) {
+            } else if let oid = BackupFiles.tablespaceOID(archive: volume.archive) {
                 role = .tablespace(oid: oid)
             } else {
                 return damaged("backup.json names an unknown archive \(quoted(volume.archive))")
@@ -94,8 +94,8 @@ public enum BackupContents {
             archives.append(StoredBackup.Archive(name: volume.archive, role: role, path: directory + "/" + volume.archive))
         }
         if !archives.contains(where: { $0.role == .wal }) {
-            archives.append(StoredBackup.Archive(name: TargetLayout.walArchive, role: .wal,
-                                                 path: directory + "/" + TargetLayout.walArchive))
+            archives.append(StoredBackup.Archive(name: BackupFiles.walArchive, role: .wal,
+                                                 path: directory + "/" + BackupFiles.walArchive))
         }
         guard archives.contains(where: { $0.role == .dataDirectory }) else { return damaged("backup.json names no base.tar.zst") }
         let archived = Set(archives.compactMap { archive -> UInt32? in

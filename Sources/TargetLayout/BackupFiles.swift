@@ -13,7 +13,7 @@ internal import PostgresFormat
 ///               <oid>.tar.zst            one per tablespace
 ///               pg_wal.tar.zst           the WAL from start to stop
 /// ```
-public enum TargetLayout {
+public enum BackupFiles {
     /// The backup record (`BackupRecord`, `FailedRunRecord`).
     public static let record = "backup.json"
     /// PostgreSQL's `backup_manifest`.
