@@ -32,37 +32,53 @@ let package = Package(
         // The one wrapper for system calls and errno (EINTR retried, strerror text); Glibc only.
         .target(name: "SystemCalls", swiftSettings: strict),
         .target(name: "ExitStatus", swiftSettings: strict),
-        .target(name: "Configuration", dependencies: ["ExitStatus", "CLibPQ", "SystemCalls"], swiftSettings: strict),
-        .target(name: "PostgresClient", dependencies: ["ExitStatus", "CLibPQ"], swiftSettings: strict),
+        // PostgreSQL's own formats (LSN, WAL file names, backup_manifest, base-backup exclusions,
+        // checksums): no file I/O, no C library but the checksums' shims.
+        .target(name: "PostgresFormat", dependencies: ["CChecksums"], swiftSettings: strict),
+        // libpq's one owner: the session, and libpq's own parser for connection strings.
+        .target(name: "PostgresClient", dependencies: ["ExitStatus", "PostgresFormat", "CLibPQ"], swiftSettings: strict),
+        .target(name: "Configuration", dependencies: ["ExitStatus", "PostgresClient", "SystemCalls"], swiftSettings: strict),
         .target(
             name: "Storage",
             dependencies: ["ExitStatus", "CDeviceMapper", "CLVM2Cmd", "CDeviceMapperShims", "SystemCalls"],
             swiftSettings: strict),
         .target(name: "Compression", dependencies: ["ExitStatus", "CZstd", "SystemCalls"], swiftSettings: strict),
-        .target(name: "Archive", dependencies: ["ExitStatus", "Compression", "CChecksums", "SystemCalls"], swiftSettings: strict),
         .target(
-            name: "Preflight",
-            dependencies: ["ExitStatus", "Configuration", "PostgresClient", "Storage", "Catalog"],
+            name: "Archive", dependencies: ["ExitStatus", "PostgresFormat", "Compression", "SystemCalls"],
+            swiftSettings: strict),
+        // The target on disk: every name spelled once, the backup record, the stored backup as
+        // read back and the member policy restore and verify share.
+        .target(
+            name: "TargetLayout", dependencies: ["ExitStatus", "PostgresFormat", "Archive", "CSystemShims", "SystemCalls"],
             swiftSettings: strict),
         // The target as a catalog of runs (list, info, retention); Backup uses it, never the reverse.
-        .target(name: "Catalog", dependencies: ["ExitStatus", "Archive", "SystemCalls"], swiftSettings: strict),
+        .target(
+            name: "Catalog", dependencies: ["ExitStatus", "PostgresFormat", "Archive", "TargetLayout", "SystemCalls"],
+            swiftSettings: strict),
+        .target(
+            name: "Preflight",
+            dependencies: ["ExitStatus", "Configuration", "PostgresClient", "Storage", "TargetLayout", "Catalog"],
+            swiftSettings: strict),
+        // Backup, Restore and Verify are siblings over the catalog, the layout and the archive stream.
         .target(
             name: "Backup",
-            dependencies: ["ExitStatus", "Configuration", "PostgresClient", "Storage", "Compression", "Archive",
-                           "Preflight", "CSystemShims", "Catalog", "SystemCalls"],
+            dependencies: ["ExitStatus", "Configuration", "PostgresFormat", "PostgresClient", "Storage", "Compression",
+                           "Archive", "TargetLayout", "Preflight", "CSystemShims", "Catalog", "SystemCalls"],
             swiftSettings: strict),
         .target(
             name: "Restore",
-            dependencies: ["ExitStatus", "Compression", "Archive", "Backup", "Catalog", "CSystemShims", "SystemCalls"],
+            dependencies: ["ExitStatus", "PostgresFormat", "Compression", "Archive", "TargetLayout", "Catalog", "CSystemShims",
+                           "SystemCalls"],
             swiftSettings: strict),
         .target(
             name: "Verify",
-            dependencies: ["ExitStatus", "PostgresClient", "Compression", "Archive", "Backup", "Catalog", "Restore"],
+            dependencies: ["ExitStatus", "PostgresFormat", "Compression", "Archive", "TargetLayout", "Catalog"],
             swiftSettings: strict),
         .executableTarget(
             name: "pgsnap",
             dependencies: [
-                "ExitStatus", "Configuration", "PostgresClient", "Storage", "Preflight", "Backup", "Catalog", "Restore", "Verify",
+                "ExitStatus", "Configuration", "PostgresFormat", "PostgresClient", "Storage", "Archive", "TargetLayout",
+                "Preflight", "Backup", "Catalog", "Restore", "Verify",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -70,7 +86,8 @@ let package = Package(
 
         .testTarget(
             name: "PgsnapTests",
-            dependencies: ["ExitStatus", "Configuration", "PostgresClient", "Storage", "Compression", "Archive", "Preflight", "Backup", "Catalog", "Restore", "Verify", "SystemCalls", "CSystemShims"],
+            dependencies: ["ExitStatus", "Configuration", "PostgresFormat", "PostgresClient", "Storage", "Compression", "Archive",
+                           "TargetLayout", "Preflight", "Backup", "Catalog", "Restore", "Verify", "SystemCalls", "CSystemShims"],
             // Read by GoldenOutputTests through #filePath, never bundled.
             exclude: ["Golden"],
             swiftSettings: strict),

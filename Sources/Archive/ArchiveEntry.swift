@@ -1,5 +1,6 @@
 internal import Glibc
 internal import SystemCalls
+public import PostgresFormat
 
 /// One member of a volume's archive: what goes into the tar header, and where to read it.
 ///

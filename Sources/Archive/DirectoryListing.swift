@@ -1,3 +1,5 @@
+public import PostgresFormat
+
 /// What `DirectoryWalker` found in one volume: the members to archive, in archive order, and
 /// what it left out that an administrator may want to hear about.
 public struct DirectoryListing: Sendable, Equatable {

@@ -1,5 +1,6 @@
 internal import Glibc
 internal import SystemCalls
+public import PostgresFormat
 
 /// Lists a data directory or a tablespace the way pg_basebackup's `sendDir` walks it, reading
 /// from wherever the files are (a snapshot mount) and naming them as the archive must.

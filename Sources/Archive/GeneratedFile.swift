@@ -1,4 +1,5 @@
 internal import Glibc
+public import PostgresFormat
 
 /// A file that exists only in memory and goes first into `base.tar`: `backup_label` and
 /// `tablespace_map`, which the server hands over at the end of backup mode rather than writing.

@@ -1,4 +1,5 @@
 internal import Glibc
+internal import PostgresFormat
 internal import SystemCalls
 
 extension SystemCall {

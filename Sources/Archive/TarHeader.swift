@@ -1,3 +1,5 @@
+public import PostgresFormat
+
 /// The metadata one tar member records: what `TarWriter` turns into a ustar header (plus a pax
 /// extended header when a value does not fit).
 public struct TarHeader: Sendable, Equatable {

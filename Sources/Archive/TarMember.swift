@@ -1,3 +1,5 @@
+public import PostgresFormat
+
 /// One member read back from a tar archive, with its pax and GNU long-name extensions applied.
 ///
 /// Unlike `TarHeader`, which only describes what pgsnap writes, a member can be anything a

@@ -1,3 +1,5 @@
+import PostgresFormat
+
 /// Reads tar members one at a time from a stream of bytes, with pax (`x`, `g`) and GNU long-name
 /// (`L`, `K`) extensions applied, and checks every header's checksum.
 ///

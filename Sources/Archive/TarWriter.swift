@@ -1,5 +1,6 @@
 internal import Glibc
 internal import SystemCalls
+public import PostgresFormat
 
 /// Writes a POSIX tar stream (ustar headers, pax where ustar falls short) to a sink, through one
 /// large staging buffer that file contents are read straight into, so every byte is copied

@@ -1,3 +1,5 @@
+public import PostgresFormat
+
 /// What archiving one volume produced, for the manifest and the backup's record.
 public struct VolumeArchiveResult: Sendable, Equatable {
     /// One per regular file archived (generated files included), for `ManifestBuilder.add`.

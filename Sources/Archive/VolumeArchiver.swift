@@ -1,6 +1,7 @@
 internal import Compression
 internal import Glibc
 internal import SystemCalls
+public import PostgresFormat
 
 /// Turns one volume's listing into one `.tar.zst` file: read each file once, checksum it on the
 /// way, tar it, compress it with zstd's worker threads, write it to a new file, sync it.

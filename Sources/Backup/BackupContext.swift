@@ -1,5 +1,6 @@
 import Foundation
 import PostgresClient
+import TargetLayout
 
 /// What the stages of one run produce, read by the stages after them: one value threaded
 /// through `BackupRun`'s stages instead of values passed from call to call.

@@ -2,6 +2,7 @@ public import Foundation
 public import PostgresClient
 public import Preflight
 public import Storage
+internal import TargetLayout
 
 /// The system boundaries a backup reaches through: tests substitute scripted sessions and fake
 /// LVM, device-mapper and mounts to drive failure paths.

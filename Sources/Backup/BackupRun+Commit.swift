@@ -1,10 +1,11 @@
 import Archive
 import CSystemShims
 import Foundation
-import PostgresClient
+import PostgresFormat
 import Preflight
 import Storage
 import SystemCalls
+import TargetLayout
 
 /// The stages after the copy: the WAL of the backup window, the manifest, the commit.
 extension BackupRun {
@@ -16,7 +17,7 @@ extension BackupRun {
         let (started, stopped) = (try context.requireStarted(), try context.requireStopped())
         let partial = try context.requirePartial()
         let segmentSize = try backupMode.walSegmentSize()
-        let names = started.lsn.walFileNames(through: stopped.lsn, timeline: stopped.timeline, segmentSize: segmentSize)
+        let names = WALFileName.names(from: started.lsn, through: stopped.lsn, timeline: stopped.timeline, segmentSize: segmentSize)
         let dataDirectory = try context.requirePlan().report.server?.dataDirectory ?? ""
         let source = try settings.walArchive ?? VolumeResolver.identify(dataDirectory + "/pg_wal").resolved
         var entries = try names.map { try walSegment($0, in: source, size: segmentSize) }
@@ -27,13 +28,14 @@ extension BackupRun {
             GeneratedFile(path: RawPath("archive_status/\($0).done"), contents: [], mode: 0o600, uid: owner?.uid,
                           gid: owner?.gid)
         }
-        let archiver = VolumeArchiver(outputPath: partial + "/pg_wal.tar.zst", compressionLevel: settings.compressLevel,
+        let archiver = VolumeArchiver(outputPath: partial + "/" + BackupFiles.walArchive,
+                                      compressionLevel: settings.compressLevel,
                                       workers: settings.compressWorkers, checksumAlgorithm: .none,
                                       shouldStop: { Interruption.signal != nil })
         let result = try archiver.archive(entries, trailingFiles: { markers })
-        try written.record("pg_wal.tar.zst", in: partial, size: result.bytesWritten)
+        try written.record(BackupFiles.walArchive, in: partial, size: result.bytesWritten)
         try backupMode.releaseWAL()
-        context.copy.outcomes.append(ArchiveOutcome(archiveName: "pg_wal.tar.zst", bytesRead: result.bytesRead,
+        context.copy.outcomes.append(ArchiveOutcome(archiveName: BackupFiles.walArchive, bytesRead: result.bytesRead,
                                                     bytesWritten: result.bytesWritten, files: result.files))
         context.walSegments = names
     }
@@ -53,8 +55,7 @@ extension BackupRun {
     /// a restored server that recovers from an archive needs it to follow the timeline.
     private func historyFile(timeline: UInt32, in source: String) -> (name: String, entry: ArchiveEntry)? {
         guard timeline > 1 else { return nil }
-        let hex = String(timeline, radix: 16, uppercase: true)
-        let name = String(repeating: "0", count: max(0, 8 - hex.count)) + hex + ".history"
+        let name = WALFileName.historyName(timeline: timeline)
         var info = stat()
         guard stat(source + "/" + name, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
             log("timeline \(timeline) has no history file \(name) in \(source); the backup restores, but archive recovery may need it from the WAL archive")
@@ -80,9 +81,9 @@ extension BackupRun {
             majorVersion: (server?.versionNumber ?? 0) / 10000,
             systemIdentifier: UInt64(server?.systemIdentifier ?? "") ?? 0))
         builder.add(context.copy.records)
-        try builder.write(walRanges: [WALRange(timeline: stopped.timeline, start: started.lsn.value, end: stopped.lsn.value)],
-                          to: partial + "/backup_manifest")
-        try written.record("backup_manifest", in: partial)
+        try builder.write(walRanges: [WALRange(timeline: stopped.timeline, start: started.lsn, end: stopped.lsn)],
+                          to: partial + "/" + BackupFiles.manifest)
+        try written.record(BackupFiles.manifest, in: partial)
     }
 
     /// Commit: backup.json last, everything fsync'd, every file proven to be the one written,
@@ -97,8 +98,8 @@ extension BackupRun {
         guard let target = settings.target else { return }
         let data = try record.encoded()
         try Leftovers.unmarkPartial(partial)
-        try Durability.writeNew(data, to: partial + "/backup.json")
-        try written.record("backup.json", in: partial, size: UInt64(data.count))
+        try Durability.writeNew(data, to: partial + "/" + BackupFiles.record)
+        try written.record(BackupFiles.record, in: partial, size: UInt64(data.count))
         for name in (try? FileManager.default.contentsOfDirectory(atPath: partial)) ?? [] {
             try Durability.sync(partial + "/" + name)
         }

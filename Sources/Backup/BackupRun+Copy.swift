@@ -2,8 +2,10 @@ import Archive
 import Configuration
 import Foundation
 import PostgresClient
+import PostgresFormat
 import Preflight
 import Storage
+import TargetLayout
 
 /// The stream stage: every volume concurrently into its own archive, the snapshots watched
 /// meanwhile. Without snapshots backup mode ends on this thread once every data file is read,
@@ -111,11 +113,11 @@ extension BackupRun {
             case .tablespace:
                 let oid = source.directory.oid ?? 0
                 let listing = try walker.tablespace(at: RawPath(root), versionDirectory: RawPath(versionDirectory))
-                listings.append((ArchiveJob(archiveName: "\(oid).tar.zst", sourceRoot: root,
+                listings.append((ArchiveJob(archiveName: BackupFiles.tablespaceArchive(oid: oid), sourceRoot: root,
                                             kind: .tablespace(oid: oid, versionDirectory: versionDirectory)), listing))
             case .dataDirectory:
                 let listing = try walker.dataDirectory(at: RawPath(root))
-                listings.insert((ArchiveJob(archiveName: "base.tar.zst", sourceRoot: root, kind: .dataDirectory(generated: [])),
+                listings.insert((ArchiveJob(archiveName: BackupFiles.baseArchive, sourceRoot: root, kind: .dataDirectory(generated: [])),
                                  listing), at: 0)
             case .wal:
                 continue

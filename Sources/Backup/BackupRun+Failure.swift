@@ -3,6 +3,7 @@ import Catalog
 import ExitStatus
 import Foundation
 import SystemCalls
+import TargetLayout
 
 extension BackupRun {
     /// Why a run failed, as the command line reports it: a signal wins over the error it
@@ -39,26 +40,26 @@ extension BackupRun {
             return
         }
         do {
-            let id = String((partial as NSString).lastPathComponent.dropLast(".partial".count))
+            let id = String((partial as NSString).lastPathComponent.dropLast(BackupFiles.partialSuffix.count))
             for name in try FileManager.default.contentsOfDirectory(atPath: partial) {
                 try FileManager.default.removeItem(atPath: partial + "/" + name)
             }
             let record = FailedRunRecord(
                 id: id, label: settings.label ?? "pgsnap \(id)", startTime: startTime, stopTime: environment.clock(),
                 error: failure.message, exitStatus: failure.exitStatus.rawValue, pgsnapVersion: pgsnapVersion)
-            try Durability.writeNew(try record.encoded(), to: partial + "/backup.json")
+            try Durability.writeNew(try record.encoded(), to: partial + "/" + BackupFiles.record)
             try Durability.sync(partial)
             let directory = (partial as NSString).deletingLastPathComponent
-            var failed = directory + "/" + id + ".failed"
+            var failed = directory + "/" + id + BackupFiles.failedSuffix
             // Never over another record: if the name is taken (another host sharing the target),
             // the record goes under the next free ID, still holding this run's own ID.
             while pgsnap_rename_noreplace(partial, failed) != 0 {
-                guard errno == EEXIST || errno == ENOTEMPTY, failed.hasSuffix(id + ".failed") else {
+                guard errno == EEXIST || errno == ENOTEMPTY, failed.hasSuffix(id + BackupFiles.failedSuffix) else {
                     throw BackupError(code: .target, detail: "cannot rename \(partial) to \(failed)",
                                       underlying: Errno.current.description)
                 }
                 let next = BackupID.firstFree(at: BackupID.date(of: id) ?? startTime, in: directory)
-                failed = directory + "/" + next + ".failed"
+                failed = directory + "/" + next + BackupFiles.failedSuffix
             }
             try Durability.sync(directory)
             log("failed run recorded in \(failed)")

@@ -1,4 +1,5 @@
 import Foundation
+import TargetLayout
 
 /// Where the stages meet the hooks of `hook_directory` (docs/hooks.md).
 extension BackupRun {

@@ -1,6 +1,6 @@
 import Foundation
-import PostgresClient
 import Preflight
+import TargetLayout
 
 /// backup.json of a complete run, from what the stages produced.
 extension BackupRun {
@@ -50,8 +50,8 @@ extension BackupRun {
     private func volume(for archiveName: String, in plan: BackupPlan) -> BackupPlan.Volume? {
         let source = plan.sources.first { source in
             switch source.directory.role {
-            case .dataDirectory: return archiveName == "base.tar.zst"
-            case .tablespace: return archiveName == "\(source.directory.oid ?? 0).tar.zst"
+            case .dataDirectory: return archiveName == BackupFiles.baseArchive
+            case .tablespace: return archiveName == BackupFiles.tablespaceArchive(oid: source.directory.oid ?? 0)
             case .wal: return false
             }
         }

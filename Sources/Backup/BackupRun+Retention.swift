@@ -1,6 +1,7 @@
 import Catalog
 import ExitStatus
 import Foundation
+import TargetLayout
 
 extension BackupRun {
     /// The retention stage, when `keep_last` or `keep_days` is set, still under the run lock so no

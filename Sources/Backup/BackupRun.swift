@@ -1,10 +1,11 @@
-public import Configuration
 import Catalog
+public import Configuration
 import Foundation
 import PostgresClient
 import Preflight
 import Storage
 import SystemCalls
+public import TargetLayout
 
 /// One `pgsnap backup`, as the named stages of `BackupStage` run in order over one
 /// `BackupContext`. Every stage that creates something pushes its undo step to `teardown`,

@@ -4,6 +4,7 @@ import Catalog
 import ExitStatus
 import Storage
 import SystemCalls
+import TargetLayout
 
 /// Recognises and removes what a crashed or SIGKILLed earlier run left behind: mounts under
 /// pgsnap's own mount root and LVs carrying pgsnap's tag. Nothing else is ever touched.
@@ -62,7 +63,7 @@ enum Leftovers {
     /// `.partial` lacks the marker that tells whose it is. A run killed before the rename
     /// leaves only the staging directory, which its own host's next run or cleanup removes.
     static func createPartial(in target: String, id: String, host: String = hostName()) throws -> String {
-        let partial = target + "/" + id + ".partial"
+        let partial = target + "/" + id + BackupFiles.partialSuffix
         let staging = target + "/" + stagingName(id: id, host: host)
         guard mkdir(staging, 0o700) == 0 else {
             throw BackupError(code: .target, detail: "cannot create \(staging)", underlying: Errno.current.description)
@@ -120,7 +121,7 @@ enum Leftovers {
             if (try? FileManager.default.removeItem(atPath: path)) != nil { removed.append(path) }
         }
         for name in names {
-            guard name.hasSuffix(".partial"), BackupID.isValid(String(name.dropLast(".partial".count))) else { continue }
+            guard let entry = EntryName(name), entry.suffix == .partial else { continue }
             let path = target + "/" + name
             guard isOwnLeftover(path, host: host, now: now, log: log) else { continue }
             log("removing leftover partial backup \(path)")

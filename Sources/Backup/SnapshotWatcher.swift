@@ -1,3 +1,4 @@
+import ExitStatus
 import Foundation
 import Preflight
 import Storage

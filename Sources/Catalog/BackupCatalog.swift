@@ -1,4 +1,5 @@
 public import Foundation
+internal import TargetLayout
 
 /// Every run in a target, newest first, read from the directory names and `backup.json` files
 /// alone: the target is the catalog, so there is no index to lose or fall out of step.
@@ -109,7 +110,7 @@ public struct BackupCatalog: Sendable {
     /// The raw `backup.json` of an entry, so `info` can show every key, also ones this module
     /// does not decode.
     public func recordData(of entry: CatalogEntry) throws(CatalogError) -> Data {
-        let path = entry.path + "/backup.json"
+        let path = entry.path + "/" + BackupFiles.record
         guard let data = try TargetFiles.contents(of: path) else {
             throw .notComplete(id: entry.id, status: entry.status.rawValue, error: nil)
         }
@@ -119,7 +120,7 @@ public struct BackupCatalog: Sendable {
     /// The files of a backup besides `backup.json`, by name, with their sizes.
     public func files(of entry: CatalogEntry) throws(CatalogError) -> [ArchiveFile] {
         var files: [ArchiveFile] = []
-        for name in try TargetFiles.names(in: entry.path) where name != "backup.json" {
+        for name in try TargetFiles.names(in: entry.path) where name != BackupFiles.record {
             guard let info = TargetFiles.status(entry.path + "/" + name), TargetFiles.isRegularFile(info) else { continue }
             files.append(ArchiveFile(name: name, bytes: UInt64(info.st_size)))
         }
@@ -128,13 +129,13 @@ public struct BackupCatalog: Sendable {
 
     /// Why a damaged backup's record is not believed, and what to run.
     private static func damageProblem(of entry: CatalogEntry) -> String {
-        let data = (try? TargetFiles.contents(of: entry.path + "/backup.json")) ?? Data()
+        let data = (try? TargetFiles.contents(of: entry.path + "/" + BackupFiles.record)) ?? Data()
         return RecordChecksum.damageDescription(of: data) + "; run 'pgsnap verify \(entry.id)'"
     }
 
     /// Why `<id>/backup.json` makes no complete record, naming the key where it does not decode.
     private static func recordProblem(in directory: String, id: String) -> String? {
-        let path = directory + "/backup.json"
+        let path = directory + "/" + BackupFiles.record
         if let info = TargetFiles.status(path), info.st_size > RecordChecksum.maximumRecordBytes {
             return "backup.json is larger than \(RecordChecksum.maximumRecordBytes >> 20) MiB, far more than pgsnap writes"
         }
@@ -144,17 +145,17 @@ public struct BackupCatalog: Sendable {
             if record.id != id { return "backup.json describes another backup" }
             return "backup.json has status '\(record.status.prefix(40))'"
         } catch {
-            return DecodeFailure.describe(error, file: "backup.json")
+            return DecodeFailure.describe(error, file: BackupFiles.record)
         }
     }
 
     /// A record that does not parse is no record: the entry is then incomplete (or a failed
     /// run without details), never an error that hides the rest of the catalog.
     private static func record(in directory: String, binding: TargetBinding?) throws(CatalogError) -> CatalogRecord? {
-        let path = directory + "/backup.json"
+        let path = directory + "/" + BackupFiles.record
         // One oversized record makes its entry incomplete, not the whole listing unreadable.
         if let info = TargetFiles.status(path), info.st_size > RecordChecksum.maximumRecordBytes { return nil }
         guard let data = try TargetFiles.contents(of: path) else { return nil }
-        return try? CatalogRecord.decode(data, binding: binding)
+        return try? CatalogRecord.decode(data, boundAt: binding?.boundAt)
     }
 }

@@ -1,4 +1,5 @@
 public import Foundation
+public import TargetLayout
 
 /// One run in a target, as `pgsnap list` shows it: a complete backup, or what is left of a run
 /// that did not complete.

@@ -1,5 +1,6 @@
 import Foundation
 import SystemCalls
+import TargetLayout
 
 /// The few system calls the catalog makes on a target, each failure carrying `strerror` text
 /// rather than Foundation's wrapped errors.

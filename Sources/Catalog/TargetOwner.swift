@@ -1,3 +1,5 @@
+import TargetLayout
+
 /// Which cluster a target's backups belong to, as the catalog reads it.
 public enum TargetOwner: Sendable, Equatable {
     /// No `pgsnap.target` and no complete backup that names its cluster: any cluster may bind it.

@@ -1,3 +1,5 @@
+import PostgresClient
+
 /// The settings of one pgsnap run, after defaults, the configuration file and flags are merged
 /// (flags win over the file, the file over defaults).
 public struct Settings: Sendable, Equatable {

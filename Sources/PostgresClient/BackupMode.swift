@@ -1,3 +1,5 @@
+public import PostgresFormat
+
 /// Non-exclusive backup mode on one session: the SQL differs by server version, and the whole
 /// window must stay on the session that started it, because the server ends backup mode and
 /// drops the temporary slot when that session ends (which is also pgsnap's last line of defence

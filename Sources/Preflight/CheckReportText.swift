@@ -1,3 +1,4 @@
+import ExitStatus
 import Storage
 
 /// Renders a `CheckReport` as the table a person reads in a terminal.

@@ -1,4 +1,5 @@
 public import Configuration
+internal import ExitStatus
 import Storage
 
 /// Groups located directories into one snapshot per logical volume, sizes classic snapshots and

@@ -1,3 +1,4 @@
+import ExitStatus
 import Foundation
 
 /// Whether the target can hold the next backup: estimated from what the last complete backup

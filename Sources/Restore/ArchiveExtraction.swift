@@ -2,6 +2,8 @@ internal import Archive
 internal import Compression
 internal import Foundation
 internal import Glibc
+internal import PostgresFormat
+internal import TargetLayout
 
 /// Extracts one archive of a backup into its root directory, checking every file against the
 /// manifest as it goes, so a damaged archive stops the restore before anything is declared

@@ -1,6 +1,7 @@
-public import Backup
 internal import Catalog
 public import Foundation
+public import PostgresFormat
+public import TargetLayout
 
 /// Which backup a restore with a recovery target starts from.
 ///
@@ -23,9 +24,9 @@ public struct BaseBackupChoice: Sendable, Equatable {
             id = record.id
             systemIdentifier = record.systemIdentifier
             timeline = record.timeline
-            stopLSN = RecoverySettings.lsnValue(record.stopLSN) ?? .max
+            stopLSN = LSN(parsing: record.stopLSN)?.value ?? .max
             stopTime = record.stopTime
-            walArchive = directory.map { $0 + "/pg_wal.tar.zst" }
+            walArchive = directory.map { $0 + "/" + BackupFiles.walArchive }
         }
 
         public init(id: String, systemIdentifier: String?, timeline: UInt32, stopLSN: UInt64, stopTime: Date) {
@@ -155,6 +156,6 @@ public struct BaseBackupChoice: Sendable, Equatable {
     }
 
     static func lsnText(_ value: UInt64) -> String {
-        String(value >> 32, radix: 16, uppercase: true) + "/" + String(value & 0xFFFF_FFFF, radix: 16, uppercase: true)
+        LSN(value).description
     }
 }

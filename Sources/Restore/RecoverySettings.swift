@@ -1,3 +1,5 @@
+import PostgresFormat
+
 /// What the restored server does after it reaches consistency: stop at a target, follow a
 /// primary as a standby, or (with nothing set) replay the backup's own WAL and start.
 ///
@@ -92,16 +94,7 @@ public struct RecoverySettings: Sendable, Equatable {
         "'" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "''") + "'"
     }
 
-    static func isLSN(_ text: String) -> Bool { lsnValue(text) != nil }
-
-    /// `X/Y` as the 64-bit position it names.
-    static func lsnValue(_ text: String) -> UInt64? {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.count <= 8 }),
-              let high = UInt32(parts[0], radix: 16), let low = UInt32(parts[1], radix: 16)
-        else { return nil }
-        return UInt64(high) << 32 | UInt64(low)
-    }
+    static func isLSN(_ text: String) -> Bool { LSN(parsing: text) != nil }
 
     /// `restore_command` with both `%f` and `%p` (`%%` is a literal percent sign): without
     /// them the server could never receive the file it asks for.

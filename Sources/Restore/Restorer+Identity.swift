@@ -1,5 +1,7 @@
 internal import Archive
 internal import Foundation
+internal import PostgresFormat
+internal import TargetLayout
 
 extension Restorer {
     /// 6b. That what was extracted is this backup's: backup_label, tablespace_map and
@@ -22,7 +24,7 @@ extension Restorer {
         }
         var histories: [UInt32: TimelineHistory?] = [:]
         for (name, segment) in segments {
-            let timeline = WALSegmentHeader.parse(name, segmentSize: segmentSize)?.0
+            let timeline = WALFileName(parsing: name, segmentSize: segmentSize)?.timeline
             if let timeline, histories[timeline] == nil { histories[timeline] = extractedHistory(timeline) }
             if let problem = WALSegmentHeader(segment.header).problem(
                 name: name, size: segment.size, segmentSize: segmentSize, systemIdentifier: check.systemIdentifier,
@@ -38,7 +40,7 @@ extension Restorer {
     private func extractedHistory(_ timeline: UInt32) -> TimelineHistory? {
         guard timeline > 1 else { return nil }
         let directory = request.walDirectory ?? request.dataDirectory + "/pg_wal"
-        let path = directory + "/" + String(format: "%08X.history", timeline)
+        let path = directory + "/" + WALFileName.historyName(timeline: timeline)
         guard case .success(let bytes) = BoundedFile.read(path, limit: Int(TimelineHistory.sizeLimit)) else { return nil }
         return TimelineHistory.parse(String(decoding: bytes, as: UTF8.self), timeline: timeline)
     }

@@ -1,9 +1,10 @@
 internal import Archive
-public import Backup
 internal import Foundation
 internal import Glibc
 internal import CSystemShims
 internal import SystemCalls
+internal import PostgresFormat
+public import TargetLayout
 
 /// Restores one backup into a data directory and tablespace locations, in named stages.
 ///
@@ -89,7 +90,7 @@ public final class Restorer {
         let target: BaseBackupChoice.Target
         if let text = recovery.targetTime {
             target = .time(try TargetTime(parsing: text), given: text)
-        } else if let text = recovery.targetLSN, let lsn = RecoverySettings.lsnValue(text) {
+        } else if let text = recovery.targetLSN, let lsn = LSN(parsing: text)?.value {
             target = .lsn(lsn, given: text)
         } else if let name = recovery.targetName {
             target = .name(name)
@@ -106,7 +107,12 @@ public final class Restorer {
 
     /// 1. backup.json, the manifest (its own checksum checked) and every archive present.
     func openBackup() throws(RestoreError) -> StoredBackup {
-        let backup = try StoredBackup.open(target: request.target, id: request.backupID)
+        let backup: StoredBackup
+        do {
+            backup = try StoredBackup.open(target: request.target, id: request.backupID)
+        } catch {
+            throw RestoreError(error)
+        }
         let missing = backup.missingArchives
         guard missing.isEmpty else {
             throw RestoreError(code: .damaged,

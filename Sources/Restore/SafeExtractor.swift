@@ -1,6 +1,7 @@
 internal import Archive
 internal import Glibc
 internal import SystemCalls
+internal import PostgresFormat
 
 /// Creates files, directories and links strictly inside one root directory, whatever the
 /// archive says.

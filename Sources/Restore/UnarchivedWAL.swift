@@ -1,4 +1,5 @@
 internal import Archive
+internal import PostgresFormat
 internal import Foundation
 internal import Glibc
 internal import SystemCalls
@@ -45,15 +46,10 @@ enum UnarchivedWAL {
         return kept
     }
 
-    /// A segment (24 hex digits), a `.partial` segment or a timeline `.history` file (8 hex
-    /// digits): what recovery or a later archiving still needs.
+    /// A segment, a `.partial` segment or a timeline `.history` file, in either case of hex
+    /// digits: what recovery or a later archiving still needs.
     static func isWAL(_ name: String) -> Bool {
-        func hex(_ text: Substring, _ count: Int) -> Bool {
-            text.count == count && text.allSatisfy { $0.isASCII && $0.isHexDigit }
-        }
-        if name.hasSuffix(".partial") { return hex(name.dropLast(".partial".count), 24) }
-        if name.hasSuffix(".history") { return hex(name.dropLast(".history".count), 8) }
-        return hex(Substring(name), 24)
+        WALFileName.mayBeWAL(name)
     }
 
     /// Keeping aside is a rename; across file systems (pg_wal or the destination a mount point)

@@ -1,7 +1,8 @@
 internal import Archive
 internal import Compression
 internal import Foundation
-internal import Restore
+internal import PostgresFormat
+internal import TargetLayout
 
 /// Reads one archive of a backup to its end without writing anything, checking each member
 /// against the manifest and collecting every problem on the way.

@@ -1,8 +1,8 @@
 internal import Archive
-internal import Backup
 internal import Catalog
 internal import Foundation
-public import Restore
+internal import PostgresFormat
+public import TargetLayout
 
 /// Checks stored backups without restoring them: every archive decompressed (all at once, one
 /// thread each), every file's size and checksum against `backup_manifest`, the manifest's own
@@ -21,22 +21,22 @@ public struct BackupVerifier: Sendable {
     }
 
     /// The complete backups in the target, oldest first (what `verify --all` checks).
-    public func backupIDs() throws(RestoreError) -> [String] {
+    public func backupIDs() throws(LayoutError) -> [String] {
         do {
             return try BackupCatalog(target: target, lockPath: nil).entries.filter { $0.restorable || $0.status == .damaged }.map(\.id).sorted()
         } catch {
-            throw RestoreError(code: .target, detail: error.message)
+            throw LayoutError(code: .target, detail: error.message)
         }
     }
 
     /// Verifies one backup (an ID or `latest`); throws only when there is no such complete backup.
-    public func verify(id requested: String) throws(RestoreError) -> VerifyReport {
+    public func verify(id requested: String) throws(LayoutError) -> VerifyReport {
         try verify(listedID: try StoredBackup.resolve(requested, in: target))
     }
 
     /// Verifies a backup `backupIDs()` listed: already resolved through the catalog, so
     /// `verify --all` reads the catalog once, not once per backup.
-    public func verify(listedID id: String) throws(RestoreError) -> VerifyReport {
+    public func verify(listedID id: String) throws(LayoutError) -> VerifyReport {
         let started = Date()
         let directory = target + "/" + id
         var report = VerifyReport(id: id)
@@ -50,19 +50,19 @@ public struct BackupVerifier: Sendable {
         } catch where error.code == .notFound {
             throw error
         } catch {
-            report.problems.append(VerifyProblem(kind: .recordInvalid, path: "backup.json", message: error.message))
+            report.problems.append(VerifyProblem(kind: .recordInvalid, path: BackupFiles.record, message: error.message))
             return report
         }
         let archives: [StoredBackup.Archive]
         do {
             archives = try StoredBackup.archives(of: record, in: directory)
         } catch {
-            report.problems.append(VerifyProblem(kind: .recordInvalid, path: "backup.json", message: error.message))
+            report.problems.append(VerifyProblem(kind: .recordInvalid, path: BackupFiles.record, message: error.message))
             return report
         }
         let manifest = readManifest(directory: directory, problems: &report.problems)
         report.problems += BackupCrossCheck(record: record, manifest: manifest).manifestProblems().map {
-            VerifyProblem(kind: .recordInvalid, path: "backup.json", message: $0)
+            VerifyProblem(kind: .recordInvalid, path: BackupFiles.record, message: $0)
         }
         report.problems += unlistedFiles(directory: directory, archives: archives)
         let index = manifest.map(ManifestIndex.init)
@@ -116,8 +116,8 @@ public struct BackupVerifier: Sendable {
         guard let wal = archives.firstIndex(where: { $0.role == .wal }), outcomes[wal].complete else { return [] }
         let control = archives.firstIndex { $0.role == .dataDirectory }.flatMap { outcomes[$0].heldFiles["global/pg_control"] }
         let check = BackupCrossCheck(record: record, manifest: manifest, control: control)
-        let span = WALRange.parseLSN(record.startLSN).flatMap { start in
-            WALRange.parseLSN(record.stopLSN).map { (start: start, stop: $0) }
+        let span = LSN(parsing: record.startLSN).flatMap { start in
+            LSN(parsing: record.stopLSN).map { (start: start.value, stop: $0.value) }
         }
         let coverage = WALCoverage(ranges: manifest?.walRanges ?? [], systemIdentifier: check.systemIdentifier,
                                    timelines: check.timelines, recordedSegments: record.walSegments, recordedSpan: span)
@@ -126,7 +126,7 @@ public struct BackupVerifier: Sendable {
 
     private func readManifest(directory: String, problems: inout [VerifyProblem]) -> BackupManifest? {
         let data: [UInt8]
-        switch BoundedFile.read(directory + "/backup_manifest", limit: BackupContents.maximumManifestBytes) {
+        switch BoundedFile.read(directory + "/" + BackupFiles.manifest, limit: BackupContents.maximumManifestBytes) {
         case .success(let bytes): data = bytes
         case .failure(.missing):
             problems.append(VerifyProblem(kind: .manifestMissing, path: "backup_manifest",
@@ -152,7 +152,7 @@ public struct BackupVerifier: Sendable {
     /// Files in the backup directory that backup.json does not account for: a restore would
     /// ignore them, so whatever they hold is not part of the backup.
     private func unlistedFiles(directory: String, archives: [StoredBackup.Archive]) -> [VerifyProblem] {
-        let known = Set(archives.map(\.name) + ["backup.json", "backup_manifest"])
+        let known = Set(archives.map(\.name) + [BackupFiles.record, BackupFiles.manifest])
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         return names.filter { !known.contains($0) }.sorted().map { name in
             VerifyProblem(kind: .fileUnexpected, archive: name, path: name,
@@ -182,7 +182,7 @@ public struct BackupVerifier: Sendable {
             let owner = tablespacePrefixes.first { record.path.hasPrefix($0) }
             if let owner, unreadable.contains(owner) { continue }
             if owner == nil && !baseReadable { continue }
-            let archive = owner.flatMap { prefix in archives.first { $0.manifestPrefix == prefix }?.name } ?? "base.tar.zst"
+            let archive = owner.flatMap { prefix in archives.first { $0.manifestPrefix == prefix }?.name } ?? BackupFiles.baseArchive
             problems.append(VerifyProblem(kind: .fileMissing, archive: archive, path: record.path.description,
                                           message: "\(record.path) is in backup_manifest but not in \(archive)"))
         }

@@ -1,6 +1,5 @@
-internal import Archive
-internal import PostgresClient
-internal import Restore
+internal import PostgresFormat
+internal import TargetLayout
 
 /// Whether the WAL archive holds every segment from the backup's start to its end, each one
 /// the segment its name claims to be, of this backup's cluster and timelines.
@@ -21,7 +20,7 @@ struct WALCoverage {
 
     func problems(headers: [String: [UInt8]], sizes: [String: UInt64], archive: String) -> [VerifyProblem] {
         var problems: [VerifyProblem] = []
-        guard let segmentSize = sizes.values.first, WALSegmentHeader.isSegmentSize(segmentSize) else {
+        guard let segmentSize = sizes.values.first, WALFileName.isSegmentSize(segmentSize) else {
             let names = recordedSegments.isEmpty ? [nil] : recordedSegments.prefix(20).map { Optional($0) }
             return names.map { name in
                 VerifyProblem(kind: .walMissing, archive: archive, path: name,
@@ -63,9 +62,9 @@ struct WALCoverage {
         }
         var names: [String] = []
         for range in ranges {
-            let first = range.start / segmentSize
+            let first = range.start.value / segmentSize
             for segment in first..<(first + segmentCount(range, segmentSize: segmentSize)) {
-                names.append(LSN(segment * segmentSize).walFileName(timeline: range.timeline, segmentSize: segmentSize))
+                names.append(WALFileName(timeline: range.timeline, segment: segment).name(segmentSize: segmentSize))
             }
         }
         return .success(names)
@@ -73,8 +72,9 @@ struct WALCoverage {
 
     /// Segments from the one holding `start` to the one holding the last byte before `end`.
     private func segmentCount(_ range: WALRange, segmentSize: UInt64) -> UInt64 {
-        let first = range.start / segmentSize
-        let last = max(range.end, 1) > range.start ? (max(range.end, 1) - 1) / segmentSize : first
+        let first = range.start.value / segmentSize
+        let end = max(range.end.value, 1)
+        let last = end > range.start.value ? (end - 1) / segmentSize : first
         return max(first, last) - first + 1
     }
 
@@ -84,10 +84,10 @@ struct WALCoverage {
         let limit: UInt64
 
         func callAsFunction(_ archive: String) -> VerifyProblem {
-            let text = "timeline \(range.timeline) \(WALRange.formatLSN(range.start))-\(WALRange.formatLSN(range.end))"
+            let text = "timeline \(range.timeline) \(range.start)-\(range.end)"
             let why = count.map { "spans \($0) WAL segments, more than the \(limit) that \(archive) and backup.json's start and stop allow" }
                 ?? "ends before it starts"
-            return VerifyProblem(kind: .walInvalid, archive: archive, path: "backup_manifest",
+            return VerifyProblem(kind: .walInvalid, archive: archive, path: BackupFiles.manifest,
                                  message: "backup_manifest's WAL range \(text) \(why)")
         }
     }

@@ -1,5 +1,7 @@
 import Backup
+import ExitStatus
 import Preflight
+import TargetLayout
 
 /// The one line a cron job mails: what was backed up, how big, how long, how long PostgreSQL
 /// was in backup mode.

@@ -1,4 +1,5 @@
 import Catalog
+import ExitStatus
 import Foundation
 import Preflight
 

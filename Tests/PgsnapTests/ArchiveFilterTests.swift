@@ -1,4 +1,5 @@
 import Foundation
+@testable import PostgresFormat
 import Testing
 
 @testable import Archive

@@ -1,4 +1,5 @@
 import Foundation
+@testable import PostgresFormat
 import Testing
 
 @testable import Archive
@@ -18,8 +19,8 @@ struct ArchiveManifestTests {
                                        checksumAlgorithm: .crc32c, checksum: "0a1b2c3d"))
         builder.add(ManifestFileRecord(path: "PG_VERSION", size: 3, modificationTime: 0, checksumAlgorithm: .crc32c,
                                        checksum: "839206e3"))
-        let rendered = String(decoding: builder.render(walRanges: [WALRange(timeline: 1, start: 0x2_0000_0028,
-                                                                              end: 0x2_0000_0100)]), as: UTF8.self)
+        let rendered = String(decoding: builder.render(walRanges: [WALRange(timeline: 1, start: LSN(0x2_0000_0028),
+                                                                              end: LSN(0x2_0000_0100))]), as: UTF8.self)
         let body = """
             { "PostgreSQL-Backup-Manifest-Version": 1,
             "Files": [
@@ -64,10 +65,12 @@ struct ArchiveManifestTests {
     }
 
     @Test func lsnsPrintAndParseLikePostgres() {
-        #expect(WALRange.formatLSN(0x0000_0001_0000_00A8) == "1/A8")
-        #expect(WALRange.formatLSN(0) == "0/0")
-        #expect(WALRange.parseLSN("16/B374D848") == 0x16_B374_D848)
-        #expect(WALRange.parseLSN("nonsense") == nil)
+        #expect(LSN(0x0000_0001_0000_00A8).description == "1/A8")
+        #expect(LSN(0).description == "0/0")
+        #expect(LSN(parsing: "16/B374D848")?.value == 0x16_B374_D848)
+        for bad in ["nonsense", "1//2", "+1/0", "1/", "/1", "123456789/0", "1/2/3", "g/0"] {
+            #expect(LSN(parsing: bad) == nil, "\(bad)")
+        }
     }
 
     @Test func concurrentAddsAllArriveSorted() {

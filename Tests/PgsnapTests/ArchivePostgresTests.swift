@@ -1,4 +1,5 @@
 import Foundation
+@testable import PostgresFormat
 import Testing
 
 @testable import Archive
@@ -10,7 +11,7 @@ import Testing
 struct ArchivePostgresTests {
     /// The checkpoint facts pg_controldata reports for a stopped cluster.
     struct ControlData {
-        var redo: UInt64
+        var redo: LSN
         var timeline: UInt32
         var systemIdentifier: UInt64
         var catalogVersion: String
@@ -22,7 +23,7 @@ struct ArchivePostgresTests {
                 let line = try #require(output.split(separator: "\n").first { $0.hasPrefix(label + ":") }, "\(label)")
                 return line.dropFirst(label.count + 1).trimmingCharacters(in: .whitespaces)
             }
-            redo = try #require(WALRange.parseLSN(try value("Latest checkpoint's REDO location")))
+            redo = try #require(LSN(parsing: try value("Latest checkpoint's REDO location")))
             timeline = try #require(UInt32(try value("Latest checkpoint's TimeLineID")))
             systemIdentifier = try #require(UInt64(try value("Database system identifier")))
             catalogVersion = try value("Catalog version number")

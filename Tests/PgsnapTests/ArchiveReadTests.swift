@@ -1,4 +1,5 @@
 import Foundation
+@testable import PostgresFormat
 import Testing
 
 @testable import Archive
@@ -670,8 +671,8 @@ struct ArchiveReadTests {
     ]
 
     static let manifestRanges = [
-        WALRange(timeline: 2, start: 0x3_0000_0028, end: 0x3_0000_0100),
-        WALRange(timeline: 1, start: 0x2_0000_0028, end: 0x3_0000_0028),
+        WALRange(timeline: 2, start: LSN(0x3_0000_0028), end: LSN(0x3_0000_0100)),
+        WALRange(timeline: 1, start: LSN(0x2_0000_0028), end: LSN(0x3_0000_0028)),
     ]
 
     static func versionArgument(_ name: String) -> ManifestVersion {
@@ -810,7 +811,7 @@ struct ArchiveReadTests {
                 #expect(manifest.version == 1)
                 #expect(manifest.systemIdentifier == nil)
                 #expect(manifest.walRanges.count == 1)
-                #expect(manifest.walRanges.first.map { $0.timeline == 1 && $0.start <= $0.end && $0.start > 0 } == true)
+                #expect(manifest.walRanges.first.map { $0.timeline == 1 && $0.start <= $0.end && $0.start.value > 0 } == true)
                 let paths = Set(manifest.files.map(\.path))
                 #expect(paths.count == manifest.files.count)
                 for required: RawPath in ["PG_VERSION", "global/pg_control", Self.oddName, "quote\"back\\slash"] {

@@ -1,3 +1,4 @@
+@testable import TargetLayout
 import Foundation
 import Testing
 
@@ -40,11 +41,13 @@ struct BackupContentsTests {
         try FileManager.default.createDirectory(atPath: target + "/" + record.id, withIntermediateDirectories: false)
         try record.encoded().write(to: URL(fileURLWithPath: target + "/" + record.id + "/backup.json"))
 
-        #expect(throws: RestoreError.self, "\(attack)") { try StoredBackup.open(target: target, id: record.id) }
+        // Restore opens a backup through the layout's StoredBackup and stops with its error.
+        #expect(throws: LayoutError.self, "\(attack)") { try StoredBackup.open(target: target, id: record.id) }
         do {
             _ = try StoredBackup.open(target: target, id: record.id)
         } catch {
             #expect(error.code == .damaged, "\(attack): \(error.message)")
+            #expect(RestoreError(error).exitStatus == .damaged, "\(attack)")
         }
         let report = try BackupVerifier(target: target).verify(id: record.id)
         #expect(!report.ok)

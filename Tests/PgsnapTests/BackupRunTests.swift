@@ -1,3 +1,4 @@
+@testable import TargetLayout
 import Catalog
 import ExitStatus
 import Foundation

@@ -1,8 +1,10 @@
+@testable import TargetLayout
 import Foundation
 @testable import PostgresClient
 import Catalog
 import Storage
 import CSystemShims
+@testable import PostgresFormat
 import Testing
 
 @testable import Backup
@@ -37,9 +39,12 @@ struct BackupUnitTests {
     @Test func walSegmentNamesFollowXLogFileName() throws {
         let start = try #require(LSN(parsing: "0/2FFFFF8"))
         let stop = try #require(LSN(parsing: "1/000001A0"))
-        #expect(start.walFileName(timeline: 1, segmentSize: 16 << 20) == "000000010000000000000002")
-        #expect(stop.walFileName(timeline: 3, segmentSize: 16 << 20) == "000000030000000100000000")
-        let names = (try #require(LSN(parsing: "0/FE000000"))).walFileNames(through: stop, timeline: 1, segmentSize: 16 << 20)
+        #expect(WALFileName(timeline: 1, containing: start, segmentSize: 16 << 20).name(segmentSize: 16 << 20)
+            == "000000010000000000000002")
+        #expect(WALFileName(timeline: 3, containing: stop, segmentSize: 16 << 20).name(segmentSize: 16 << 20)
+            == "000000030000000100000000")
+        let names = WALFileName.names(from: try #require(LSN(parsing: "0/FE000000")), through: stop, timeline: 1,
+                                      segmentSize: 16 << 20)
         #expect(names == ["0000000100000000000000FE", "0000000100000000000000FF", "000000010000000100000000"])
         #expect(LSN(parsing: "16/B374D848")?.description == "16/B374D848")
     }

@@ -1,3 +1,4 @@
+@testable import TargetLayout
 import Catalog
 import ExitStatus
 import Foundation
@@ -56,7 +57,7 @@ struct CatalogIntegrityTests {
         let catalog = try fixture.catalog()
         #expect(catalog.entries.map(\.status) == [.damaged, .complete])
         #expect(try catalog.completeBackup("latest").id == good)
-        let refused = #expect(throws: RestoreError.self) {
+        let refused = #expect(throws: LayoutError.self) {
             try StoredBackup.readCheckedRecord(directory: fixture.target + "/" + stripped, id: stripped)
         }
         #expect(refused?.code == .damaged)
@@ -124,7 +125,7 @@ struct CatalogIntegrityTests {
         #expect(refused?.hint == mixedHint)
         #expect(try BaseBackupChoice.candidates(in: fixture.target, for: own).count == 2, "an explicit ID needs no owner")
 
-        let plain = #expect(throws: RestoreError.self) { try StoredBackup.resolve("latest", in: fixture.target) }
+        let plain = #expect(throws: LayoutError.self) { try StoredBackup.resolve("latest", in: fixture.target) }
         #expect(plain?.exitStatus == .target)
         #expect(plain?.hint == mixedHint, "not 'check the target's path and permissions'")
     }

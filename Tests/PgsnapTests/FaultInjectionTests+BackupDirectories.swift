@@ -1,4 +1,5 @@
 import Foundation
+@testable import PostgresFormat
 import Testing
 
 /// The read side's faults: a backup directory that is hostile or damaged (bad types, huge

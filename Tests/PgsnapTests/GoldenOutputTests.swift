@@ -4,6 +4,7 @@ import Foundation
 import Preflight
 import PostgresClient
 import Storage
+import TargetLayout
 import Testing
 
 @testable import Backup

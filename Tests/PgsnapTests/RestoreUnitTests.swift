@@ -1,4 +1,6 @@
+@testable import TargetLayout
 import Foundation
+@testable import PostgresFormat
 import Testing
 
 @testable import Archive

@@ -1,4 +1,5 @@
 import Foundation
+@testable import PostgresFormat
 import Testing
 
 /// `pgsnap verify` (and `restore`) on copies of one real backup, each damaged in one known way:

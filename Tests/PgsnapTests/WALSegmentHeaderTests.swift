@@ -1,6 +1,6 @@
 import Testing
 
-@testable import Restore
+@testable import PostgresFormat
 
 /// The identity check of a WAL segment's first page: crafted names must not trap, and a
 /// segment copied at a timeline switch (old xlp_tli under the new timeline's name) is fine.
@@ -32,15 +32,15 @@ struct WALSegmentHeaderTests {
 
     @Test func namesOutsidePostgreSQLsRangeAreMalformedNotATrap() {
         // 16 MiB segments: 256 per 4 GiB log file, so the low part stops at 000000FF.
-        #expect(WALSegmentHeader.parse("0000000100000001000000FF", segmentSize: Self.segmentSize)! == (1, 511))
+        #expect(WALFileName(parsing: "0000000100000001000000FF", segmentSize: Self.segmentSize) == WALFileName(timeline: 1, segment: 511))
         for name in ["00000001FFFFFFFFFFFFFFFF", "000000010000000000000100", "00000001FFFFFFFF00000100",
                      "0000000100000000+0000001", "00000001000000000000000"] {
-            #expect(WALSegmentHeader.parse(name, segmentSize: Self.segmentSize) == nil, "\(name)")
+            #expect(WALFileName(parsing: name, segmentSize: Self.segmentSize) == nil, "\(name)")
         }
         // The largest name there is still has a start that fits in 64 bits.
-        let last = WALSegmentHeader.parse("00000001FFFFFFFF000000FF", segmentSize: Self.segmentSize)
-        #expect(last?.1 == (UInt64(1) << 40) - 1)
-        #expect(WALSegmentHeader.parse("000000010000000000000001", segmentSize: 0) == nil)
+        let last = WALFileName(parsing: "00000001FFFFFFFF000000FF", segmentSize: Self.segmentSize)
+        #expect(last?.segment == (UInt64(1) << 40) - 1)
+        #expect(WALFileName(parsing: "000000010000000000000001", segmentSize: 0) == nil)
         // The crafted member of the review: 24 hex digits, a valid long header, a huge segment number.
         #expect(problem(header(timeline: 1, address: 0), "00000001FFFFFFFFFFFFFFFF") == "has a malformed name")
         #expect(problem(header(timeline: 1, address: UInt64.max - Self.segmentSize + 1), "00000001FFFFFFFF000000FF") == nil)

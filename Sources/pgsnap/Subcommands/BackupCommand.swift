@@ -4,6 +4,7 @@ import Configuration
 import ExitStatus
 import Foundation
 import Logging
+import TargetLayout
 
 extension PgsnapCommand {
     /// `pgsnap backup`: one consistent online backup into the target.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Catalog
 import ExitStatus
 import Foundation
+import TargetLayout
 
 extension PgsnapCommand {
     /// `pgsnap info ID`: one complete backup's record and files.

@@ -3,8 +3,10 @@ import Backup
 import Configuration
 import ExitStatus
 import Foundation
+import PostgresFormat
 import Preflight
 import Restore
+import TargetLayout
 
 extension PgsnapCommand {
     /// `pgsnap restore`: one backup back into a data directory, ready to start.

@@ -3,7 +3,7 @@ import Configuration
 import ExitStatus
 import Foundation
 import Preflight
-import Restore
+import TargetLayout
 import Verify
 
 extension PgsnapCommand {
@@ -48,7 +48,7 @@ extension PgsnapCommand {
                 var verifier = BackupVerifier(target: target)
                 verifier.onProgress = Terminal.progressSink(settings)
                 let ids = all ? try verifier.backupIDs() : [id ?? "latest"]
-                if ids.isEmpty { throw RestoreError(code: .notFound, detail: "no complete backup in \(target)") }
+                if ids.isEmpty { throw LayoutError(code: .notFound, detail: "no complete backup in \(target)") }
                 var reports: [VerifyReport] = []
                 for id in ids {
                     // --all lists complete backups through the catalog once; a single ID is resolved.

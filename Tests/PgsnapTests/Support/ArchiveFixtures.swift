@@ -1,5 +1,6 @@
 import Archive
 import Foundation
+@testable import PostgresFormat
 import Testing
 
 /// Builds file trees with exact bytes, modes, owners and times for the archive tests, and reads

@@ -1,7 +1,9 @@
+@testable import TargetLayout
 import Configuration
 import ExitStatus
 import Foundation
 import PostgresClient
+@testable import PostgresFormat
 import Preflight
 import Storage
 
@@ -95,8 +97,8 @@ final class BackupRunBench {
     }
 
     var walSegmentPath: String {
-        let names = LSN(parsing: Self.startLSN)!.walFileNames(through: LSN(parsing: Self.stopLSN)!, timeline: 1,
-                                                              segmentSize: Self.segmentSize)
+        let names = WALFileName.names(from: LSN(parsing: Self.startLSN)!, through: LSN(parsing: Self.stopLSN)!, timeline: 1,
+                                      segmentSize: Self.segmentSize)
         return dataDirectory + "/pg_wal/" + names[0]
     }
 

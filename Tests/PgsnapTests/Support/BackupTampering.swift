@@ -1,5 +1,6 @@
 import Archive
 import Foundation
+@testable import PostgresFormat
 import Testing
 
 /// Damage done on purpose to copies of a real backup: flipped bytes, truncated or missing

@@ -1,5 +1,6 @@
 import Archive
 import Foundation
+@testable import PostgresFormat
 import Testing
 
 /// Edits a backup's backup.json the way someone with an editor (or a script) would, optionally

@@ -1,8 +1,7 @@
-internal import Catalog
 public import Foundation
 
-/// `backup.json`: what a backup is, written last, so its presence in a directory without the
-/// `.partial` suffix means the backup is complete and durable.
+/// `backup.json` (`BackupFiles.record`): what a backup is, written last, so its presence in a
+/// directory without the `.partial` suffix means the backup is complete and durable.
 public struct BackupRecord: Codable, Sendable, Equatable {
     public enum Status: String, Codable, Sendable {
         case complete
@@ -20,6 +19,18 @@ public struct BackupRecord: Codable, Sendable, Equatable {
         public var bytesRead: UInt64
         public var bytesWritten: UInt64
         public var files: Int
+
+        public init(archive: String, origin: String?, snapshotType: String?, snapshotBytes: UInt64?,
+                    peakFillPercent: Double?, bytesRead: UInt64, bytesWritten: UInt64, files: Int) {
+            self.archive = archive
+            self.origin = origin
+            self.snapshotType = snapshotType
+            self.snapshotBytes = snapshotBytes
+            self.peakFillPercent = peakFillPercent
+            self.bytesRead = bytesRead
+            self.bytesWritten = bytesWritten
+            self.files = files
+        }
     }
 
     public var id: String
@@ -56,6 +67,47 @@ public struct BackupRecord: Codable, Sendable, Equatable {
         public var oid: UInt32
         public var name: String
         public var location: String
+
+        public init(oid: UInt32, name: String, location: String) {
+            self.oid = oid
+            self.name = name
+            self.location = location
+        }
+    }
+
+    public init(id: String, label: String, status: Status, pgsnapVersion: String, postgresVersion: String,
+                postgresVersionNumber: Int, systemIdentifier: String?, timeline: UInt32, startLSN: String,
+                stopLSN: String, walSegments: [String], startTime: Date, stopTime: Date, backupModeSeconds: Double,
+                snapshotMode: String, dataDirectory: String, dataDirectoryOwner: UInt32, dataDirectoryGroup: UInt32,
+                tablespaces: [Tablespace], volumes: [Volume], bytesRead: UInt64, bytesWritten: UInt64,
+                compressionRatio: Double, throughputBytesPerSecond: Double, compressionLevel: Int,
+                manifestChecksums: String) {
+        self.id = id
+        self.label = label
+        self.status = status
+        self.pgsnapVersion = pgsnapVersion
+        self.postgresVersion = postgresVersion
+        self.postgresVersionNumber = postgresVersionNumber
+        self.systemIdentifier = systemIdentifier
+        self.timeline = timeline
+        self.startLSN = startLSN
+        self.stopLSN = stopLSN
+        self.walSegments = walSegments
+        self.startTime = startTime
+        self.stopTime = stopTime
+        self.backupModeSeconds = backupModeSeconds
+        self.snapshotMode = snapshotMode
+        self.dataDirectory = dataDirectory
+        self.dataDirectoryOwner = dataDirectoryOwner
+        self.dataDirectoryGroup = dataDirectoryGroup
+        self.tablespaces = tablespaces
+        self.volumes = volumes
+        self.bytesRead = bytesRead
+        self.bytesWritten = bytesWritten
+        self.compressionRatio = compressionRatio
+        self.throughputBytesPerSecond = throughputBytesPerSecond
+        self.compressionLevel = compressionLevel
+        self.manifestChecksums = manifestChecksums
     }
 
     enum CodingKeys: String, CodingKey {
@@ -73,9 +125,7 @@ public struct BackupRecord: Codable, Sendable, Equatable {
     /// Encodes as stable, sorted, human-readable JSON with ISO-8601 times, sealed with the
     /// `checksum` that readers check before they believe any field (see `RecordChecksum`).
     public func encoded() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
+        let encoder = RecordCoding.encoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         return RecordChecksum.seal(try encoder.encode(self))
     }

@@ -48,8 +48,8 @@ public final class ManifestBuilder: Sendable {
         text += Array("\n],\n\"WAL-Ranges\": [\n".utf8)
         for (index, range) in walRanges.enumerated() {
             let line = "\(index == 0 ? "" : ",\n")"
-                + "{ \"Timeline\": \(range.timeline), \"Start-LSN\": \"\(WALRange.formatLSN(range.start))\", "
-                + "\"End-LSN\": \"\(WALRange.formatLSN(range.end))\" }"
+                + "{ \"Timeline\": \(range.timeline), \"Start-LSN\": \"\(range.start)\", "
+                + "\"End-LSN\": \"\(range.end)\" }"
             text += Array(line.utf8)
         }
         text += Array("\n],\n".utf8)
@@ -57,18 +57,6 @@ public final class ManifestBuilder: Sendable {
         checksum.update(text)
         text += Array("\"Manifest-Checksum\": \"\(checksum.finalize())\"}\n".utf8)
         return text
-    }
-
-    /// Writes the manifest to a new file (never over an existing one), mode 0600, and syncs it.
-    public func write(walRanges: [WALRange], to path: String) throws(ArchiveError) {
-        let file = try OutputFile(creating: RawPath(path))
-        do throws(ArchiveError) {
-            try file.write(render(walRanges: walRanges))
-            try file.finish()
-        } catch {
-            file.abandon()
-            throw error
-        }
     }
 
     // MARK: - One file

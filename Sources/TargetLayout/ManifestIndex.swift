@@ -1,4 +1,5 @@
-public import Archive
+internal import Archive
+public import PostgresFormat
 
 /// The manifest's files by path, for the per-member lookups of restore and verify.
 public struct ManifestIndex: Sendable {

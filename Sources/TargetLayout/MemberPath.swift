@@ -1,4 +1,5 @@
 public import Archive
+public import PostgresFormat
 
 /// The rules for archive member names, shared by restore (which refuses to write them) and
 /// verify (which reports them).
@@ -18,12 +19,7 @@ public enum MemberPath {
 
     /// A WAL segment (`000000010000000000000003`) or timeline history file (`00000002.history`).
     public static func isWALFileName(_ name: Substring) -> Bool {
-        let isHex: (UInt8) -> Bool = {
-            (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains($0)
-        }
-        let hex = name.utf8.prefix(while: isHex)
-        if hex.count == 24 && name.utf8.count == 24 { return true }
-        return hex.count == 8 && name.utf8.count == 16 && name.hasSuffix(".history")
+        WALFileName.isSegmentName(name) || WALFileName.isHistoryName(name)
     }
 
     /// The WAL archive holds segment files, timeline history files, `archive_status` and its
@@ -51,6 +47,6 @@ public enum MemberPath {
 
     /// Whether `name` is a segment (not a history file).
     public static func isWALSegmentName(_ name: Substring) -> Bool {
-        name.utf8.count == 24 && isWALFileName(name)
+        WALFileName.isSegmentName(name)
     }
 }

@@ -1,7 +1,6 @@
 public import Archive
-public import Backup
-public import Catalog
-internal import Foundation
+public import Foundation
+public import PostgresFormat
 
 /// A complete backup as it sits in the target: its record, its checked manifest and the
 /// archives it consists of. Opening one reads only backup.json and backup_manifest.
@@ -36,28 +35,27 @@ public struct StoredBackup: Sendable {
     public var manifest: BackupManifest
     public var archives: [Archive]
 
-    /// Opens `id` (or `latest`) in `target`, checking backup.json's checksum and fields, the
-    /// manifest's own checksum and its agreement with backup.json, and the archives backup.json
-    /// names (`BackupContents`).
-    public static func open(target: String, id: String) throws(RestoreError) -> StoredBackup {
-        let resolved = try resolve(id, in: target)
-        let directory = target + "/" + resolved
-        let (record, checksum) = try readCheckedRecord(directory: directory, id: resolved)
-        let manifestPath = directory + "/backup_manifest"
+    /// Opens the backup in `directory` (ID `id`), checking backup.json's checksum and fields,
+    /// the manifest's own checksum and its agreement with backup.json, and the archives
+    /// backup.json names (`BackupContents`). `boundAt` is the target binding's time
+    /// (`RecordChecksum.status(of:boundAt:)`).
+    public static func open(directory: String, id: String, boundAt: Date?) throws(LayoutError) -> StoredBackup {
+        let (record, checksum) = try readCheckedRecord(directory: directory, id: id, boundAt: boundAt)
+        let manifestPath = directory + "/" + BackupFiles.manifest
         let manifestBytes: [UInt8]
         switch BoundedFile.read(manifestPath, limit: BackupContents.maximumManifestBytes) {
         case .success(let bytes): manifestBytes = bytes
         case .failure(let failure):
-            throw RestoreError(code: .damaged, detail: "backup \(resolved): backup_manifest \(failure.description) (\(manifestPath))")
+            throw LayoutError(code: .damaged, detail: "backup \(id): backup_manifest \(failure.description) (\(manifestPath))")
         }
         let manifest: BackupManifest
         do {
             manifest = try BackupManifest.parse(manifestBytes)
         } catch {
-            throw RestoreError(code: .damaged, detail: "backup \(resolved): backup_manifest \(error.description)")
+            throw LayoutError(code: .damaged, detail: "backup \(id): backup_manifest \(error.description)")
         }
         if let problem = BackupCrossCheck(record: record, manifest: manifest).manifestProblems().first {
-            throw RestoreError(code: .damaged, detail: "backup \(resolved): \(problem)")
+            throw LayoutError(code: .damaged, detail: "backup \(id): \(problem)")
         }
         let archives = try archives(of: record, in: directory)
         return StoredBackup(directory: directory, record: record, recordChecksum: checksum, manifestBytes: manifestBytes,
@@ -65,7 +63,7 @@ public struct StoredBackup: Sendable {
     }
 
     /// The archives backup.json names, with their roles; pg_wal.tar.zst always among them.
-    public static func archives(of record: BackupRecord, in directory: String) throws(RestoreError) -> [Archive] {
+    public static func archives(of record: BackupRecord, in directory: String) throws(LayoutError) -> [Archive] {
         try BackupContents.archives(of: record, in: directory).get()
     }
 
@@ -85,63 +83,40 @@ public struct StoredBackup: Sendable {
         archives.filter { !FileManager.default.fileExists(atPath: $0.path) }
     }
 
-    public static func readRecord(directory: String, id: String) throws(RestoreError) -> BackupRecord {
-        try readCheckedRecord(directory: directory, id: id).record
-    }
-
     /// backup.json, refused (exit 9) when it fails its checksum, does not decode (the message
     /// names the key) or breaks a rule of `BackupContents`; with whether it had a checksum at all.
-    public static func readCheckedRecord(directory: String, id: String) throws(RestoreError)
+    /// `boundAt` decides whether a record without a checksum may be an older pgsnap's.
+    public static func readCheckedRecord(directory: String, id: String, boundAt: Date?) throws(LayoutError)
         -> (record: BackupRecord, checksum: RecordChecksum.Status)
     {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw RestoreError(code: .notFound, detail: "no backup \(id) in \(URL(fileURLWithPath: directory).deletingLastPathComponent().path)")
+            throw LayoutError(code: .notFound, detail: "no backup \(id) in \(URL(fileURLWithPath: directory).deletingLastPathComponent().path)")
         }
         let data: Data
-        switch BoundedFile.read(directory + "/backup.json", limit: RecordChecksum.maximumRecordBytes) {
+        switch BoundedFile.read(directory + "/" + BackupFiles.record, limit: RecordChecksum.maximumRecordBytes) {
         case .success(let bytes): data = Data(bytes)
         case .failure(.missing):
-            throw RestoreError(code: .notFound, detail: "backup \(id) is not complete: \(directory)/backup.json is missing")
+            throw LayoutError(code: .notFound, detail: "backup \(id) is not complete: \(directory)/backup.json is missing")
         case .failure(let failure):
-            throw RestoreError(code: .damaged, detail: "backup \(id): backup.json \(failure.description)")
+            throw LayoutError(code: .damaged, detail: "backup \(id): backup.json \(failure.description)")
         }
-        // The binding decides whether a record without a checksum may be an older pgsnap's.
-        let target = URL(fileURLWithPath: directory).deletingLastPathComponent().path
-        let checksum = RecordChecksum.status(of: data, binding: try? TargetBinding.read(target: target))
+        let checksum = RecordChecksum.status(of: data, boundAt: boundAt)
         guard checksum != .mismatch else {
-            throw RestoreError(code: .damaged, detail: "backup \(id): \(RecordChecksum.damageDescription(of: data))")
+            throw LayoutError(code: .damaged, detail: "backup \(id): \(RecordChecksum.damageDescription(of: data))")
         }
         let record: BackupRecord
         do {
-            let decoder = JSONDecoder()
-            decoder.dateDecodingStrategy = .iso8601
-            record = try decoder.decode(BackupRecord.self, from: data)
+            record = try RecordCoding.decoder().decode(BackupRecord.self, from: data)
         } catch {
-            throw RestoreError(code: .damaged, detail: "backup \(id): \(DecodeFailure.describe(error, file: "backup.json"))")
+            throw LayoutError(code: .damaged, detail: "backup \(id): \(DecodeFailure.describe(error, file: BackupFiles.record))")
         }
         guard record.id == id else {
-            throw RestoreError(code: .damaged, detail: "backup \(id): backup.json describes backup \(BackupContents.quoted(record.id))")
+            throw LayoutError(code: .damaged, detail: "backup \(id): backup.json describes backup \(BackupContents.quoted(record.id))")
         }
         if let problem = BackupContents.recordProblems(record).first {
-            throw RestoreError(code: .damaged, detail: "backup \(id): \(problem)")
+            throw LayoutError(code: .damaged, detail: "backup \(id): \(problem)")
         }
         return (record, checksum)
-    }
-
-    /// The ID of the complete backup `id` names (`latest` included), through the catalog, so a
-    /// failed or crashed run (or a mixed target) is refused with what the catalog knows about
-    /// it, and its hint.
-    public static func resolve(_ id: String, in target: String) throws(RestoreError) -> String {
-        do {
-            let catalog = try BackupCatalog(target: target, lockPath: nil)
-            // A damaged backup named by its ID is opened, so that the record check (restore's
-            // refusal, verify's report) says what is wrong with it; `latest` never names one.
-            if id != "latest", let entry = try? catalog.entry(id), entry.status == .damaged { return entry.id }
-            return try catalog.completeBackup(id).id
-        } catch {
-            throw RestoreError(code: error.exitStatus == .damaged ? .notFound : .target, detail: error.message,
-                               hint: error.hint)
-        }
     }
 }

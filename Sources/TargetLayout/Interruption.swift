@@ -1,7 +1,9 @@
 internal import CSystemShims
 
 /// SIGINT, SIGTERM and SIGHUP are recorded rather than acted on, so that a backup always
-/// finishes its teardown (unmount, remove snapshots, end backup mode) before it exits.
+/// finishes its teardown (unmount, remove snapshots, end backup mode) before it exits, and a
+/// restore removes what it wrote. Here, beside the layout, so restore polls the same record
+/// without depending on the backup module.
 ///
 /// Everything that can wait long polls the record: the archive threads between chunks, hooks,
 /// and every libpq statement of a backup (`BackupEnvironment.live` makes it the sessions'
@@ -17,12 +19,5 @@ public enum Interruption {
     public static var signal: Int32? {
         let number = pgsnap_interrupting_signal()
         return number == 0 ? nil : number
-    }
-
-    /// Throws `interrupted` once a signal arrived; stages call this between steps.
-    public static func check() throws(BackupError) {
-        if let signal {
-            throw BackupError(code: .interrupted, detail: "interrupted by signal \(signal)")
-        }
     }
 }

@@ -34,9 +34,6 @@ public struct FailedRunRecord: Codable, Sendable, Equatable {
     /// sealed with the same checksum (unsealed, a failed run's record in a bound target would be
     /// listed with `record_checksum: mismatch`, as if someone had removed its checksum).
     public func encoded() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return RecordChecksum.seal(try encoder.encode(self))
+        RecordChecksum.seal(try RecordCoding.encoder().encode(self))
     }
 }

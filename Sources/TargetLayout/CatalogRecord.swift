@@ -1,9 +1,9 @@
 public import Foundation
 
-/// What the catalog reads from a `backup.json`: the complete record a backup commits last and
-/// the small record a failed run leaves. Decoded leniently (everything but the ID and status
-/// optional) because the catalog must still list a record written by an older or newer pgsnap,
-/// and it deliberately does not import the Backup module that owns `BackupRecord`.
+/// What the catalog reads from a `backup.json`: the complete record a backup commits last
+/// (`BackupRecord`) and the small record a failed run leaves (`FailedRunRecord`). Decoded
+/// leniently (everything but the ID and status optional) because the catalog must still list a
+/// record written by an older or newer pgsnap; the keys are the same as the writers' own.
 public struct CatalogRecord: Decodable, Sendable, Equatable {
     public var id: String
     public var status: String
@@ -35,13 +35,11 @@ public struct CatalogRecord: Decodable, Sendable, Equatable {
         case error, exitStatus = "exit_status", pgsnapVersion = "pgsnap_version"
     }
 
-    /// Parses `backup.json` as pgsnap writes it (ISO-8601 times); `binding` is the target's,
-    /// which decides whether a record without a checksum may be an older pgsnap's.
-    public static func decode(_ data: Data, binding: TargetBinding? = nil) throws -> CatalogRecord {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        var record = try decoder.decode(CatalogRecord.self, from: data)
-        record.checksum = RecordChecksum.status(of: data, binding: binding)
+    /// Parses `backup.json` as pgsnap writes it (`RecordCoding`); `boundAt` is when the target
+    /// was bound, which decides whether a record without a checksum may be an older pgsnap's.
+    public static func decode(_ data: Data, boundAt: Date? = nil) throws -> CatalogRecord {
+        var record = try RecordCoding.decoder().decode(CatalogRecord.self, from: data)
+        record.checksum = RecordChecksum.status(of: data, boundAt: boundAt)
         return record
     }
 }

@@ -1,4 +1,3 @@
-public import Archive
 public import Compression
 
 /// A backup archive opened for reading: zstd underneath, tar on top, with zstd's failures

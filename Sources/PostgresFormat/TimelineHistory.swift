@@ -1,4 +1,3 @@
-internal import Archive
 internal import Foundation
 
 /// Where the timelines before one timeline ended, from its `<TLI>.history` file (each line
@@ -11,7 +10,7 @@ public struct TimelineHistory: Sendable, Equatable {
     public var switchPoints: [UInt32: UInt64]
 
     /// History files are a line per earlier timeline; anything larger is not one.
-    static let sizeLimit: UInt64 = 1 << 20
+    public static let sizeLimit: UInt64 = 1 << 20
 
     public func contains(timeline point: UInt32, lsn: UInt64) -> Bool {
         if point == timeline { return true }
@@ -20,36 +19,17 @@ public struct TimelineHistory: Sendable, Equatable {
     }
 
     /// Parses a history file; nil if any line is malformed.
-    static func parse(_ text: String, timeline: UInt32) -> TimelineHistory? {
+    public static func parse(_ text: String, timeline: UInt32) -> TimelineHistory? {
         var points: [UInt32: UInt64] = [:]
         for line in text.split(separator: "\n") {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
             let fields = trimmed.split(whereSeparator: { $0 == "\t" || $0 == " " })
             guard fields.count >= 2, let parent = UInt32(fields[0]), parent < timeline,
-                  let lsn = RecoverySettings.lsnValue(String(fields[1]))
+                  let lsn = LSN(parsing: fields[1])?.value
             else { return nil }
             points[parent] = lsn
         }
         return TimelineHistory(timeline: timeline, switchPoints: points)
-    }
-
-    /// The history of `timeline` from the WAL archive at `path`; nil when the archive has none
-    /// (timeline 1 has no history) or cannot be read, i.e. when pgsnap cannot tell.
-    static func read(archive path: String, timeline: UInt32) -> TimelineHistory? {
-        guard timeline > 1, let tar = try? ArchiveStream.open(path).1 else { return nil }
-        let name = String(format: "%08X.history", timeline)
-        do {
-            while let member = try tar.next() {
-                guard member.kind == .file, member.path.description == name else { continue }
-                guard member.size <= sizeLimit else { return nil }
-                var bytes: [UInt8] = []
-                try tar.readContent { bytes += $0 }
-                return parse(String(decoding: bytes, as: UTF8.self), timeline: timeline)
-            }
-        } catch {
-            return nil
-        }
-        return nil
     }
 }

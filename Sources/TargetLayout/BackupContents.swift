@@ -1,5 +1,4 @@
-internal import Archive
-public import Backup
+internal import PostgresFormat
 
 /// What a backup directory may contain and declare: the one rule restore enforces (it stops,
 /// exit 9) and verify reports (each broken rule a problem), so that whatever verify passes a
@@ -25,8 +24,8 @@ public enum BackupContents {
             key("system_identifier", "expected a cluster's system identifier (decimal digits), found \(quoted(identifier))")
         }
         if record.timeline == 0 { key("timeline", "expected a timeline of 1 or more, found 0") }
-        let start = WALRange.parseLSN(record.startLSN)
-        let stop = WALRange.parseLSN(record.stopLSN)
+        let start = LSN(parsing: record.startLSN)?.value
+        let stop = LSN(parsing: record.stopLSN)?.value
         if start == nil { key("start_lsn", "expected a string like 0/5000028, found \(quoted(record.startLSN))") }
         if stop == nil { key("stop_lsn", "expected a string like 0/5000028, found \(quoted(record.stopLSN))") }
         if let start, let stop, stop < start {
@@ -72,9 +71,9 @@ public enum BackupContents {
 
     /// The archives backup.json names, with their roles: `base.tar.zst`, `pg_wal.tar.zst` (always
     /// among them) and exactly one `<oid>.tar.zst` per tablespace it lists, and nothing else.
-    public static func archives(of record: BackupRecord, in directory: String) -> Result<[StoredBackup.Archive], RestoreError> {
-        func damaged(_ detail: String) -> Result<[StoredBackup.Archive], RestoreError> {
-            .failure(RestoreError(code: .damaged, detail: "backup \(record.id): \(detail)"))
+    public static func archives(of record: BackupRecord, in directory: String) -> Result<[StoredBackup.Archive], LayoutError> {
+        func damaged(_ detail: String) -> Result<[StoredBackup.Archive], LayoutError> {
+            .failure(LayoutError(code: .damaged, detail: "backup \(record.id): \(detail)"))
         }
         guard record.volumes.count <= record.tablespaces.count + 2 else {
             return damaged("backup.json: key 'volumes': lists \(record.volumes.count) archives for \(record.tablespaces.count) tablespace(s)")
@@ -82,13 +81,11 @@ public enum BackupContents {
         var archives: [StoredBackup.Archive] = []
         for volume in record.volumes {
             let role: StoredBackup.Archive.Role
-            if volume.archive == "base.tar.zst" {
+            if volume.archive == BackupFiles.baseArchive {
                 role = .dataDirectory
-            } else if volume.archive == "pg_wal.tar.zst" {
+            } else if volume.archive == BackupFiles.walArchive {
                 role = .wal
-            } else if volume.archive.hasSuffix(".tar.zst"), let oid = UInt32(volume.archive.dropLast(8)),
-                      "\(oid).tar.zst" == volume.archive
-            {
+            } else if let oid = BackupFiles.tablespaceOID(archive: volume.archive) {
                 role = .tablespace(oid: oid)
             } else {
                 return damaged("backup.json names an unknown archive \(quoted(volume.archive))")
@@ -97,7 +94,8 @@ public enum BackupContents {
             archives.append(StoredBackup.Archive(name: volume.archive, role: role, path: directory + "/" + volume.archive))
         }
         if !archives.contains(where: { $0.role == .wal }) {
-            archives.append(StoredBackup.Archive(name: "pg_wal.tar.zst", role: .wal, path: directory + "/pg_wal.tar.zst"))
+            archives.append(StoredBackup.Archive(name: BackupFiles.walArchive, role: .wal,
+                                                 path: directory + "/" + BackupFiles.walArchive))
         }
         guard archives.contains(where: { $0.role == .dataDirectory }) else { return damaged("backup.json names no base.tar.zst") }
         let archived = Set(archives.compactMap { archive -> UInt32? in

@@ -54,8 +54,8 @@ public struct BackupManifest: Sendable, Equatable {
         var walRanges: [WALRange] = []
         for range in ranges {
             guard let timeline = (range["Timeline"] as? NSNumber)?.uint32Value,
-                  let start = (range["Start-LSN"] as? String).flatMap({ WALRange.parseLSN($0) }),
-                  let end = (range["End-LSN"] as? String).flatMap({ WALRange.parseLSN($0) })
+                  let start = (range["Start-LSN"] as? String).flatMap({ LSN(parsing: $0) }),
+                  let end = (range["End-LSN"] as? String).flatMap({ LSN(parsing: $0) })
             else {
                 throw .invalid("a WAL range lacks Timeline, Start-LSN or End-LSN")
             }

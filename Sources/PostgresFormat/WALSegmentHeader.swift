@@ -1,5 +1,3 @@
-internal import Archive
-
 /// The long page header every WAL segment starts with: xlp_info (XLP_LONG_HEADER), xlp_tli,
 /// xlp_pageaddr, xlp_sysid, xlp_seg_size, little-endian as PostgreSQL writes them on x86 and
 /// arm64. The one check of a segment's identity, shared by verify and restore: a segment of
@@ -27,7 +25,8 @@ public struct WALSegmentHeader: Sendable {
         func value(_ offset: Int, _ width: Int) -> UInt64 {
             (0..<width).reduce(UInt64(0)) { $0 | UInt64(bytes[offset + $1]) << (8 * UInt64($1)) }
         }
-        guard let (nameTimeline, segment) = Self.parse(name, segmentSize: segmentSize) else { return "has a malformed name" }
+        guard let parsed = WALFileName(parsing: name, segmentSize: segmentSize) else { return "has a malformed name" }
+        let nameTimeline = parsed.timeline
         if value(2, 2) & 0x0002 == 0 { return "does not start with a long page header (not a WAL segment, or zeroed)" }
         let timeline = UInt32(value(4, 4))
         if timeline > nameTimeline { return "is on timeline \(timeline), its name says \(nameTimeline)" }
@@ -38,10 +37,9 @@ public struct WALSegmentHeader: Sendable {
             return "is on timeline \(nameTimeline); the backup is on \(timelines.sorted().map(String.init).joined(separator: ", "))"
         }
         let pageAddress = value(8, 8)
-        let (start, overflow) = segment.multipliedReportingOverflow(by: segmentSize)
-        if overflow { return "has a malformed name" }
-        if pageAddress != start {
-            return "starts at \(WALRange.formatLSN(pageAddress)), its name says \(WALRange.formatLSN(start))"
+        guard let start = parsed.start(segmentSize: segmentSize) else { return "has a malformed name" }
+        if pageAddress != start.value {
+            return "starts at \(LSN(pageAddress)), its name says \(start)"
         }
         let identifier = value(24, 8)
         if let systemIdentifier, identifier != systemIdentifier {
@@ -56,30 +54,6 @@ public struct WALSegmentHeader: Sendable {
     public var declaredSegmentSize: UInt64? {
         guard bytes.count >= Self.length else { return nil }
         let size = (0..<4).reduce(UInt64(0)) { $0 | UInt64(bytes[32 + $1]) << (8 * UInt64($1)) }
-        return Self.isSegmentSize(size) ? size : nil
-    }
-
-    public static func isSegmentSize(_ size: UInt64) -> Bool {
-        size.nonzeroBitCount == 1 && (1 << 20)...(1 << 30) ~= size
-    }
-
-    /// Timeline and segment number of a segment file name. The low eight digits count segments
-    /// within one 4 GiB "log file", so they stay below 4 GiB / segment size (PostgreSQL's
-    /// XLogFromFileName); a larger one is no name PostgreSQL writes, and its start would not
-    /// fit in 64 bits.
-    public static func parse(_ name: String, segmentSize: UInt64) -> (UInt32, UInt64)? {
-        let characters = Array(name)
-        guard isSegmentSize(segmentSize), characters.count == 24,
-              characters.allSatisfy({ $0.isHexDigit && $0.isASCII }),
-              let timeline = UInt32(String(characters[0..<8]), radix: 16),
-              let high = UInt64(String(characters[8..<16]), radix: 16),
-              let low = UInt64(String(characters[16..<24]), radix: 16)
-        else { return nil }
-        let perLogFile = 0x1_0000_0000 / segmentSize
-        guard low < perLogFile else { return nil }
-        let (scaled, overflow) = high.multipliedReportingOverflow(by: perLogFile)
-        guard !overflow else { return nil }
-        let (segment, carry) = scaled.addingReportingOverflow(low)
-        return carry ? nil : (timeline, segment)
+        return WALFileName.isSegmentSize(size) ? size : nil
     }
 }

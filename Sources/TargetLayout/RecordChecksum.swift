@@ -1,5 +1,5 @@
-internal import Archive
 public import Foundation
+internal import PostgresFormat
 
 /// The SHA-256 that protects `backup.json` against edits and damage.
 ///
@@ -51,31 +51,30 @@ public enum RecordChecksum {
         return object?["checksum"] == nil ? .absent : .mismatch
     }
 
-    /// `status(of:)`, judged against the target's binding: bindings and record checksums came
-    /// in the same pgsnap version, so a record without a checksum that a backup finished after
-    /// the target was bound cannot be an older pgsnap's, and is refused as damaged (its
-    /// checksum line was removed). Guards against damage and naive edits; someone who can
-    /// write the target can also reseal a record, which no checksum kept beside it can stop.
-    public static func status(of data: Data, binding: TargetBinding?) -> Status {
+    /// `status(of:)`, judged against when the target was bound (`TargetBinding.boundAt`, nil
+    /// for an unbound target): bindings and record checksums came in the same pgsnap version,
+    /// so a record without a checksum that a backup finished after the target was bound cannot
+    /// be an older pgsnap's, and is refused as damaged (its checksum line was removed). Guards
+    /// against damage and naive edits; someone who can write the target can also reseal a
+    /// record, which no checksum kept beside it can stop.
+    public static func status(of data: Data, boundAt: Date?) -> Status {
         let plain = status(of: data)
-        guard plain == .absent, let binding else { return plain }
-        return writtenAfter(binding, data) ? .mismatch : .absent
+        guard plain == .absent, let boundAt else { return plain }
+        return writtenAfter(boundAt, data) ? .mismatch : .absent
     }
 
     /// Whether the record says its backup ended (or, without a stop time, started) at or after
     /// the binding was made. The first backup binds the target between its start and its stop,
     /// so its stop time is what puts it after the binding too. A record whose times do not
     /// decode is not judged here: decoding refuses it anyway.
-    static func writtenAfter(_ binding: TargetBinding, _ data: Data) -> Bool {
+    static func writtenAfter(_ boundAt: Date, _ data: Data) -> Bool {
         struct Times: Decodable {
             var start_time: Date?
             var stop_time: Date?
         }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        guard let times = try? decoder.decode(Times.self, from: data), let end = times.stop_time ?? times.start_time
+        guard let times = try? RecordCoding.decoder().decode(Times.self, from: data), let end = times.stop_time ?? times.start_time
         else { return false }
-        return binding.boundAt <= end
+        return boundAt <= end
     }
 
     /// The one line that says why a record counts as damaged.

@@ -1,6 +1,5 @@
-public import Archive
+import ExitStatus
 import Foundation
-import Preflight
 internal import Synchronization
 
 /// Once a second while the copy runs: per archive, bytes read of the total, rate and ETA, for a

@@ -43,8 +43,9 @@ extension BackupID {
         // A day of taken seconds is not a real target; stop looking rather than loop forever.
         for offset in 0..<86_400 {
             let id = make(at: start.addingTimeInterval(Double(offset)))
-            let taken = [EntryName.Suffix.none, .partial, .failed, .removing].contains { suffix in
-                TargetFiles.status(target + "/" + id + suffix.rawValue) != nil
+            let taken = EntryName.Suffix.allCases.contains { suffix in
+                var info = stat()
+                return lstat(target + "/" + EntryName(id: id, suffix: suffix).name, &info) == 0
             }
             if !taken { return id }
         }

@@ -1,5 +1,4 @@
-public import Archive
-public import Backup
+public import PostgresFormat
 
 /// backup.json against the files PostgreSQL itself wrote for the backup: `backup_label` and
 /// `tablespace_map` (members of base.tar.zst), `global/pg_control` and `backup_manifest`.
@@ -51,7 +50,7 @@ public struct BackupCrossCheck {
         }
         let first = manifest.walRanges.min { $0.start < $1.start }!
         let last = manifest.walRanges.max { $0.end < $1.end }!
-        let start = WALRange.parseLSN(record.startLSN), stop = WALRange.parseLSN(record.stopLSN)
+        let start = LSN(parsing: record.startLSN), stop = LSN(parsing: record.stopLSN)
         if first.start != start || last.end != stop || last.timeline != record.timeline
             || manifest.walRanges.contains(where: { $0.start > $0.end })
         {
@@ -72,13 +71,13 @@ public struct BackupCrossCheck {
             if fields[key] == nil { fields[key] = String(value.hasPrefix(" ") ? value.dropFirst() : value) }
         }
         var problems: [String] = []
-        let start = WALRange.parseLSN(record.startLSN)
-        let labelStart = fields["START WAL LOCATION"].flatMap { WALRange.parseLSN($0.prefix { $0 != " " }) }
+        let start = LSN(parsing: record.startLSN)?.value
+        let labelStart = fields["START WAL LOCATION"].flatMap { LSN(parsing: $0.prefix { $0 != " " })?.value }
         if labelStart == nil || labelStart != start {
             problems.append("backup_label says START WAL LOCATION \(fields["START WAL LOCATION"].map(BackupContents.quoted) ?? "(none)"), backup.json start_lsn \(record.startLSN)")
         }
-        let checkpoint = fields["CHECKPOINT LOCATION"].flatMap { WALRange.parseLSN($0) }
-        if let start, let stop = WALRange.parseLSN(record.stopLSN), checkpoint.map({ !(start...stop).contains($0) }) ?? true {
+        let checkpoint = fields["CHECKPOINT LOCATION"].flatMap { LSN(parsing: $0)?.value }
+        if let start, let stop = LSN(parsing: record.stopLSN)?.value, checkpoint.map({ !(start...stop).contains($0) }) ?? true {
             problems.append("backup_label's CHECKPOINT LOCATION \(fields["CHECKPOINT LOCATION"].map(BackupContents.quoted) ?? "(none)") is not between backup.json's start_lsn and stop_lsn")
         }
         let startTimeline = manifest?.walRanges.min { $0.start < $1.start }?.timeline ?? record.timeline
@@ -130,7 +129,7 @@ public struct BackupCrossCheck {
     }
 
     private func describe(_ ranges: [WALRange]) -> String {
-        ranges.prefix(3).map { "timeline \($0.timeline) \(WALRange.formatLSN($0.start))-\(WALRange.formatLSN($0.end))" }
+        ranges.prefix(3).map { "timeline \($0.timeline) \($0.start)-\($0.end)" }
             .joined(separator: ", ")
     }
 }
