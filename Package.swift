@@ -10,7 +10,7 @@ let package = Package(
     name: "pgsnap",
     platforms: [.macOS(.v13)],
     products: [
-        .executable(name: "pgsnap", targets: ["pgsnap"]),
+        .executable(name: "pgsnap", targets: ["pgsnap"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -36,8 +36,10 @@ let package = Package(
         // checksums): no file I/O, no C library but the checksums' shims.
         .target(name: "PostgresFormat", dependencies: ["CChecksums"], swiftSettings: strict),
         // libpq's one owner: the session, and libpq's own parser for connection strings.
-        .target(name: "PostgresClient", dependencies: ["ExitStatus", "PostgresFormat", "CLibPQ"], swiftSettings: strict),
-        .target(name: "Configuration", dependencies: ["ExitStatus", "PostgresClient", "SystemCalls"], swiftSettings: strict),
+        .target(
+            name: "PostgresClient", dependencies: ["ExitStatus", "PostgresFormat", "CLibPQ"], swiftSettings: strict),
+        .target(
+            name: "Configuration", dependencies: ["ExitStatus", "PostgresClient", "SystemCalls"], swiftSettings: strict),
         .target(
             name: "Storage",
             dependencies: ["ExitStatus", "CDeviceMapper", "CLVM2Cmd", "CDeviceMapperShims", "SystemCalls"],
@@ -49,7 +51,8 @@ let package = Package(
         // The target on disk: every name spelled once, the backup record, the stored backup as
         // read back and the member policy restore and verify share.
         .target(
-            name: "TargetLayout", dependencies: ["ExitStatus", "PostgresFormat", "Archive", "CSystemShims", "SystemCalls"],
+            name: "TargetLayout",
+            dependencies: ["ExitStatus", "PostgresFormat", "Archive", "CSystemShims", "SystemCalls"],
             swiftSettings: strict),
         // The target as a catalog of runs (list, info, retention); Backup uses it, never the reverse.
         .target(
@@ -62,13 +65,17 @@ let package = Package(
         // Backup, Restore and Verify are siblings over the catalog, the layout and the archive stream.
         .target(
             name: "Backup",
-            dependencies: ["ExitStatus", "Configuration", "PostgresFormat", "PostgresClient", "Storage", "Compression",
-                           "Archive", "TargetLayout", "Preflight", "CSystemShims", "Catalog", "SystemCalls"],
+            dependencies: [
+                "ExitStatus", "Configuration", "PostgresFormat", "PostgresClient", "Storage", "Compression",
+                "Archive", "TargetLayout", "Preflight", "CSystemShims", "Catalog", "SystemCalls",
+            ],
             swiftSettings: strict),
         .target(
             name: "Restore",
-            dependencies: ["ExitStatus", "PostgresFormat", "Compression", "Archive", "TargetLayout", "Catalog", "CSystemShims",
-                           "SystemCalls"],
+            dependencies: [
+                "ExitStatus", "PostgresFormat", "Compression", "Archive", "TargetLayout", "Catalog", "CSystemShims",
+                "SystemCalls",
+            ],
             swiftSettings: strict),
         .target(
             name: "Verify",
@@ -86,8 +93,10 @@ let package = Package(
 
         .testTarget(
             name: "PgsnapTests",
-            dependencies: ["ExitStatus", "Configuration", "PostgresFormat", "PostgresClient", "Storage", "Compression", "Archive",
-                           "TargetLayout", "Preflight", "Backup", "Catalog", "Restore", "Verify", "SystemCalls", "CSystemShims"],
+            dependencies: [
+                "ExitStatus", "Configuration", "PostgresFormat", "PostgresClient", "Storage", "Compression", "Archive",
+                "TargetLayout", "Preflight", "Backup", "Catalog", "Restore", "Verify", "SystemCalls", "CSystemShims",
+            ],
             // Read by GoldenOutputTests through #filePath, never bundled.
             exclude: ["Golden"],
             swiftSettings: strict),

@@ -1,6 +1,6 @@
 internal import Glibc
-internal import SystemCalls
 public import PostgresFormat
+internal import SystemCalls
 
 /// One member of a volume's archive: what goes into the tar header, and where to read it.
 ///
@@ -34,9 +34,10 @@ public struct ArchiveEntry: Sendable, Equatable {
         guard status.st_mode & S_IFMT == S_IFREG else {
             throw ArchiveError(code: .readFailed, path: source.description, reason: "not a regular file")
         }
-        let header = TarHeader(kind: .file, path: archivePath, mode: status.st_mode, uid: status.st_uid,
-                               gid: status.st_gid, modificationTime: Int64(status.st_mtim.tv_sec),
-                               size: UInt64(max(status.st_size, 0)))
+        let header = TarHeader(
+            kind: .file, path: archivePath, mode: status.st_mode, uid: status.st_uid,
+            gid: status.st_gid, modificationTime: Int64(status.st_mtim.tv_sec),
+            size: UInt64(max(status.st_size, 0)))
         return ArchiveEntry(header: header, sourcePath: source)
     }
 }

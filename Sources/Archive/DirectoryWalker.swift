@@ -1,6 +1,6 @@
 internal import Glibc
-internal import SystemCalls
 public import PostgresFormat
+internal import SystemCalls
 
 /// Lists a data directory or a tablespace the way pg_basebackup's `sendDir` walks it, reading
 /// from wherever the files are (a snapshot mount) and naming them as the archive must.
@@ -22,16 +22,19 @@ public struct DirectoryWalker: Sendable {
     ///     tablespaces located inside the data directory, archived separately.
     ///   - includeTablespaceLinks: false when a `tablespace_map` goes into the archive instead of
     ///     the `pg_tblspc` symlinks (pg_basebackup's rule).
-    public func dataDirectory(at root: RawPath, skipping: Set<RawPath> = [],
-                              includeTablespaceLinks: Bool = true) throws(ArchiveError) -> DirectoryListing {
+    public func dataDirectory(
+        at root: RawPath, skipping: Set<RawPath> = [],
+        includeTablespaceLinks: Bool = true
+    ) throws(ArchiveError) -> DirectoryListing {
         let rootStatus = try status(root, follow: true)
         guard let rootStatus, Self.type(rootStatus) == S_IFDIR else {
             throw ArchiveError(code: .readFailed, path: root.description, reason: "not a directory")
         }
         // pg_dir_create_mode: 0750 when the cluster allows group access, else 0700.
         let groupAccess = (rootStatus.st_mode & 0o750) == 0o750
-        let context = Context(volume: .dataDirectory, directoryMode: groupAccess ? 0o750 : 0o700,
-                              skipping: skipping, includeTablespaceLinks: includeTablespaceLinks)
+        let context = Context(
+            volume: .dataDirectory, directoryMode: groupAccess ? 0o750 : 0o700,
+            skipping: skipping, includeTablespaceLinks: includeTablespaceLinks)
         var walk = Walk()
         try walkDirectory(source: root, components: [], context: context, walk: &walk)
         walk.listing.entries += walk.deferred
@@ -50,8 +53,9 @@ public struct DirectoryWalker: Sendable {
             throw ArchiveError(code: .readFailed, path: source.description, reason: "not a directory")
         }
         walk.listing.entries.append(Self.entry(.directory, versionDirectory, source, versionStatus))
-        let context = Context(volume: .tablespace(versionDirectory), directoryMode: 0o700, skipping: [],
-                              includeTablespaceLinks: false)
+        let context = Context(
+            volume: .tablespace(versionDirectory), directoryMode: 0o700, skipping: [],
+            includeTablespaceLinks: false)
         try walkDirectory(source: source, components: [versionDirectory], context: context, walk: &walk)
         return walk.listing
     }
@@ -76,8 +80,10 @@ public struct DirectoryWalker: Sendable {
         var deferred: [ArchiveEntry] = []
     }
 
-    private func walkDirectory(source: RawPath, components: [RawPath], context: Context,
-                               walk: inout Walk) throws(ArchiveError) {
+    private func walkDirectory(
+        source: RawPath, components: [RawPath], context: Context,
+        walk: inout Walk
+    ) throws(ArchiveError) {
         // A directory that vanished since its parent was listed is not an error (live path).
         guard let names = try directoryNames(source) else { return }
         let siblings = Set(names)
@@ -192,8 +198,9 @@ public struct DirectoryWalker: Sendable {
         }
         if length < 0 { throw SystemCall.error(.readFailed, path, "could not read symbolic link") }
         guard length < buffer.count else {
-            throw ArchiveError(code: .unrepresentable, path: path.description,
-                               reason: "symbolic link target is too long")
+            throw ArchiveError(
+                code: .unrepresentable, path: path.description,
+                reason: "symbolic link target is too long")
         }
         return RawPath(bytes: buffer[0..<length].map { UInt8(bitPattern: $0) })
     }
@@ -204,18 +211,23 @@ public struct DirectoryWalker: Sendable {
         status.st_mode & S_IFMT
     }
 
-    private static func entry(_ kind: EntryKind, _ archivePath: RawPath, _ source: RawPath,
-                              _ status: stat) -> ArchiveEntry {
-        let header = TarHeader(kind: kind, path: archivePath, mode: status.st_mode, uid: status.st_uid,
-                               gid: status.st_gid, modificationTime: Int64(status.st_mtim.tv_sec),
-                               size: kind == .file ? UInt64(max(status.st_size, 0)) : 0)
+    private static func entry(
+        _ kind: EntryKind, _ archivePath: RawPath, _ source: RawPath,
+        _ status: stat
+    ) -> ArchiveEntry {
+        let header = TarHeader(
+            kind: kind, path: archivePath, mode: status.st_mode, uid: status.st_uid,
+            gid: status.st_gid, modificationTime: Int64(status.st_mtim.tv_sec),
+            size: kind == .file ? UInt64(max(status.st_size, 0)) : 0)
         return ArchiveEntry(header: header, sourcePath: source)
     }
 
     /// A directory entry; a symlink in a directory's place (pg_wal on another volume) becomes a
     /// directory with the server's default directory mode, as pg_basebackup writes it.
-    private static func directory(_ archivePath: RawPath, _ source: RawPath, _ status: stat,
-                                  _ context: Context) -> ArchiveEntry {
+    private static func directory(
+        _ archivePath: RawPath, _ source: RawPath, _ status: stat,
+        _ context: Context
+    ) -> ArchiveEntry {
         var entry = entry(.directory, archivePath, source, status)
         if type(status) == S_IFLNK { entry.header.mode = context.directoryMode }
         return entry

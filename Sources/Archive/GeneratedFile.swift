@@ -13,8 +13,10 @@ public struct GeneratedFile: Sendable, Equatable {
 
     /// Owned by the running user with mode 0600 and the current time, as pg_basebackup stamps
     /// the files it injects.
-    public init(path: RawPath, contents: [UInt8], mode: UInt32 = 0o600, uid: UInt32? = nil, gid: UInt32? = nil,
-                modificationTime: Int64? = nil) {
+    public init(
+        path: RawPath, contents: [UInt8], mode: UInt32 = 0o600, uid: UInt32? = nil, gid: UInt32? = nil,
+        modificationTime: Int64? = nil
+    ) {
         self.path = path
         self.contents = contents
         self.mode = mode
@@ -28,7 +30,8 @@ public struct GeneratedFile: Sendable, Equatable {
     }
 
     var header: TarHeader {
-        TarHeader(kind: .file, path: path, mode: mode, uid: uid, gid: gid, modificationTime: modificationTime,
-                  size: UInt64(contents.count))
+        TarHeader(
+            kind: .file, path: path, mode: mode, uid: uid, gid: gid, modificationTime: modificationTime,
+            size: UInt64(contents.count))
     }
 }

@@ -1,6 +1,6 @@
 internal import Glibc
-internal import SystemCalls
 internal import PostgresFormat
+internal import SystemCalls
 
 /// An archive or manifest being written: created exclusively (an existing file is never
 /// overwritten, so two runs cannot clobber each other), mode 0600 (backups hold every row of

@@ -7,9 +7,9 @@ enum PaxParser {
         while index < body.count {
             if body[index] == 0 { break }
             guard let space = body[index...].firstIndex(of: UInt8(ascii: " ")),
-                  let length = Int(String(decoding: body[index..<space], as: UTF8.self)),
-                  length > space - index, length <= body.count - index,
-                  body[index + length - 1] == UInt8(ascii: "\n")
+                let length = Int(String(decoding: body[index..<space], as: UTF8.self)),
+                length > space - index, length <= body.count - index,
+                body[index + length - 1] == UInt8(ascii: "\n")
             else {
                 throw .malformed("bad pax record")
             }

@@ -53,7 +53,8 @@ public final class ProgressReporter: Sendable {
             let rate = Double(done) / elapsed
             let left = volume.total > done ? Double(volume.total - done) / max(rate, 1) : 0
             let name = volume.name.replacingOccurrences(of: ".tar.zst", with: "")
-            return "\(name) \(ByteCount(done))/\(ByteCount(volume.total)) \(ByteCount(UInt64(rate)))/s ETA \(Int(left))s"
+            return
+                "\(name) \(ByteCount(done))/\(ByteCount(volume.total)) \(ByteCount(UInt64(rate)))/s ETA \(Int(left))s"
         }.joined(separator: " | ")
     }
 }

@@ -18,8 +18,10 @@ public struct TarHeader: Sendable, Equatable {
     /// The target of a symlink, byte for byte as `readlink` returned it.
     public var linkTarget: RawPath?
 
-    public init(kind: EntryKind, path: RawPath, mode: UInt32, uid: UInt32, gid: UInt32,
-                modificationTime: Int64, size: UInt64 = 0, linkTarget: RawPath? = nil) {
+    public init(
+        kind: EntryKind, path: RawPath, mode: UInt32, uid: UInt32, gid: UInt32,
+        modificationTime: Int64, size: UInt64 = 0, linkTarget: RawPath? = nil
+    ) {
         self.kind = kind
         self.path = path
         self.mode = mode & 0o7777

@@ -35,17 +35,19 @@ struct TarHeaderEncoder {
         if !Self.putNumber(UInt64(header.uid), into: &block, at: 108, width: 8) { pax.add("uid", "\(header.uid)") }
         if !Self.putNumber(UInt64(header.gid), into: &block, at: 116, width: 8) { pax.add("gid", "\(header.gid)") }
         if !Self.putNumber(header.size, into: &block, at: 124, width: 12) { pax.add("size", "\(header.size)") }
-        let timeFits = header.modificationTime >= 0
+        let timeFits =
+            header.modificationTime >= 0
             && Self.putOctal(UInt64(header.modificationTime), into: &block, at: 136, width: 12)
         if !timeFits {
             pax.add("mtime", "\(header.modificationTime)")
             Self.putOctal(header.modificationTime < 0 ? 0 : 0o77777777777, into: &block, at: 136, width: 12)
         }
-        block[156] = switch header.kind {
-        case .file: UInt8(ascii: "0")
-        case .symlink: UInt8(ascii: "2")
-        case .directory: UInt8(ascii: "5")
-        }
+        block[156] =
+            switch header.kind {
+            case .file: UInt8(ascii: "0")
+            case .symlink: UInt8(ascii: "2")
+            case .directory: UInt8(ascii: "5")
+            }
         Self.put(Array("ustar".utf8), into: &block, at: 257, width: 6)
         Self.put(Array("00".utf8), into: &block, at: 263, width: 2)
         // Names let a restore on another machine map owners by name (tar's default as root).
@@ -100,7 +102,8 @@ struct TarHeaderEncoder {
         if path.count <= 100 { return ([], path[...]) }
         guard path.count <= 256 else { return nil }
         // Shortest prefix whose remainder fits; the name part must not be empty.
-        let lowest = max(1, path.count - 101), highest = min(155, path.count - 2)
+        let lowest = max(1, path.count - 101)
+        let highest = min(155, path.count - 2)
         guard lowest <= highest else { return nil }
         for index in lowest...highest where path[index] == UInt8(ascii: "/") {
             return (path[..<index], path[(index + 1)...])

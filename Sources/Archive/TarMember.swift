@@ -27,8 +27,10 @@ public struct TarMember: Sendable, Equatable {
     /// For symlinks and hard links.
     public var linkTarget: RawPath?
 
-    public init(kind: Kind, path: RawPath, mode: UInt32, uid: UInt32, gid: UInt32, modificationTime: Int64,
-                size: UInt64, linkTarget: RawPath?) {
+    public init(
+        kind: Kind, path: RawPath, mode: UInt32, uid: UInt32, gid: UInt32, modificationTime: Int64,
+        size: UInt64, linkTarget: RawPath?
+    ) {
         self.kind = kind
         self.path = path
         self.mode = mode

@@ -87,8 +87,10 @@ public final class TarReader {
             let member = TarMember(
                 kind: kind, path: RawPath(bytes: path),
                 mode: UInt32(truncatingIfNeeded: try number(at: 100, width: 8, name: "mode")) & 0o7777,
-                uid: try paxNumber(pax["uid"]) ?? UInt32(truncatingIfNeeded: try number(at: 108, width: 8, name: "uid")),
-                gid: try paxNumber(pax["gid"]) ?? UInt32(truncatingIfNeeded: try number(at: 116, width: 8, name: "gid")),
+                uid: try paxNumber(pax["uid"])
+                    ?? UInt32(truncatingIfNeeded: try number(at: 108, width: 8, name: "uid")),
+                gid: try paxNumber(pax["gid"])
+                    ?? UInt32(truncatingIfNeeded: try number(at: 116, width: 8, name: "gid")),
                 modificationTime: try paxTime(pax["mtime"])
                     ?? Int64(truncatingIfNeeded: try number(at: 136, width: 12, name: "mtime")),
                 size: kind == .file ? memberSize : 0,

@@ -1,6 +1,6 @@
 internal import Glibc
-internal import SystemCalls
 public import PostgresFormat
+internal import SystemCalls
 
 /// Writes a POSIX tar stream (ustar headers, pax where ustar falls short) to a sink, through one
 /// large staging buffer that file contents are read straight into, so every byte is copied
@@ -26,8 +26,9 @@ public final class TarWriter {
     ///   chunk handed to `sink`; rounded up to a whole tar block.
     public init(bufferSize: Int = 1 << 20, sink: @escaping Sink) {
         let blocks = max(1, (bufferSize + TarHeaderEncoder.blockSize - 1) / TarHeaderEncoder.blockSize)
-        buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: blocks * TarHeaderEncoder.blockSize,
-                                                        alignment: 4096)
+        buffer = UnsafeMutableRawBufferPointer.allocate(
+            byteCount: blocks * TarHeaderEncoder.blockSize,
+            alignment: 4096)
         self.sink = sink
     }
 
@@ -62,8 +63,10 @@ public final class TarWriter {
     ///   - observe: sees each chunk of content as it goes into the archive (zeros that replace
     ///     missing bytes included, tar padding not), for checksums and progress; it may throw to
     ///     stop (the stream is then unusable).
-    public func appendFile(_ header: TarHeader, readingFrom descriptor: Int32, sourcePath: RawPath,
-                           observe: (UnsafeRawBufferPointer) throws(ArchiveError) -> Void) throws(ArchiveError)
+    public func appendFile(
+        _ header: TarHeader, readingFrom descriptor: Int32, sourcePath: RawPath,
+        observe: (UnsafeRawBufferPointer) throws(ArchiveError) -> Void
+    ) throws(ArchiveError)
         -> TarFileCopy
     {
         try emit(try encoder.encode(header))

@@ -19,9 +19,11 @@ public struct VolumeArchiveResult: Sendable, Equatable {
     /// Files that ended before their listed size and were padded with zeros.
     public var shrunkFiles: [RawPath]
 
-    public init(manifestRecords: [ManifestFileRecord] = [], files: Int = 0, members: Int = 0, bytesRead: UInt64 = 0,
-                tarBytes: UInt64 = 0, bytesWritten: UInt64 = 0, vanishedFiles: [RawPath] = [],
-                shrunkFiles: [RawPath] = []) {
+    public init(
+        manifestRecords: [ManifestFileRecord] = [], files: Int = 0, members: Int = 0, bytesRead: UInt64 = 0,
+        tarBytes: UInt64 = 0, bytesWritten: UInt64 = 0, vanishedFiles: [RawPath] = [],
+        shrunkFiles: [RawPath] = []
+    ) {
         self.manifestRecords = manifestRecords
         self.files = files
         self.members = members

@@ -1,7 +1,7 @@
 internal import Compression
 internal import Glibc
-internal import SystemCalls
 public import PostgresFormat
+internal import SystemCalls
 
 /// Turns one volume's listing into one `.tar.zst` file: read each file once, checksum it on the
 /// way, tar it, compress it with zstd's worker threads, write it to a new file, sync it.
@@ -30,10 +30,12 @@ public struct VolumeArchiver: Sendable {
     /// Polled between files and chunks; returning true stops with `interrupted`.
     public var shouldStop: @Sendable () -> Bool
 
-    public init(outputPath: String, compressionLevel: Int = 3, workers: Int = 0,
-                checksumAlgorithm: ChecksumAlgorithm = .crc32c, manifestPathPrefix: RawPath = RawPath(bytes: []),
-                progress: ArchiveProgress? = nil, readSize: Int = 1 << 20, dropsPageCache: Bool = false,
-                shouldStop: @escaping @Sendable () -> Bool = { false }) {
+    public init(
+        outputPath: String, compressionLevel: Int = 3, workers: Int = 0,
+        checksumAlgorithm: ChecksumAlgorithm = .crc32c, manifestPathPrefix: RawPath = RawPath(bytes: []),
+        progress: ArchiveProgress? = nil, readSize: Int = 1 << 20, dropsPageCache: Bool = false,
+        shouldStop: @escaping @Sendable () -> Bool = { false }
+    ) {
         self.outputPath = outputPath
         self.compressionLevel = compressionLevel
         self.workers = workers
@@ -49,8 +51,10 @@ public struct VolumeArchiver: Sendable {
     /// start), then `entries` in order, then whatever `trailingFiles` returns once the last entry
     /// is in (the label files of a backup whose backup mode ends only after every file was read,
     /// or `.done` markers). On any failure the partial archive is removed and the error thrown.
-    public func archive(_ entries: [ArchiveEntry], generatedFiles: [GeneratedFile] = [],
-                        trailingFiles: () throws(ArchiveError) -> [GeneratedFile] = { [] }) throws(ArchiveError)
+    public func archive(
+        _ entries: [ArchiveEntry], generatedFiles: [GeneratedFile] = [],
+        trailingFiles: () throws(ArchiveError) -> [GeneratedFile] = { [] }
+    ) throws(ArchiveError)
         -> VolumeArchiveResult
     {
         let output = try OutputFile(creating: RawPath(outputPath))
@@ -134,9 +138,10 @@ public struct VolumeArchiver: Sendable {
     }
 
     private func record(_ header: TarHeader, _ checksum: FileChecksum) -> ManifestFileRecord {
-        ManifestFileRecord(path: manifestPathPrefix.appending(header.path), size: header.size,
-                           modificationTime: header.modificationTime, checksumAlgorithm: checksumAlgorithm,
-                           checksum: checksum.finalize())
+        ManifestFileRecord(
+            path: manifestPathPrefix.appending(header.path), size: header.size,
+            modificationTime: header.modificationTime, checksumAlgorithm: checksumAlgorithm,
+            checksum: checksum.finalize())
     }
 
     /// The open descriptor, or nil when the file vanished after it was listed.
@@ -177,8 +182,10 @@ public struct VolumeArchiver: Sendable {
 
     /// Compresses one tar chunk into the output file. ZstdCompressor's sink throws untyped
     /// errors; the write errors it passes through are ours and keep their code.
-    private static func compress(_ chunk: UnsafeRawBufferPointer, with compressor: ZstdCompressor,
-                                 into output: OutputFile, progress: ArchiveProgress?) throws(ArchiveError) {
+    private static func compress(
+        _ chunk: UnsafeRawBufferPointer, with compressor: ZstdCompressor,
+        into output: OutputFile, progress: ArchiveProgress?
+    ) throws(ArchiveError) {
         do {
             try compressor.compress(chunk) { compressed in
                 try output.write(compressed)
@@ -191,8 +198,10 @@ public struct VolumeArchiver: Sendable {
         }
     }
 
-    private static func finishCompression(_ compressor: ZstdCompressor, into output: OutputFile,
-                                          progress: ArchiveProgress?) throws(ArchiveError) {
+    private static func finishCompression(
+        _ compressor: ZstdCompressor, into output: OutputFile,
+        progress: ArchiveProgress?
+    ) throws(ArchiveError) {
         do {
             try compressor.finish { compressed in
                 try output.write(compressed)

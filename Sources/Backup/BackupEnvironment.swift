@@ -16,12 +16,14 @@ public struct BackupEnvironment {
     /// Runs the executables of `hook_directory` (docs/hooks.md).
     public var hookRunner: any HookRunner
 
-    public init(preflight: PreflightEnvironment,
-                connect: @escaping (String) throws(PostgresError) -> any PostgresSession,
-                lvm: @escaping () throws(StorageError) -> any LVMSnapshots,
-                deviceMapper: @escaping () throws(StorageError) -> any DeviceMapper,
-                mounter: any Mounter, clock: @escaping () -> Date = Date.init,
-                hookRunner: any HookRunner = SpawnedHookRunner()) {
+    public init(
+        preflight: PreflightEnvironment,
+        connect: @escaping (String) throws(PostgresError) -> any PostgresSession,
+        lvm: @escaping () throws(StorageError) -> any LVMSnapshots,
+        deviceMapper: @escaping () throws(StorageError) -> any DeviceMapper,
+        mounter: any Mounter, clock: @escaping () -> Date = Date.init,
+        hookRunner: any HookRunner = SpawnedHookRunner()
+    ) {
         self.preflight = preflight
         self.connect = connect
         self.lvm = lvm

@@ -39,8 +39,10 @@ public struct BackupError: DetailedError, Equatable {
     /// than a generic one (a missing role, a full target).
     public let problemHint: String?
 
-    public init(code: Code, detail: String, underlying: String? = nil, status: ExitStatus? = nil,
-                problemHint: String? = nil) {
+    public init(
+        code: Code, detail: String, underlying: String? = nil, status: ExitStatus? = nil,
+        problemHint: String? = nil
+    ) {
         self.code = code
         self.detail = detail
         self.underlying = underlying
@@ -75,9 +77,11 @@ public struct BackupError: DetailedError, Equatable {
             return "something besides pgsnap changes the target's backups: stop it, then run the backup again"
         case .walMissing: return "the server recycled WAL the backup needs; check wal_keep_size and the slot"
         case .walNotInArchive:
-            return "check that wal_archive is the directory archive_command writes to (SHOW archive_command) and that pg_stat_archiver shows no failures"
+            return
+                "check that wal_archive is the directory archive_command writes to (SHOW archive_command) and that pg_stat_archiver shows no failures"
         case .archiveTimeout:
-            return "fix archive_command (the server log says why it fails), or raise wal_archive_timeout if archiving is only slow"
+            return
+                "fix archive_command (the server log says why it fails), or raise wal_archive_timeout if archiving is only slow"
         }
     }
 }

@@ -48,15 +48,18 @@ struct BackupPlan {
                 guard let snapshot = report.snapshots.first(where: { $0.origin.device == location.device }),
                     let mount = location.mount
                 else {
-                    throw BackupError(code: .notReady, detail: "no snapshot planned for \(entry.directory.path)",
-                                      status: .storage)
+                    throw BackupError(
+                        code: .notReady, detail: "no snapshot planned for \(entry.directory.path)",
+                        status: .storage)
                 }
                 if let index = volumes.firstIndex(where: { $0.snapshot.origin.uuid == snapshot.origin.uuid }) {
                     volumeIndex = index
                 } else {
                     let name = Self.snapshotName(origin: snapshot.origin.name, id: id)
-                    volumes.append(Volume(snapshot: snapshot, snapshotName: name, originMount: mount,
-                                          mountDirectory: mountRoot + "/" + snapshot.origin.volumeGroup + "-" + snapshot.origin.name))
+                    volumes.append(
+                        Volume(
+                            snapshot: snapshot, snapshotName: name, originMount: mount,
+                            mountDirectory: mountRoot + "/" + snapshot.origin.volumeGroup + "-" + snapshot.origin.name))
                     volumeIndex = volumes.count - 1
                 }
             }

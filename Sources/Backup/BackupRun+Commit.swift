@@ -17,7 +17,8 @@ extension BackupRun {
         let (started, stopped) = (try context.requireStarted(), try context.requireStopped())
         let partial = try context.requirePartial()
         let segmentSize = try backupMode.walSegmentSize()
-        let names = WALFileName.names(from: started.lsn, through: stopped.lsn, timeline: stopped.timeline, segmentSize: segmentSize)
+        let names = WALFileName.names(
+            from: started.lsn, through: stopped.lsn, timeline: stopped.timeline, segmentSize: segmentSize)
         let dataDirectory = try context.requirePlan().report.server?.dataDirectory ?? ""
         let source = try settings.walArchive ?? VolumeResolver.identify(dataDirectory + "/pg_wal").resolved
         var entries = try names.map { try walSegment($0, in: source, size: segmentSize) }
@@ -25,18 +26,22 @@ extension BackupRun {
         if let history { entries.append(history.entry) }
         let owner = entries.first?.header
         let markers = (names + (history.map { [$0.name] } ?? [])).map {
-            GeneratedFile(path: RawPath("archive_status/\($0).done"), contents: [], mode: 0o600, uid: owner?.uid,
-                          gid: owner?.gid)
+            GeneratedFile(
+                path: RawPath("archive_status/\($0).done"), contents: [], mode: 0o600, uid: owner?.uid,
+                gid: owner?.gid)
         }
-        let archiver = VolumeArchiver(outputPath: partial + "/" + BackupFiles.walArchive,
-                                      compressionLevel: settings.compressLevel,
-                                      workers: settings.compressWorkers, checksumAlgorithm: .none,
-                                      shouldStop: { Interruption.signal != nil })
+        let archiver = VolumeArchiver(
+            outputPath: partial + "/" + BackupFiles.walArchive,
+            compressionLevel: settings.compressLevel,
+            workers: settings.compressWorkers, checksumAlgorithm: .none,
+            shouldStop: { Interruption.signal != nil })
         let result = try archiver.archive(entries, trailingFiles: { markers })
         try written.record(BackupFiles.walArchive, in: partial, size: result.bytesWritten)
         try backupMode.releaseWAL()
-        context.copy.outcomes.append(ArchiveOutcome(archiveName: BackupFiles.walArchive, bytesRead: result.bytesRead,
-                                                    bytesWritten: result.bytesWritten, files: result.files))
+        context.copy.outcomes.append(
+            ArchiveOutcome(
+                archiveName: BackupFiles.walArchive, bytesRead: result.bytesRead,
+                bytesWritten: result.bytesWritten, files: result.files))
         context.walSegments = names
     }
 
@@ -44,9 +49,10 @@ extension BackupRun {
         let path = source + "/" + name
         var info = stat()
         guard stat(path, &info) == 0, info.st_size == Int(segmentSize) else {
-            throw BackupError(code: settings.walArchive == nil ? .walMissing : .walNotInArchive,
-                              detail: "WAL segment \(name) is missing or incomplete in \(source)",
-                              underlying: Errno.current.description)
+            throw BackupError(
+                code: settings.walArchive == nil ? .walMissing : .walNotInArchive,
+                detail: "WAL segment \(name) is missing or incomplete in \(source)",
+                underlying: Errno.current.description)
         }
         return Self.entry(name, at: path, info)
     }
@@ -58,7 +64,9 @@ extension BackupRun {
         let name = WALFileName.historyName(timeline: timeline)
         var info = stat()
         guard stat(source + "/" + name, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
-            log("timeline \(timeline) has no history file \(name) in \(source); the backup restores, but archive recovery may need it from the WAL archive")
+            log(
+                "timeline \(timeline) has no history file \(name) in \(source); the backup restores, but archive recovery may need it from the WAL archive"
+            )
             return nil
         }
         return (name, Self.entry(name, at: source + "/" + name, info))
@@ -66,8 +74,9 @@ extension BackupRun {
 
     private static func entry(_ name: String, at path: String, _ info: stat) -> ArchiveEntry {
         ArchiveEntry(
-            header: TarHeader(kind: .file, path: RawPath(name), mode: 0o600, uid: info.st_uid, gid: info.st_gid,
-                              modificationTime: Int64(info.st_mtim.tv_sec), size: UInt64(info.st_size)),
+            header: TarHeader(
+                kind: .file, path: RawPath(name), mode: 0o600, uid: info.st_uid, gid: info.st_gid,
+                modificationTime: Int64(info.st_mtim.tv_sec), size: UInt64(info.st_size)),
             sourcePath: RawPath(path))
     }
 
@@ -77,12 +86,14 @@ extension BackupRun {
         let (started, stopped) = (try context.requireStarted(), try context.requireStopped())
         let partial = try context.requirePartial()
         let server = try context.requirePlan().report.server
-        let builder = ManifestBuilder(version: .forServer(
-            majorVersion: (server?.versionNumber ?? 0) / 10000,
-            systemIdentifier: UInt64(server?.systemIdentifier ?? "") ?? 0))
+        let builder = ManifestBuilder(
+            version: .forServer(
+                majorVersion: (server?.versionNumber ?? 0) / 10000,
+                systemIdentifier: UInt64(server?.systemIdentifier ?? "") ?? 0))
         builder.add(context.copy.records)
-        try builder.write(walRanges: [WALRange(timeline: stopped.timeline, start: started.lsn, end: stopped.lsn)],
-                          to: partial + "/" + BackupFiles.manifest)
+        try builder.write(
+            walRanges: [WALRange(timeline: stopped.timeline, start: started.lsn, end: stopped.lsn)],
+            to: partial + "/" + BackupFiles.manifest)
         try written.record(BackupFiles.manifest, in: partial)
     }
 
@@ -107,8 +118,9 @@ extension BackupRun {
         try written.check(in: partial)
         let final = target + "/" + record.id
         guard pgsnap_rename_noreplace(partial, final) == 0 else {
-            throw BackupError(code: .target, detail: "cannot rename \(partial) to \(final)",
-                              underlying: Errno.current.description)
+            throw BackupError(
+                code: .target, detail: "cannot rename \(partial) to \(final)",
+                underlying: Errno.current.description)
         }
         // The directory is the backup now: teardown must no longer turn it into a failed record.
         teardown.forget(Self.partialStep)

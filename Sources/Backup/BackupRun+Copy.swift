@@ -43,8 +43,9 @@ extension BackupRun {
         let jobs = makeJobs(listings, progress: progress, into: target) {
             Interruption.signal != nil || watcher?.abortReason != nil || sessionLost.lost
         }
-        let (outcomes, stopFailure) = copy(jobs, context: &context, dataDirectory: plan.report.server?.dataDirectory,
-                                           poll: sessionLost.poll)
+        let (outcomes, stopFailure) = copy(
+            jobs, context: &context, dataDirectory: plan.report.server?.dataDirectory,
+            poll: sessionLost.poll)
         watcher?.stopWatching()
         try checkCopy(watcher: watcher, sessionLost: sessionLost, stopFailure: stopFailure)
         context.copy = try collect(outcomes, of: listings, into: target)
@@ -56,8 +57,10 @@ extension BackupRun {
     /// calling thread, once the base archive has every data file in (every other archive is
     /// complete by then); a failure to end it is returned, and the base archive refused.
     /// Never throws: the threads are always waited for, so teardown never races them.
-    private func copy(_ jobs: [CopyThreads.Job], context: inout BackupContext, dataDirectory: String?,
-                      poll: () -> Void) -> (outcomes: [CopyThreads.Outcome], stopFailure: (any Error)?) {
+    private func copy(
+        _ jobs: [CopyThreads.Job], context: inout BackupContext, dataDirectory: String?,
+        poll: () -> Void
+    ) -> (outcomes: [CopyThreads.Outcome], stopFailure: (any Error)?) {
         let threads = CopyThreads(jobs)
         var stopFailure: (any Error)?
         if context.stopped == nil, threads.waitForDataFiles(poll: poll) {
@@ -70,7 +73,8 @@ extension BackupRun {
         if let stopped = context.stopped {
             threads.handOver(.success(Self.labelFiles(stopped, dataDirectory: dataDirectory)))
         } else {
-            threads.handOver(.failure(ArchiveError(code: .readFailed, path: "backup_label", reason: "ending backup mode failed")))
+            threads.handOver(
+                .failure(ArchiveError(code: .readFailed, path: "backup_label", reason: "ending backup mode failed")))
         }
         return (threads.waitForAll(poll: poll), stopFailure)
     }
@@ -81,8 +85,9 @@ extension BackupRun {
         if let reason = watcher?.abortReason { throw reason }
         try Interruption.check()
         if sessionLost.lost {
-            throw PostgresError(code: .connectionLost,
-                                libpqMessage: "the server ended the backup session during the copy" + serverFarewell())
+            throw PostgresError(
+                code: .connectionLost,
+                libpqMessage: "the server ended the backup session during the copy" + serverFarewell())
         }
         if let stopFailure { throw stopFailure }
     }
@@ -92,11 +97,16 @@ extension BackupRun {
     static func labelFiles(_ stopped: BackupMode.Stopped, dataDirectory: String?) -> [GeneratedFile] {
         var owner = stat()
         _ = stat(dataDirectory ?? "/", &owner)
-        var files = [GeneratedFile(path: "backup_label", contents: Array(stopped.labelFile.utf8), mode: 0o600,
-                                   uid: owner.st_uid, gid: owner.st_gid)]
+        var files = [
+            GeneratedFile(
+                path: "backup_label", contents: Array(stopped.labelFile.utf8), mode: 0o600,
+                uid: owner.st_uid, gid: owner.st_gid)
+        ]
         if !stopped.tablespaceMap.isEmpty {
-            files.append(GeneratedFile(path: "tablespace_map", contents: Array(stopped.tablespaceMap.utf8), mode: 0o600,
-                                       uid: owner.st_uid, gid: owner.st_gid))
+            files.append(
+                GeneratedFile(
+                    path: "tablespace_map", contents: Array(stopped.tablespaceMap.utf8), mode: 0o600,
+                    uid: owner.st_uid, gid: owner.st_gid))
         }
         return files
     }
@@ -113,12 +123,20 @@ extension BackupRun {
             case .tablespace:
                 let oid = source.directory.oid ?? 0
                 let listing = try walker.tablespace(at: RawPath(root), versionDirectory: RawPath(versionDirectory))
-                listings.append((ArchiveJob(archiveName: BackupFiles.tablespaceArchive(oid: oid), sourceRoot: root,
-                                            kind: .tablespace(oid: oid, versionDirectory: versionDirectory)), listing))
+                listings.append(
+                    (
+                        ArchiveJob(
+                            archiveName: BackupFiles.tablespaceArchive(oid: oid), sourceRoot: root,
+                            kind: .tablespace(oid: oid, versionDirectory: versionDirectory)), listing
+                    ))
             case .dataDirectory:
                 let listing = try walker.dataDirectory(at: RawPath(root))
-                listings.insert((ArchiveJob(archiveName: BackupFiles.baseArchive, sourceRoot: root, kind: .dataDirectory(generated: [])),
-                                 listing), at: 0)
+                listings.insert(
+                    (
+                        ArchiveJob(
+                            archiveName: BackupFiles.baseArchive, sourceRoot: root, kind: .dataDirectory(generated: [])),
+                        listing
+                    ), at: 0)
             case .wal:
                 continue
             }
@@ -127,13 +145,16 @@ extension BackupRun {
     }
 
     /// One job per archive; only the base archive (first) appends the label files.
-    private func makeJobs(_ listings: [Listing], progress: [ArchiveProgress], into target: String,
-                          shouldStop: @escaping @Sendable () -> Bool) -> [CopyThreads.Job] {
+    private func makeJobs(
+        _ listings: [Listing], progress: [ArchiveProgress], into target: String,
+        shouldStop: @escaping @Sendable () -> Bool
+    ) -> [CopyThreads.Job] {
         let settings = self.settings
         return listings.enumerated().map { index, item in
             let archiver = VolumeArchiver(
                 outputPath: target + "/" + item.job.archiveName, compressionLevel: settings.compressLevel,
-                workers: settings.compressWorkers, checksumAlgorithm: Self.checksumAlgorithm(settings.manifestChecksums),
+                workers: settings.compressWorkers,
+                checksumAlgorithm: Self.checksumAlgorithm(settings.manifestChecksums),
                 manifestPathPrefix: Self.manifestPrefix(item.job), progress: progress[index], shouldStop: shouldStop)
             let entries = item.listing.entries
             let isBase = index == 0
@@ -148,24 +169,31 @@ extension BackupRun {
 
     private func makeReporter(_ listings: [Listing], _ progress: [ArchiveProgress]) -> ProgressReporter? {
         onProgress.map { sink in
-            ProgressReporter(volumes: zip(listings, progress).map { item, progress in
-                ProgressReporter.Volume(name: item.job.archiveName, total: item.listing.totalFileBytes, progress: progress)
-            }, sink: sink)
+            ProgressReporter(
+                volumes: zip(listings, progress).map { item, progress in
+                    ProgressReporter.Volume(
+                        name: item.job.archiveName, total: item.listing.totalFileBytes, progress: progress)
+                }, sink: sink)
         }
     }
 
     /// Each archive's outcome, recorded as written; the first failure is the run's.
-    private func collect(_ outcomes: [CopyThreads.Outcome], of listings: [Listing], into target: String) throws -> Copy {
+    private func collect(_ outcomes: [CopyThreads.Outcome], of listings: [Listing], into target: String) throws -> Copy
+    {
         var copy = Copy()
         for (item, outcome) in zip(listings, outcomes) {
             let archived = try outcome.get()
             let name = item.job.archiveName
             try written.record(name, in: target, size: archived.bytesWritten)
             copy.records += archived.manifestRecords
-            copy.outcomes.append(ArchiveOutcome(archiveName: name, bytesRead: archived.bytesRead,
-                                                bytesWritten: archived.bytesWritten, files: archived.files))
+            copy.outcomes.append(
+                ArchiveOutcome(
+                    archiveName: name, bytesRead: archived.bytesRead,
+                    bytesWritten: archived.bytesWritten, files: archived.files))
             if !archived.vanishedFiles.isEmpty {
-                log("\(archived.vanishedFiles.count) file(s) vanished while \(name) was written (WAL replay recreates them)")
+                log(
+                    "\(archived.vanishedFiles.count) file(s) vanished while \(name) was written (WAL replay recreates them)"
+                )
             }
         }
         return copy
@@ -176,23 +204,28 @@ extension BackupRun {
     {
         var targets = plan.volumes.filter { $0.snapshot.sizeBytes != nil }.map {
             SnapshotWatcher.Target(
-                deviceMapperName: LVMName.deviceMapperName(volumeGroup: $0.snapshot.origin.volumeGroup,
-                                                           logicalVolume: $0.snapshotName),
+                deviceMapperName: LVMName.deviceMapperName(
+                    volumeGroup: $0.snapshot.origin.volumeGroup,
+                    logicalVolume: $0.snapshotName),
                 displayName: $0.snapshot.origin.path, sizeBytes: $0.snapshot.sizeBytes ?? 0)
         }
         // Thin snapshots: watch each pool once; its data device is `<vg>-<pool>-tpool`.
-        let pools = Set(plan.volumes.compactMap { volume in
-            volume.snapshot.origin.pool.map { "\(volume.snapshot.origin.volumeGroup)/\($0)" }
-        })
+        let pools = Set(
+            plan.volumes.compactMap { volume in
+                volume.snapshot.origin.pool.map { "\(volume.snapshot.origin.volumeGroup)/\($0)" }
+            })
         for pool in pools.sorted() {
             let parts = pool.split(separator: "/").map(String.init)
-            targets.append(SnapshotWatcher.Target(
-                deviceMapperName: LVMName.deviceMapperName(volumeGroup: parts[0], logicalVolume: parts[1]) + "-tpool",
-                displayName: pool, sizeBytes: 0, isThinPool: true))
+            targets.append(
+                SnapshotWatcher.Target(
+                    deviceMapperName: LVMName.deviceMapperName(volumeGroup: parts[0], logicalVolume: parts[1])
+                        + "-tpool",
+                    displayName: pool, sizeBytes: 0, isThinPool: true))
         }
         guard !targets.isEmpty, let deviceMapper = try? environment.deviceMapper() else { return nil }
-        return SnapshotWatcher(targets: targets, deviceMapper: deviceMapper, interval: settings.watchInterval,
-                               progress: { (bytesRead(), total) }, log: log)
+        return SnapshotWatcher(
+            targets: targets, deviceMapper: deviceMapper, interval: settings.watchInterval,
+            progress: { (bytesRead(), total) }, log: log)
     }
 
     /// `PG_<major>_<catalog version>`, the directory a tablespace holds for this server.

@@ -55,8 +55,9 @@ extension BackupRun {
             // the record goes under the next free ID, still holding this run's own ID.
             while pgsnap_rename_noreplace(partial, failed) != 0 {
                 guard errno == EEXIST || errno == ENOTEMPTY, failed.hasSuffix(id + BackupFiles.failedSuffix) else {
-                    throw BackupError(code: .target, detail: "cannot rename \(partial) to \(failed)",
-                                      underlying: Errno.current.description)
+                    throw BackupError(
+                        code: .target, detail: "cannot rename \(partial) to \(failed)",
+                        underlying: Errno.current.description)
                 }
                 let next = BackupID.firstFree(at: BackupID.date(of: id) ?? startTime, in: directory)
                 failed = directory + "/" + next + BackupFiles.failedSuffix

@@ -15,9 +15,10 @@ extension BackupRun {
             "PGSNAP_VERSION": pgsnapVersion,
         ]
         context["PGSNAP_TARGET"] = settings.target
-        hooks = try BackupHooks(directory: settings.hookDirectory, timeout: Double(settings.hookTimeout),
-                                runner: environment.hookRunner, context: context, log: log,
-                                warn: onWarning ?? log)
+        hooks = try BackupHooks(
+            directory: settings.hookDirectory, timeout: Double(settings.hookTimeout),
+            runner: environment.hookRunner, context: context, log: log,
+            warn: onWarning ?? log)
     }
 
     /// What the plan found, for the hooks still to come: never the conninfo (it may hold a

@@ -19,7 +19,8 @@ extension BackupRun {
             postgresVersion: server?.version ?? "", postgresVersionNumber: server?.versionNumber ?? 0,
             systemIdentifier: server?.systemIdentifier, timeline: stopped.timeline, startLSN: started.lsn.description,
             stopLSN: stopped.lsn.description, walSegments: context.walSegments, startTime: context.startTime,
-            stopTime: environment.clock(), backupModeSeconds: try context.require(context.backupModeSeconds, "backup mode's duration"),
+            stopTime: environment.clock(),
+            backupModeSeconds: try context.require(context.backupModeSeconds, "backup mode's duration"),
             snapshotMode: settings.snapshot.rawValue, dataDirectory: dataDirectory,
             dataDirectoryOwner: info.st_uid, dataDirectoryGroup: info.st_gid,
             tablespaces: plan.sources.compactMap { source in
@@ -41,7 +42,8 @@ extension BackupRun {
                 peakFillPercent: volume.flatMap { volume in
                     let origin = volume.snapshot.origin
                     // A thin snapshot's fill is its pool's.
-                    return copy.peakFill[origin.path] ?? origin.pool.flatMap { copy.peakFill["\(origin.volumeGroup)/\($0)"] }
+                    return copy.peakFill[origin.path]
+                        ?? origin.pool.flatMap { copy.peakFill["\(origin.volumeGroup)/\($0)"] }
                 },
                 bytesRead: outcome.bytesRead, bytesWritten: outcome.bytesWritten, files: outcome.files)
         }

@@ -12,9 +12,10 @@ extension BackupRun {
             try backupMode.stop(waitForArchive: true, archiveTimeout: Double(settings.walArchiveTimeout))
         }
         if case .failure(let error) = outcome, error.code == .timedOut {
-            throw BackupError(code: .archiveTimeout,
-                              detail: "WAL archiving did not finish within wal_archive_timeout (\(settings.walArchiveTimeout) s)",
-                              underlying: archiverFailure())
+            throw BackupError(
+                code: .archiveTimeout,
+                detail: "WAL archiving did not finish within wal_archive_timeout (\(settings.walArchiveTimeout) s)",
+                underlying: archiverFailure())
         }
         return try outcome.get()
     }
@@ -39,7 +40,9 @@ extension BackupRun {
         }
     }
 
-    private func readArchiver(_ session: any PostgresSession, limit: QueryLimit) -> Result<ArchiverStatus, PostgresError> {
+    private func readArchiver(_ session: any PostgresSession, limit: QueryLimit) -> Result<
+        ArchiverStatus, PostgresError
+    > {
         Result { () throws(PostgresError) -> ArchiverStatus in try ArchiverStatus.read(session, limit: limit) }
     }
 

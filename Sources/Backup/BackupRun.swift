@@ -45,8 +45,10 @@ public final class BackupRun {
     /// failed before it created anything in the target, so nothing claims a record was kept.
     public internal(set) var failedRunDirectory: String?
 
-    public init(settings: Settings, environment: BackupEnvironment, pgsnapVersion: String,
-                log: @escaping @Sendable (String) -> Void) {
+    public init(
+        settings: Settings, environment: BackupEnvironment, pgsnapVersion: String,
+        log: @escaping @Sendable (String) -> Void
+    ) {
         self.settings = settings
         self.environment = environment
         self.pgsnapVersion = pgsnapVersion
@@ -132,7 +134,8 @@ public final class BackupRun {
     @discardableResult
     func removeLeftovers(partials: Bool = true) throws -> CleanupReport {
         var report = CleanupReport()
-        report.unmounted = try Leftovers.unmount(under: settings.runDirectory + "/mnt", mounter: environment.mounter, log: log)
+        report.unmounted = try Leftovers.unmount(
+            under: settings.runDirectory + "/mnt", mounter: environment.mounter, log: log)
         if partials, let target = settings.target {
             report.partialBackups = Leftovers.removePartialBackups(in: target, log: log)
         }
@@ -159,8 +162,9 @@ public final class BackupRun {
         for problem in report.problems { log("problem: \(problem.message) — \(problem.hint)") }
         if let first = report.problems.first {
             let more = report.problems.count > 1 ? " ('pgsnap check' lists all \(report.problems.count) problems)" : ""
-            throw BackupError(code: .notReady, detail: first.message, underlying: nil, status: report.exitStatus,
-                              problemHint: first.hint + more)
+            throw BackupError(
+                code: .notReady, detail: first.message, underlying: nil, status: report.exitStatus,
+                problemHint: first.hint + more)
         }
         return try BackupPlan(id: id, report: report, settings: settings)
     }
@@ -182,8 +186,10 @@ public final class BackupRun {
         if case .bound(let existing) = owner {
             binding = existing
         } else {
-            binding = try TargetBinding(systemIdentifier: owner.systemIdentifier ?? cluster, boundAt: environment.clock(),
-                                        pgsnapVersion: pgsnapVersion).write(target: target)
+            binding = try TargetBinding(
+                systemIdentifier: owner.systemIdentifier ?? cluster, boundAt: environment.clock(),
+                pgsnapVersion: pgsnapVersion
+            ).write(target: target)
             log("backup target \(target) bound to cluster \(binding.systemIdentifier)")
         }
         guard binding.systemIdentifier == cluster else {
@@ -213,7 +219,8 @@ public final class BackupRun {
         teardown.push("backup mode") { mode.abandon() }
         try mode.prepareSession()
         try mode.reserveWAL(slotName: "pgsnap_" + plan.id.lowercased())
-        let started = try mode.start(label: settings.label ?? "pgsnap \(plan.id)", fastCheckpoint: settings.fastCheckpoint)
+        let started = try mode.start(
+            label: settings.label ?? "pgsnap \(plan.id)", fastCheckpoint: settings.fastCheckpoint)
         log("backup mode started at \(started.lsn)")
         return started
     }
@@ -227,8 +234,9 @@ public final class BackupRun {
         for volume in plan.volumes {
             try Interruption.check()
             let origin = volume.snapshot.origin
-            try lvm.createSnapshot(of: origin, name: volume.snapshotName, sizeBytes: volume.snapshot.sizeBytes,
-                                   tags: [Leftovers.tag])
+            try lvm.createSnapshot(
+                of: origin, name: volume.snapshotName, sizeBytes: volume.snapshot.sizeBytes,
+                tags: [Leftovers.tag])
             let name = "\(origin.volumeGroup)/\(volume.snapshotName)"
             createdSnapshots.append(name)
             teardown.push("snapshot \(name)") { [log] in
@@ -283,8 +291,9 @@ public final class BackupRun {
         let device = "/dev/\(volume.snapshot.origin.volumeGroup)/\(volume.snapshotName)"
         let type = volume.originMount.filesystemType
         let mounter = environment.mounter
-        try mounter.mount(device: device, at: volume.mountDirectory, filesystemType: type,
-                          options: SystemMounter.snapshotOptions(filesystemType: type))
+        try mounter.mount(
+            device: device, at: volume.mountDirectory, filesystemType: type,
+            options: SystemMounter.snapshotOptions(filesystemType: type))
         teardown.push("mount \(volume.mountDirectory)") { try mounter.unmount(volume.mountDirectory) }
         log("snapshot \(device) mounted read-only at \(volume.mountDirectory)")
     }
@@ -302,7 +311,8 @@ public final class BackupRun {
 
     func createPrivateDirectory(_ path: String) throws {
         if mkdir(path, 0o700) != 0 && errno != EEXIST {
-            throw BackupError(code: .runDirectory, detail: "cannot create \(path)", underlying: Errno.current.description)
+            throw BackupError(
+                code: .runDirectory, detail: "cannot create \(path)", underlying: Errno.current.description)
         }
     }
 }

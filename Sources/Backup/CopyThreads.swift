@@ -54,7 +54,9 @@ final class CopyThreads: @unchecked Sendable {
     /// is done too or waits for its label files, calling `poll` about once a second meanwhile.
     /// True when the base archive waits: every data file of the backup has been read.
     func waitForDataFiles(poll: () -> Void) -> Bool {
-        wait(poll: poll) { outcomes.dropFirst().allSatisfy { $0 != nil } && (baseWaiting || outcomes.first.map { $0 != nil } ?? true) }
+        wait(poll: poll) {
+            outcomes.dropFirst().allSatisfy { $0 != nil } && (baseWaiting || outcomes.first.map { $0 != nil } ?? true)
+        }
         condition.lock()
         defer { condition.unlock() }
         return baseWaiting

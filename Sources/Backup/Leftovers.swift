@@ -1,7 +1,7 @@
-import Foundation
 import CSystemShims
 import Catalog
 import ExitStatus
+import Foundation
 import Storage
 import SystemCalls
 import TargetLayout
@@ -46,7 +46,9 @@ enum Leftovers {
 
     static func isPgsnapSnapshot(_ volume: LogicalVolume) -> Bool {
         if volume.tags.contains(tag) { return true }
-        guard volume.origin != nil, let range = volume.name.range(of: "_pgsnap_", options: .backwards) else { return false }
+        guard volume.origin != nil, let range = volume.name.range(of: "_pgsnap_", options: .backwards) else {
+            return false
+        }
         return BackupID.isValid(String(volume.name[range.upperBound...]))
     }
 
@@ -72,8 +74,9 @@ enum Leftovers {
             try Durability.writeNew(Data("host=\(host)\npid=\(getpid())\n".utf8), to: staging + "/" + runMarker)
             try Durability.sync(staging)
             guard pgsnap_rename_noreplace(staging, partial) == 0 else {
-                throw BackupError(code: .target, detail: "cannot rename \(staging) to \(partial)",
-                                  underlying: Errno.current.description)
+                throw BackupError(
+                    code: .target, detail: "cannot rename \(staging) to \(partial)",
+                    underlying: Errno.current.description)
             }
             try Durability.sync(target)
         } catch {
@@ -102,8 +105,9 @@ enum Leftovers {
     /// Removes the marker before the commit, so the complete backup holds only what it lists.
     static func unmarkPartial(_ directory: String) throws {
         guard unlink(directory + "/" + runMarker) == 0 || errno == ENOENT else {
-            throw BackupError(code: .target, detail: "cannot remove \(directory)/\(runMarker)",
-                              underlying: Errno.current.description)
+            throw BackupError(
+                code: .target, detail: "cannot remove \(directory)/\(runMarker)",
+                underlying: Errno.current.description)
         }
     }
 
@@ -111,8 +115,10 @@ enum Leftovers {
     /// (never a complete backup): those whose marker names this host, and unmarked ones older
     /// than a day. Returns the directories it removed.
     @discardableResult
-    static func removePartialBackups(in target: String, host: String = hostName(), now: Date = Date(),
-                                     log: (String) -> Void) -> [String] {
+    static func removePartialBackups(
+        in target: String, host: String = hostName(), now: Date = Date(),
+        log: (String) -> Void
+    ) -> [String] {
         var removed: [String] = []
         let names = (try? FileManager.default.contentsOfDirectory(atPath: target)) ?? []
         for name in names where isOwnStaging(name, host: host) {

@@ -1,8 +1,9 @@
 public import Configuration
-#if canImport(Glibc)
-import Glibc
-#endif
 import SystemCalls
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The exclusive run lock: one pgsnap run per host at a time, so a cron overlap cannot start a
 /// second backup, and leftover cleanup never removes the snapshots of a run still in progress.
@@ -17,8 +18,9 @@ public final class RunLock {
     public init(path: String) throws(BackupError) {
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
-            throw BackupError(code: .runDirectory, detail: "cannot open the lock file \(path)",
-                              underlying: Errno.current.description)
+            throw BackupError(
+                code: .runDirectory, detail: "cannot open the lock file \(path)",
+                underlying: Errno.current.description)
         }
         let status = SystemCall.retrying { flock(descriptor, LOCK_EX | LOCK_NB) }
         guard status == 0 else {
@@ -38,8 +40,9 @@ public final class RunLock {
     /// every run that changes the target or the storage takes (backup, cleanup, prune).
     public static func take(_ settings: Settings) throws(BackupError) -> RunLock {
         if mkdir(settings.runDirectory, 0o700) != 0 && errno != EEXIST {
-            throw BackupError(code: .runDirectory, detail: "cannot create \(settings.runDirectory)",
-                              underlying: Errno.current.description)
+            throw BackupError(
+                code: .runDirectory, detail: "cannot create \(settings.runDirectory)",
+                underlying: Errno.current.description)
         }
         return try RunLock(path: settings.lockPath)
     }

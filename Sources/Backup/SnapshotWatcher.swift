@@ -31,8 +31,10 @@ final class SnapshotWatcher: @unchecked Sendable {
     private var thread: Thread?
     private let start = Date()
 
-    init(targets: [Target], deviceMapper: any DeviceMapper, interval: Double,
-         progress: @escaping @Sendable () -> (done: UInt64, total: UInt64), log: @escaping @Sendable (String) -> Void) {
+    init(
+        targets: [Target], deviceMapper: any DeviceMapper, interval: Double,
+        progress: @escaping @Sendable () -> (done: UInt64, total: UInt64), log: @escaping @Sendable (String) -> Void
+    ) {
         self.targets = targets
         self.deviceMapper = deviceMapper
         self.interval = interval
@@ -42,13 +44,15 @@ final class SnapshotWatcher: @unchecked Sendable {
 
     /// The reason to abort, once there is one.
     var abortReason: BackupError? {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         return failure
     }
 
     /// Highest fill seen per snapshot (by display name), in percent.
     var peakFill: [String: Double] {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         return peaks
     }
 
@@ -77,7 +81,8 @@ final class SnapshotWatcher: @unchecked Sendable {
     }
 
     private var isStopped: Bool {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         return stopped
     }
 
@@ -91,8 +96,10 @@ final class SnapshotWatcher: @unchecked Sendable {
             do {
                 status = try deviceMapper.snapshotStatus(name: target.deviceMapperName)
             } catch {
-                record(BackupError(code: .snapshotOverflow, detail: "cannot read the status of snapshot \(target.displayName)",
-                                   underlying: error.message))
+                record(
+                    BackupError(
+                        code: .snapshotOverflow, detail: "cannot read the status of snapshot \(target.displayName)",
+                        underlying: error.message))
                 continue
             }
             evaluate(status, of: target)
@@ -105,12 +112,16 @@ final class SnapshotWatcher: @unchecked Sendable {
             let status = try deviceMapper.thinPoolStatus(name: target.deviceMapperName)
             note(status.percentUsed, for: target)
             if status.failing || status.percentUsed >= 100 {
-                record(BackupError(code: .snapshotOverflow,
-                                   detail: "thin pool \(target.displayName) ran out of space or failed during the copy"))
+                record(
+                    BackupError(
+                        code: .snapshotOverflow,
+                        detail: "thin pool \(target.displayName) ran out of space or failed during the copy"))
             }
         } catch {
-            record(BackupError(code: .snapshotOverflow, detail: "cannot read the status of thin pool \(target.displayName)",
-                               underlying: error.message))
+            record(
+                BackupError(
+                    code: .snapshotOverflow, detail: "cannot read the status of thin pool \(target.displayName)",
+                    underlying: error.message))
         }
     }
 
@@ -122,15 +133,21 @@ final class SnapshotWatcher: @unchecked Sendable {
         let shouldLog = step > (lastLogged[target.displayName] ?? 0)
         if shouldLog { lastLogged[target.displayName] = step }
         lock.unlock()
-        if shouldLog { log("\(target.isThinPool ? "thin pool" : "snapshot") \(target.displayName) is \(Int(percent))% full") }
+        if shouldLog {
+            log("\(target.isThinPool ? "thin pool" : "snapshot") \(target.displayName) is \(Int(percent))% full")
+        }
     }
 
     private func evaluate(_ status: SnapshotStatus, of target: Target) {
         let percent = status.percentUsed
         note(percent, for: target)
         if status.invalid || status.overflow || status.mergeFailed {
-            record(BackupError(code: .snapshotOverflow,
-                               detail: "snapshot \(target.displayName) overflowed (\(ByteCount(target.sizeBytes))) and was invalidated"))
+            record(
+                BackupError(
+                    code: .snapshotOverflow,
+                    detail:
+                        "snapshot \(target.displayName) overflowed (\(ByteCount(target.sizeBytes))) and was invalidated"
+                ))
             return
         }
         let (done, total) = progress()
@@ -140,10 +157,12 @@ final class SnapshotWatcher: @unchecked Sendable {
         let projected = percent * Double(total) / Double(done)
         if projected > 100 {
             let needed = UInt64(Double(target.sizeBytes) * projected / 100 * 1.2)
-            record(BackupError(
-                code: .snapshotOverflow,
-                detail: "snapshot \(target.displayName) is \(Int(percent))% full after \(Int(Double(done) * 100 / Double(total)))% of the copy and would overflow",
-                underlying: "it should be at least \(ByteCount(needed)) (snapshot_size)"))
+            record(
+                BackupError(
+                    code: .snapshotOverflow,
+                    detail:
+                        "snapshot \(target.displayName) is \(Int(percent))% full after \(Int(Double(done) * 100 / Double(total)))% of the copy and would overflow",
+                    underlying: "it should be at least \(ByteCount(needed)) (snapshot_size)"))
         }
     }
 

@@ -25,12 +25,14 @@ struct WrittenFiles {
         switch Self.identify(path) {
         case .success(let found): file = found
         case .failure(let reason):
-            throw BackupError(code: .archiveChanged, detail: "\(path) was removed during the run, as it was written",
-                              underlying: reason.text)
+            throw BackupError(
+                code: .archiveChanged, detail: "\(path) was removed during the run, as it was written",
+                underlying: reason.text)
         }
         if let size, file.size != size {
-            throw BackupError(code: .archiveChanged,
-                              detail: "\(path) holds \(file.size) bytes right after \(size) were written")
+            throw BackupError(
+                code: .archiveChanged,
+                detail: "\(path) holds \(file.size) bytes right after \(size) were written")
         }
         files.removeAll { $0.name == name }
         files.append((name, file))
@@ -44,15 +46,17 @@ struct WrittenFiles {
             switch Self.identify(path) {
             case .success(let file): found = file
             case .failure(let reason):
-                throw BackupError(code: .archiveChanged,
-                                  detail: "\(path) was removed during the run; nothing was committed",
-                                  underlying: reason.text)
+                throw BackupError(
+                    code: .archiveChanged,
+                    detail: "\(path) was removed during the run; nothing was committed",
+                    underlying: reason.text)
             }
             guard found == expected else {
-                throw BackupError(code: .archiveChanged,
-                                  detail: "\(path) was replaced or changed during the run (inode \(expected.inode), "
-                                      + "\(expected.size) bytes written; now inode \(found.inode), \(found.size) bytes); "
-                                      + "nothing was committed")
+                throw BackupError(
+                    code: .archiveChanged,
+                    detail: "\(path) was replaced or changed during the run (inode \(expected.inode), "
+                        + "\(expected.size) bytes written; now inode \(found.inode), \(found.size) bytes); "
+                        + "nothing was committed")
             }
         }
     }
@@ -64,8 +68,10 @@ struct WrittenFiles {
         guard lstat(path, &info) == 0 else { return .failure(Reason(Errno.current.description)) }
         guard info.st_mode & S_IFMT == S_IFREG else { return .failure(Reason("not a regular file")) }
         let changed = Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec)
-        return .success(File(device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: UInt64(info.st_size),
-                             changed: changed))
+        return .success(
+            File(
+                device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: UInt64(info.st_size),
+                changed: changed))
     }
 
     struct Reason: Error {

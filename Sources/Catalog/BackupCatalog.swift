@@ -42,16 +42,20 @@ public struct BackupCatalog: Sendable {
             case .none:
                 let record = try Self.record(in: path, binding: binding)
                 let complete = record.map { $0.status == "complete" && $0.id == parsed.id } ?? false
-                let status: CatalogEntry.Status = !complete ? .incomplete : record?.checksum == .mismatch ? .damaged : .complete
+                let status: CatalogEntry.Status =
+                    !complete ? .incomplete : record?.checksum == .mismatch ? .damaged : .complete
                 entries.append(CatalogEntry(id: parsed.id, name: name, path: path, status: status, record: record))
             }
         }
-        owner = TargetOwner.of(binding: binding,
-                               completeRecords: entries.filter { $0.status == .complete }.compactMap(\.record))
+        owner = TargetOwner.of(
+            binding: binding,
+            completeRecords: entries.filter { $0.status == .complete }.compactMap(\.record))
         // Another cluster's backup is never `latest`, never counted by retention, never restored.
         if let cluster = owner.systemIdentifier {
             for index in entries.indices where entries[index].status == .complete {
-                if let other = entries[index].record?.systemIdentifier, other != cluster { entries[index].status = .foreign }
+                if let other = entries[index].record?.systemIdentifier, other != cluster {
+                    entries[index].status = .foreign
+                }
             }
         }
         entries.sort { ($0.id, $0.name) > ($1.id, $1.name) }
@@ -100,7 +104,9 @@ public struct BackupCatalog: Sendable {
             throw .foreignBackup(id: entry.id, systemIdentifier: entry.record?.systemIdentifier ?? "?", owner: owner)
         }
         guard entry.status == .complete else {
-            let why = entry.status == .incomplete ? Self.recordProblem(in: entry.path, id: entry.id)
+            let why =
+                entry.status == .incomplete
+                ? Self.recordProblem(in: entry.path, id: entry.id)
                 : entry.status == .damaged ? Self.damageProblem(of: entry) : nil
             throw .notComplete(id: entry.id, status: entry.status.rawValue, error: entry.record?.error ?? why)
         }
@@ -121,7 +127,9 @@ public struct BackupCatalog: Sendable {
     public func files(of entry: CatalogEntry) throws(CatalogError) -> [ArchiveFile] {
         var files: [ArchiveFile] = []
         for name in try TargetFiles.names(in: entry.path) where name != BackupFiles.record {
-            guard let info = TargetFiles.status(entry.path + "/" + name), TargetFiles.isRegularFile(info) else { continue }
+            guard let info = TargetFiles.status(entry.path + "/" + name), TargetFiles.isRegularFile(info) else {
+                continue
+            }
             files.append(ArchiveFile(name: name, bytes: UInt64(info.st_size)))
         }
         return files.sorted { $0.name < $1.name }
@@ -137,7 +145,8 @@ public struct BackupCatalog: Sendable {
     private static func recordProblem(in directory: String, id: String) -> String? {
         let path = directory + "/" + BackupFiles.record
         if let info = TargetFiles.status(path), info.st_size > RecordChecksum.maximumRecordBytes {
-            return "backup.json is larger than \(RecordChecksum.maximumRecordBytes >> 20) MiB, far more than pgsnap writes"
+            return
+                "backup.json is larger than \(RecordChecksum.maximumRecordBytes >> 20) MiB, far more than pgsnap writes"
         }
         guard let data = try? TargetFiles.contents(of: path) else { return "backup.json cannot be read" }
         do {

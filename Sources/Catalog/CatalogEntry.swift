@@ -53,17 +53,30 @@ public struct CatalogEntry: Sendable, Equatable {
 
     /// First and last WAL segment the backup holds.
     public var walRange: (start: String, stop: String)? {
-        guard let segments = record?.walSegments, let first = segments.first, let last = segments.last else { return nil }
+        guard let segments = record?.walSegments, let first = segments.first, let last = segments.last else {
+            return nil
+        }
         return (first, last)
     }
 }
 
 extension CatalogEntry: Encodable {
     enum CodingKeys: String, CodingKey {
-        case id, label, status, startTime = "start_time", stopTime = "stop_time", durationSeconds = "duration_seconds"
-        case postgresVersion = "postgresql_version", bytesRead = "bytes_read", bytesWritten = "bytes_written"
-        case timeline, startLSN = "start_lsn", stopLSN = "stop_lsn", walStart = "wal_start", walStop = "wal_stop"
-        case systemIdentifier = "system_identifier", restorable, recordChecksum = "record_checksum"
+        case id, label, status
+        case startTime = "start_time"
+        case stopTime = "stop_time"
+        case durationSeconds = "duration_seconds"
+        case postgresVersion = "postgresql_version"
+        case bytesRead = "bytes_read"
+        case bytesWritten = "bytes_written"
+        case timeline
+        case startLSN = "start_lsn"
+        case stopLSN = "stop_lsn"
+        case walStart = "wal_start"
+        case walStop = "wal_stop"
+        case systemIdentifier = "system_identifier"
+        case restorable
+        case recordChecksum = "record_checksum"
     }
 
     /// A `pgsnap list --json` row: every key present (null when unknown), so scripts can rely

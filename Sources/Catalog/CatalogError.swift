@@ -75,7 +75,8 @@ public enum CatalogError: PgsnapError, Equatable {
         case .notComplete: return "only complete backups can be used; 'pgsnap list' shows their status"
         case .noRetentionRule: return "docs/retention.md explains the rules"
         case .removalFailed: return "check the target's permissions; the next prune finishes the removal"
-        case .badBinding: return "restore the file from the target's first backup host, or move it aside (docs/target.md)"
+        case .badBinding:
+            return "restore the file from the target's first backup host, or move it aside (docs/target.md)"
         case .bindingFailed: return "check the target's free space and permissions"
         case .otherCluster: return "a target holds one cluster's backups (docs/target.md)"
         case .mixedClusters:

@@ -19,7 +19,10 @@ public struct ListReport: Sendable, Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case systemIdentifier = "system_identifier", bound, systemIdentifiers = "system_identifiers", backups
+        case systemIdentifier = "system_identifier"
+        case bound
+        case systemIdentifiers = "system_identifiers"
+        case backups
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -16,6 +16,7 @@ public struct PruneReport: Sendable, Equatable, Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case dryRun = "dry_run", removed, kept
+        case dryRun = "dry_run"
+        case removed, kept
     }
 }

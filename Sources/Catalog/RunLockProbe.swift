@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import SystemCalls
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Whether a pgsnap run holds the run lock right now, asked without waiting: that is what
 /// separates a `.partial` directory being written from one a crashed run left behind.

@@ -35,8 +35,9 @@ extension StoredBackup {
             if id != "latest", let entry = try? catalog.entry(id), entry.status == .damaged { return entry.id }
             return try catalog.completeBackup(id).id
         } catch {
-            throw LayoutError(code: error.exitStatus == .damaged ? .notFound : .target, detail: error.message,
-                              hint: error.hint)
+            throw LayoutError(
+                code: error.exitStatus == .damaged ? .notFound : .target, detail: error.message,
+                hint: error.hint)
         }
     }
 

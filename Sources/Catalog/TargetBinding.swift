@@ -23,12 +23,15 @@ public struct TargetBinding: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case systemIdentifier = "system_identifier", boundAt = "bound_at", pgsnapVersion = "pgsnap_version"
+        case systemIdentifier = "system_identifier"
+        case boundAt = "bound_at"
+        case pgsnapVersion = "pgsnap_version"
     }
 
     /// PostgreSQL's system identifier is an unsigned 64-bit number, printed in decimal.
     public static func isValidSystemIdentifier(_ text: String) -> Bool {
-        !text.isEmpty && text.utf8.count <= 20 && text.utf8.allSatisfy { (0x30...0x39).contains($0) } && UInt64(text) != nil
+        !text.isEmpty && text.utf8.count <= 20 && text.utf8.allSatisfy { (0x30...0x39).contains($0) }
+            && UInt64(text) != nil
     }
 
     /// The binding of `target`, nil when it has none. A file that is there but not a binding
@@ -40,7 +43,8 @@ public struct TargetBinding: Codable, Sendable, Equatable {
         // Whoever may write the binding may hand the target to another cluster: only this user
         // (or root) may own it, and nobody else may write it.
         if info.st_uid != geteuid() && info.st_uid != 0 {
-            throw .unreadable(path: path, reason: "owned by uid \(info.st_uid), neither this user (uid \(geteuid())) nor root")
+            throw .unreadable(
+                path: path, reason: "owned by uid \(info.st_uid), neither this user (uid \(geteuid())) nor root")
         }
         if info.st_mode & 0o022 != 0 {
             throw .unreadable(path: path, reason: "writable by group or others (pgsnap writes it with mode 0600)")
@@ -70,7 +74,9 @@ public struct TargetBinding: Codable, Sendable, Equatable {
         defer { unlink(temporary) }
         if link(temporary, path) != 0 {
             guard errno == EEXIST else { throw .bindingFailed(path: path, reason: Errno.current.description) }
-            guard let existing = try Self.read(target: target) else { throw .bindingFailed(path: path, reason: "vanished") }
+            guard let existing = try Self.read(target: target) else {
+                throw .bindingFailed(path: path, reason: "vanished")
+            }
             return existing
         }
         unlink(temporary)
@@ -99,8 +105,11 @@ public struct TargetBinding: Codable, Sendable, Equatable {
 
     /// `pgsnap.target.<digits>.tmp`, the only names `write(target:)` uses.
     static func isTemporaryName(_ name: String) -> Bool {
-        let prefix = fileName + ".", suffix = ".tmp"
-        guard name.hasPrefix(prefix), name.hasSuffix(suffix), name.count > prefix.count + suffix.count else { return false }
+        let prefix = fileName + "."
+        let suffix = ".tmp"
+        guard name.hasPrefix(prefix), name.hasSuffix(suffix), name.count > prefix.count + suffix.count else {
+            return false
+        }
         let pid = name.dropFirst(prefix.count).dropLast(suffix.count)
         return pid.count <= 10 && pid.utf8.allSatisfy { (0x30...0x39).contains($0) }
     }

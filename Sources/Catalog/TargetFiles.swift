@@ -34,7 +34,8 @@ enum TargetFiles {
     /// thrown, because a record that exists but cannot be read must not be taken for a missing one.
     /// Never more than `limit` bytes are read: a record larger than any pgsnap writes is
     /// refused as unreadable instead of filling memory.
-    static func contents(of path: String, limit: Int = RecordChecksum.maximumRecordBytes) throws(CatalogError) -> Data? {
+    static func contents(of path: String, limit: Int = RecordChecksum.maximumRecordBytes) throws(CatalogError) -> Data?
+    {
         try contentsAndStatus(of: path, limit: limit)?.data
     }
 
@@ -55,7 +56,9 @@ enum TargetFiles {
         var data = Data()
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
-            let count = SystemCall.retrying { buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) } }
+            let count = SystemCall.retrying {
+                buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            }
             if count < 0 { throw .unreadable(path: path, reason: Errno.current.description) }
             if count == 0 { return (data, info) }
             guard data.count + count <= limit else {

@@ -35,8 +35,10 @@ public enum TargetOwner: Sendable, Equatable {
     static func of(binding: TargetBinding?, completeRecords: [CatalogRecord]) -> TargetOwner {
         if let binding { return .bound(binding) }
         // Only well-formed identifiers: a hand-edited record must not smuggle text into messages.
-        let identifiers = Set(completeRecords.compactMap(\.systemIdentifier).filter(TargetBinding.isValidSystemIdentifier))
-            .sorted()
+        let identifiers = Set(
+            completeRecords.compactMap(\.systemIdentifier).filter(TargetBinding.isValidSystemIdentifier)
+        )
+        .sorted()
         switch identifiers.count {
         case 0: return .unbound
         case 1: return .inferred(systemIdentifier: identifiers[0])

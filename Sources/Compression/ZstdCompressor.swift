@@ -17,11 +17,13 @@ public final class ZstdCompressor {
         self.context = context
         self.output = [UInt8](repeating: 0, count: ZSTD_CStreamOutSize())
         // From here on a throw still runs deinit, which frees the context.
-        try Self.check(ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, Int32(level)),
-                       "set compression level \(level)")
+        try Self.check(
+            ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, Int32(level)),
+            "set compression level \(level)")
         try Self.check(ZSTD_CCtx_setParameter(context, ZSTD_c_checksumFlag, 1), "enable frame checksums")
-        try Self.check(ZSTD_CCtx_setParameter(context, ZSTD_c_nbWorkers, Int32(workers)),
-                       "use \(workers) worker threads")
+        try Self.check(
+            ZSTD_CCtx_setParameter(context, ZSTD_c_nbWorkers, Int32(workers)),
+            "use \(workers) worker threads")
     }
 
     deinit { ZSTD_freeCCtx(context) }
@@ -36,8 +38,10 @@ public final class ZstdCompressor {
         try stream(UnsafeRawBufferPointer(start: nil, count: 0), directive: ZSTD_e_end, sink: sink)
     }
 
-    private func stream(_ input: UnsafeRawBufferPointer, directive: ZSTD_EndDirective,
-                        sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+    private func stream(
+        _ input: UnsafeRawBufferPointer, directive: ZSTD_EndDirective,
+        sink: (UnsafeRawBufferPointer) throws -> Void
+    ) throws {
         var inBuffer = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)
         try output.withUnsafeMutableBytes { out in
             while true {
@@ -55,8 +59,9 @@ public final class ZstdCompressor {
         let bounds = ZSTD_cParam_getBounds(parameter)
         try check(bounds.error, "read the bounds of the \(name)")
         guard (Int(bounds.lowerBound)...Int(bounds.upperBound)).contains(value) else {
-            throw ZstdError(operation: "use \(name) \(value)",
-                            zstdMessage: "outside the supported range \(bounds.lowerBound)...\(bounds.upperBound)")
+            throw ZstdError(
+                operation: "use \(name) \(value)",
+                zstdMessage: "outside the supported range \(bounds.lowerBound)...\(bounds.upperBound)")
         }
     }
 

@@ -89,8 +89,9 @@ public final class ZstdReader {
             var consumed = 0
             var hint = 0
             input.withUnsafeBytes { source in
-                var inBuffer = ZSTD_inBuffer(src: source.baseAddress.map { $0 + inputStart }, size: inputEnd - inputStart,
-                                             pos: 0)
+                var inBuffer = ZSTD_inBuffer(
+                    src: source.baseAddress.map { $0 + inputStart }, size: inputEnd - inputStart,
+                    pos: 0)
                 var outBuffer = ZSTD_outBuffer(dst: buffer.baseAddress, size: buffer.count, pos: 0)
                 hint = ZSTD_decompressStream(context, &outBuffer, &inBuffer)
                 produced = outBuffer.pos
@@ -121,7 +122,9 @@ public final class ZstdReader {
     private func refill() throws(Failure) {
         inputStart = 0
         inputEnd = 0
-        let count = SystemCall.retrying { input.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) } }
+        let count = SystemCall.retrying {
+            input.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+        }
         if count < 0 { throw .io(Errno.current.description) }
         if count == 0 {
             endOfFile = true

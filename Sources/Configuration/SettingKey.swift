@@ -1,3 +1,5 @@
+import Foundation
+
 /// Every setting pgsnap knows. Each is both a configuration-file key and a long flag
 /// (`snapshot_size` ↔ `--snapshot-size`), so scripts can run without any file.
 public enum SettingKey: String, Sendable, CaseIterable {
@@ -32,7 +34,8 @@ public enum SettingKey: String, Sendable, CaseIterable {
     }
 
     private static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
+        let a = Array(a)
+        let b = Array(b)
         var previous = Array(0...b.count)
         for i in 1...max(a.count, 1) where !a.isEmpty {
             var current = [i] + Array(repeating: 0, count: b.count)
@@ -45,5 +48,3 @@ public enum SettingKey: String, Sendable, CaseIterable {
         return previous[b.count]
     }
 }
-
-import Foundation

@@ -53,5 +53,5 @@ extension Double {
 }
 
 #if canImport(Foundation)
-import Foundation
+    import Foundation
 #endif

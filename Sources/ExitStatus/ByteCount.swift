@@ -1,3 +1,5 @@
+import Foundation
+
 /// A byte count printed in binary units for people (`1.5 GiB`).
 public struct ByteCount: CustomStringConvertible, Sendable {
     public var bytes: UInt64
@@ -17,5 +19,3 @@ public struct ByteCount: CustomStringConvertible, Sendable {
         return unit == 0 ? "\(bytes) B" : String(format: "%.1f", value) + " " + units[unit]
     }
 }
-
-import Foundation

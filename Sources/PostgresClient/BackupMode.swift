@@ -53,7 +53,8 @@ public final class BackupMode {
 
     /// Starts non-exclusive backup mode.
     public func start(label: String, fastCheckpoint: Bool) throws(PostgresError) -> Started {
-        let sql = version >= 150_000
+        let sql =
+            version >= 150_000
             ? "SELECT pg_backup_start($1, $2)::text"
             : "SELECT pg_start_backup($1, $2, false)::text"
         let value = try session.query(sql, [label, fastCheckpoint ? "true" : "false"]).scalar()
@@ -109,7 +110,9 @@ public final class BackupMode {
 
     /// `wal_segment_size` in bytes.
     public func walSegmentSize() throws(PostgresError) -> UInt64 {
-        let text = try session.query("SELECT setting::bigint * CASE unit WHEN 'B' THEN 1 WHEN 'kB' THEN 1024 WHEN 'MB' THEN 1048576 ELSE 1 END FROM pg_settings WHERE name = 'wal_segment_size'").scalar()
+        let text = try session.query(
+            "SELECT setting::bigint * CASE unit WHEN 'B' THEN 1 WHEN 'kB' THEN 1024 WHEN 'MB' THEN 1048576 ELSE 1 END FROM pg_settings WHERE name = 'wal_segment_size'"
+        ).scalar()
         guard let text, let bytes = UInt64(text), bytes > 0 else {
             throw PostgresError(code: .unexpectedResult, libpqMessage: "cannot read wal_segment_size")
         }

@@ -1,4 +1,5 @@
 internal import CLibPQ
+import Foundation
 
 /// Facts about a libpq connection string, read with libpq's own parser so that every form
 /// libpq accepts (`key=value` lists and `postgresql://` URIs) is understood the same way.
@@ -27,5 +28,3 @@ public enum ConnectionString {
 public struct ConnectionStringError: Error, Sendable, Equatable {
     public let libpqMessage: String
 }
-
-import Foundation

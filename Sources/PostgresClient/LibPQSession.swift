@@ -27,10 +27,10 @@ public final class LibPQSession: PostgresSession {
         do {
             connection = try Self.connect(conninfo, options: options, notices: notices)
         } catch {
-            notices.take().forEach { options.serverMessages?($0.markedDuringConnection()) }
+            for notice in notices.take() { options.serverMessages?(notice.markedDuringConnection()) }
             throw error
         }
-        notices.take().forEach { options.serverMessages?($0.markedDuringConnection()) }
+        for notice in notices.take() { options.serverMessages?(notice.markedDuringConnection()) }
         self.notices = notices
         self.connection = connection
         self.serverVersionNumber = Int(PQserverVersion(connection))
@@ -46,8 +46,10 @@ public final class LibPQSession: PostgresSession {
         // Keepalive defaults come first so that the caller's conninfo, expanded from dbname,
         // overrides them: libpq keeps the last value of a repeated keyword. They detect a dead
         // TCP peer during a long backup window; Unix sockets ignore them.
-        let keywords = ["keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count", "dbname",
-                        "fallback_application_name"]
+        let keywords = [
+            "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count", "dbname",
+            "fallback_application_name",
+        ]
         let values = ["1", "30", "10", "6", conninfo, options.applicationName]
         let started = Self.withCStrings(keywords) { keywordPointers in
             Self.withCStrings(values) { valuePointers in
@@ -65,7 +67,8 @@ public final class LibPQSession: PostgresSession {
         guard PQstatus(connection) == CONNECTION_OK else {
             let text = Self.oneLine(PQerrorMessage(connection))
             PQfinish(connection)
-            let authentication = text.contains("authentication failed") || text.contains("no password supplied")
+            let authentication =
+                text.contains("authentication failed") || text.contains("no password supplied")
                 || text.contains("no pg_hba.conf entry")
             throw PostgresError(code: authentication ? .authenticationFailed : .connectionFailed, libpqMessage: text)
         }
@@ -166,11 +169,15 @@ public final class LibPQSession: PostgresSession {
         case .ready:
             return try deliver(collectResults(connection, sql: sql))
         case .stopRequested:
-            return try deliver(.failure(cancel(connection, sql: sql, code: .cancelled, reason: "pgsnap was asked to stop")))
+            return try deliver(
+                .failure(cancel(connection, sql: sql, code: .cancelled, reason: "pgsnap was asked to stop")))
         case .deadlinePassed:
             let seconds = limit.timeout.map { String(format: "%g", $0) } ?? "?"
-            return try deliver(.failure(cancel(connection, sql: sql, code: .timedOut,
-                                               reason: "cancelled after \(seconds) s")))
+            return try deliver(
+                .failure(
+                    cancel(
+                        connection, sql: sql, code: .timedOut,
+                        reason: "cancelled after \(seconds) s")))
         }
     }
 
@@ -179,8 +186,10 @@ public final class LibPQSession: PostgresSession {
     private enum Wait { case ready, stopRequested, deadlinePassed }
 
     /// Waits until libpq can hand over a result without blocking.
-    private func awaitInput(_ connection: OpaquePointer, until deadline: ContinuousClock.Instant?,
-                            interruptible: Bool) -> Wait {
+    private func awaitInput(
+        _ connection: OpaquePointer, until deadline: ContinuousClock.Instant?,
+        interruptible: Bool
+    ) -> Wait {
         while PQisBusy(connection) == 1 {
             if interruptible, options.shouldStop?() == true { return .stopRequested }
             if let deadline, ContinuousClock().now >= deadline { return .deadlinePassed }
@@ -200,8 +209,10 @@ public final class LibPQSession: PostgresSession {
         while true {
             guard awaitInput(connection, until: deadline, interruptible: false) == .ready else {
                 close()
-                return .failure(PostgresError(code: .connectionLost, libpqMessage: "the server stopped answering",
-                                              statement: sql))
+                return .failure(
+                    PostgresError(
+                        code: .connectionLost, libpqMessage: "the server stopped answering",
+                        statement: sql))
             }
             guard let result = PQgetResult(connection) else { break }
             if outcome == nil { outcome = convert(result, connection, sql: sql) }
@@ -231,7 +242,8 @@ public final class LibPQSession: PostgresSession {
                 }
                 PQclear(result)
             }
-            usable = PQisBusy(connection) == 0 && PQstatus(connection) == CONNECTION_OK
+            usable =
+                PQisBusy(connection) == 0 && PQstatus(connection) == CONNECTION_OK
                 && PQtransactionStatus(connection) == PQTRANS_IDLE
         }
         // Nothing below touches `connection`: once closed it is finished.
@@ -241,7 +253,8 @@ public final class LibPQSession: PostgresSession {
         case .sent: detail = serverSaid.map { "\(reason) (server: \($0))" } ?? reason
         case .failed(let why): detail = "\(reason); the cancel request failed: \(why); session closed"
         case .noAnswer:
-            detail = "\(reason); the cancel request got no answer within "
+            detail =
+                "\(reason); the cancel request got no answer within "
                 + String(format: "%g", Self.cancelRequestBound) + " s; session closed"
         }
         return PostgresError(code: code, libpqMessage: detail, statement: sql)
@@ -261,15 +274,18 @@ public final class LibPQSession: PostgresSession {
             let text = Self.oneLine(PQresultErrorMessage(result))
             let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
             let lost = PQstatus(connection) != CONNECTION_OK
-            return .failure(PostgresError(code: lost ? .connectionLost : .queryFailed, libpqMessage: text,
-                                          sqlState: state, statement: sql))
+            return .failure(
+                PostgresError(
+                    code: lost ? .connectionLost : .queryFailed, libpqMessage: text,
+                    sqlState: state, statement: sql))
         }
     }
 
     private func error(_ connection: OpaquePointer, sql: String) -> PostgresError {
         let lost = PQstatus(connection) != CONNECTION_OK
-        return PostgresError(code: lost ? .connectionLost : .queryFailed,
-                             libpqMessage: Self.oneLine(PQerrorMessage(connection)), statement: sql)
+        return PostgresError(
+            code: lost ? .connectionLost : .queryFailed,
+            libpqMessage: Self.oneLine(PQerrorMessage(connection)), statement: sql)
     }
 
     // MARK: - Notices
@@ -281,15 +297,16 @@ public final class LibPQSession: PostgresSession {
         let received = notices.take()
         switch outcome {
         case .success(let rows):
-            received.forEach { options.serverMessages?($0) }
+            for message in received { options.serverMessages?(message) }
             return rows
         case .failure(let error):
-            received.filter { !$0.isWarning }.forEach { options.serverMessages?($0) }
+            for message in received where !message.isWarning { options.serverMessages?(message) }
             let warnings = received.filter(\.isWarning).suffix(2)
             guard !warnings.isEmpty else { throw error }
-            throw PostgresError(code: error.code,
-                                libpqMessage: error.libpqMessage + " (" + warnings.map(\.description).joined(separator: "; ") + ")",
-                                sqlState: error.sqlState, statement: error.statement)
+            throw PostgresError(
+                code: error.code,
+                libpqMessage: error.libpqMessage + " (" + warnings.map(\.description).joined(separator: "; ") + ")",
+                sqlState: error.sqlState, statement: error.statement)
         }
     }
 
@@ -313,14 +330,17 @@ public final class LibPQSession: PostgresSession {
     }
 
     static func oneLine(_ message: String) -> String {
-        message.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+        message.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(
+            separator: " ")
     }
 
     /// Server text is echoed to a terminal or a cron mail: no control characters, bounded length.
     static func printable(_ text: String, limit: Int) -> String {
-        let cleaned = String(String.UnicodeScalarView(text.unicodeScalars.map {
-            $0.properties.generalCategory == .control ? "?" : $0
-        }))
+        let cleaned = String(
+            String.UnicodeScalarView(
+                text.unicodeScalars.map {
+                    $0.properties.generalCategory == .control ? "?" : $0
+                }))
         return cleaned.count > limit ? String(cleaned.prefix(limit)) + "…" : cleaned
     }
 
@@ -330,7 +350,7 @@ public final class LibPQSession: PostgresSession {
 
     private static func withOptionalCStrings<R>(_ strings: [String?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
         let copies = strings.map { $0.flatMap { strdup($0) } }
-        defer { copies.forEach { free($0) } }
+        defer { for copy in copies { free(copy) } }
         return body(copies.map { $0.map { UnsafePointer($0) } })
     }
 }

@@ -12,10 +12,12 @@ final class NoticeCollector {
 
     /// Sends the connection's notices here instead of to libpq's default processor.
     func install(on connection: OpaquePointer) {
-        PQsetNoticeReceiver(connection, { argument, result in
-            guard let argument, let result else { return }
-            Unmanaged<NoticeCollector>.fromOpaque(argument).takeUnretainedValue().receive(result)
-        }, Unmanaged.passUnretained(self).toOpaque())
+        PQsetNoticeReceiver(
+            connection,
+            { argument, result in
+                guard let argument, let result else { return }
+                Unmanaged<NoticeCollector>.fromOpaque(argument).takeUnretainedValue().receive(result)
+            }, Unmanaged.passUnretained(self).toOpaque())
     }
 
     /// The notices received since the last call.
@@ -32,7 +34,9 @@ final class NoticeCollector {
         }
         let severity = field("V") ?? field("S") ?? "NOTICE"
         let text = field("M").map { LibPQSession.oneLine($0) } ?? LibPQSession.oneLine(PQresultErrorMessage(result))
-        notices.append(ServerMessage(severity: LibPQSession.printable(severity, limit: 16),
-                                     text: LibPQSession.printable(text, limit: 500)))
+        notices.append(
+            ServerMessage(
+                severity: LibPQSession.printable(severity, limit: 16),
+                text: LibPQSession.printable(text, limit: 500)))
     }
 }

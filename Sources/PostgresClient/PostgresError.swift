@@ -53,12 +53,15 @@ public struct PostgresError: PgsnapError, Equatable {
     public var hint: String {
         switch code {
         case .connectionFailed where libpqMessage.contains("role \"") && libpqMessage.contains("does not exist"):
-            return "the server runs but has no such role: create it (docs/configuration.md lists the privileges) or fix user= in conninfo"
+            return
+                "the server runs but has no such role: create it (docs/configuration.md lists the privileges) or fix user= in conninfo"
         case .connectionFailed where libpqMessage.contains("database \"") && libpqMessage.contains("does not exist"):
             return "the server runs but has no such database: fix dbname= in conninfo (postgres always exists)"
-        case .connectionFailed: return "check that the server runs and that --conninfo (host, port, socket directory) points at it"
+        case .connectionFailed:
+            return "check that the server runs and that --conninfo (host, port, socket directory) points at it"
         case .authenticationFailed: return "check the user, ~/.pgpass and pg_hba.conf"
-        case .queryFailed where sqlState == "42501": return "grant the role the privileges listed in docs/configuration.md"
+        case .queryFailed where sqlState == "42501":
+            return "grant the role the privileges listed in docs/configuration.md"
         case .queryFailed, .unexpectedResult: return ""
         case .connectionLost: return "check the server log; the run was abandoned"
         case .cancelled: return "the run was torn down"

@@ -7,8 +7,10 @@ public struct SessionOptions: Sendable {
     /// Receives the server's notices; nil drops them (never to the terminal raw).
     public var serverMessages: (@Sendable (ServerMessage) -> Void)?
 
-    public init(applicationName: String = "pgsnap", shouldStop: (@Sendable () -> Bool)? = nil,
-                serverMessages: (@Sendable (ServerMessage) -> Void)? = nil) {
+    public init(
+        applicationName: String = "pgsnap", shouldStop: (@Sendable () -> Bool)? = nil,
+        serverMessages: (@Sendable (ServerMessage) -> Void)? = nil
+    ) {
         self.applicationName = applicationName
         self.shouldStop = shouldStop
         self.serverMessages = serverMessages

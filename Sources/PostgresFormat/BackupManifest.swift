@@ -54,14 +54,15 @@ public struct BackupManifest: Sendable, Equatable {
         var walRanges: [WALRange] = []
         for range in ranges {
             guard let timeline = (range["Timeline"] as? NSNumber)?.uint32Value,
-                  let start = (range["Start-LSN"] as? String).flatMap({ LSN(parsing: $0) }),
-                  let end = (range["End-LSN"] as? String).flatMap({ LSN(parsing: $0) })
+                let start = (range["Start-LSN"] as? String).flatMap({ LSN(parsing: $0) }),
+                let end = (range["End-LSN"] as? String).flatMap({ LSN(parsing: $0) })
             else {
                 throw .invalid("a WAL range lacks Timeline, Start-LSN or End-LSN")
             }
             walRanges.append(WALRange(timeline: timeline, start: start, end: end))
         }
-        return BackupManifest(version: version, systemIdentifier: systemIdentifier, files: records, walRanges: walRanges)
+        return BackupManifest(
+            version: version, systemIdentifier: systemIdentifier, files: records, walRanges: walRanges)
     }
 
     /// The manifest rendered again after the restore changed some files (a relocated
@@ -131,8 +132,9 @@ public struct BackupManifest: Sendable, Equatable {
             checksum = (file["Checksum"] as? String)?.lowercased()
             if algorithm != .none && checksum == nil { throw .invalid("\(path) has no Checksum") }
         }
-        return ManifestFileRecord(path: path, size: size, modificationTime: time, checksumAlgorithm: algorithm,
-                                  checksum: checksum)
+        return ManifestFileRecord(
+            path: path, size: size, modificationTime: time, checksumAlgorithm: algorithm,
+            checksum: checksum)
     }
 
     /// `YYYY-MM-DD HH:MM:SS GMT`.

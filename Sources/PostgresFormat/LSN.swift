@@ -11,8 +11,9 @@ public struct LSN: Sendable, Hashable, Comparable, CustomStringConvertible, Coda
     /// the slash and nothing else, so what pgsnap accepts the server accepts too.
     public init?(parsing text: some StringProtocol) {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts.allSatisfy({ (1...8).contains($0.utf8.count) && $0.utf8.allSatisfy(Self.isHexDigit) }),
-              let high = UInt32(parts[0], radix: 16), let low = UInt32(parts[1], radix: 16)
+        guard parts.count == 2,
+            parts.allSatisfy({ (1...8).contains($0.utf8.count) && $0.utf8.allSatisfy(Self.isHexDigit) }),
+            let high = UInt32(parts[0], radix: 16), let low = UInt32(parts[1], radix: 16)
         else { return nil }
         value = UInt64(high) << 32 | UInt64(low)
     }

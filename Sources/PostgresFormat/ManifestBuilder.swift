@@ -47,7 +47,8 @@ public final class ManifestBuilder: Sendable {
         }
         text += Array("\n],\n\"WAL-Ranges\": [\n".utf8)
         for (index, range) in walRanges.enumerated() {
-            let line = "\(index == 0 ? "" : ",\n")"
+            let line =
+                "\(index == 0 ? "" : ",\n")"
                 + "{ \"Timeline\": \(range.timeline), \"Start-LSN\": \"\(range.start)\", "
                 + "\"End-LSN\": \"\(range.end)\" }"
             text += Array(line.utf8)

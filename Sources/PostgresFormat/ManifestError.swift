@@ -10,7 +10,8 @@ public enum ManifestError: Error, Equatable, Sendable {
         switch self {
         case .invalid(let detail): return "is not a valid backup manifest: \(detail)"
         case .checksumMismatch(let recorded, let computed):
-            return "fails its own checksum (records \(recorded), contents hash to \(computed)): it was edited or damaged"
+            return
+                "fails its own checksum (records \(recorded), contents hash to \(computed)): it was edited or damaged"
         }
     }
 }

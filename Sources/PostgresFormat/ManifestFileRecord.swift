@@ -10,8 +10,10 @@ public struct ManifestFileRecord: Sendable, Equatable {
     /// Lowercase hex; nil with `.none`.
     public var checksum: String?
 
-    public init(path: RawPath, size: UInt64, modificationTime: Int64, checksumAlgorithm: ChecksumAlgorithm,
-                checksum: String?) {
+    public init(
+        path: RawPath, size: UInt64, modificationTime: Int64, checksumAlgorithm: ChecksumAlgorithm,
+        checksum: String?
+    ) {
         self.path = path
         self.size = size
         self.modificationTime = modificationTime

@@ -26,7 +26,7 @@ public struct TimelineHistory: Sendable, Equatable {
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
             let fields = trimmed.split(whereSeparator: { $0 == "\t" || $0 == " " })
             guard fields.count >= 2, let parent = UInt32(fields[0]), parent < timeline,
-                  let lsn = LSN(parsing: fields[1])?.value
+                let lsn = LSN(parsing: fields[1])?.value
             else { return nil }
             points[parent] = lsn
         }

@@ -34,10 +34,10 @@ public struct WALFileName: Sendable, Hashable {
     public init?(parsing name: some StringProtocol, segmentSize: UInt64) {
         let bytes = Array(name.utf8)
         guard Self.isSegmentSize(segmentSize), bytes.count == Self.segmentNameLength,
-              bytes.allSatisfy({ Self.isHexDigit($0, uppercaseOnly: false) }),
-              let timeline = UInt32(String(decoding: bytes[0..<8], as: UTF8.self), radix: 16),
-              let high = UInt64(String(decoding: bytes[8..<16], as: UTF8.self), radix: 16),
-              let low = UInt64(String(decoding: bytes[16..<24], as: UTF8.self), radix: 16)
+            bytes.allSatisfy({ Self.isHexDigit($0, uppercaseOnly: false) }),
+            let timeline = UInt32(String(decoding: bytes[0..<8], as: UTF8.self), radix: 16),
+            let high = UInt64(String(decoding: bytes[8..<16], as: UTF8.self), radix: 16),
+            let low = UInt64(String(decoding: bytes[16..<24], as: UTF8.self), radix: 16)
         else { return nil }
         let perLogFile = 0x1_0000_0000 / segmentSize
         guard low < perLogFile else { return nil }
@@ -62,7 +62,8 @@ public struct WALFileName: Sendable, Hashable {
 
     /// Every segment name from the one holding `start` through the one holding `end`, in order.
     public static func names(from start: LSN, through end: LSN, timeline: UInt32, segmentSize: UInt64) -> [String] {
-        let first = start.value / segmentSize, last = end.value / segmentSize
+        let first = start.value / segmentSize
+        let last = end.value / segmentSize
         guard first <= last else { return [] }
         return (first...last).map { WALFileName(timeline: timeline, segment: $0).name(segmentSize: segmentSize) }
     }
@@ -79,7 +80,8 @@ public struct WALFileName: Sendable, Hashable {
 
     /// 8 uppercase hex digits and `.history` (`IsTLHistoryFileName`).
     public static func isHistoryName(_ name: some StringProtocol) -> Bool {
-        name.hasSuffix(historySuffix) && hasHexDigits(name.utf8.dropLast(historySuffix.utf8.count), count: 8, uppercaseOnly: true)
+        name.hasSuffix(historySuffix)
+            && hasHexDigits(name.utf8.dropLast(historySuffix.utf8.count), count: 8, uppercaseOnly: true)
     }
 
     /// Whether a file in a pg_wal may be WAL that recovery or archiving still needs: a segment, a
@@ -88,7 +90,8 @@ public struct WALFileName: Sendable, Hashable {
     /// the last transactions.
     public static func mayBeWAL(_ name: some StringProtocol) -> Bool {
         if name.hasSuffix(partialSuffix) {
-            return hasHexDigits(name.utf8.dropLast(partialSuffix.utf8.count), count: segmentNameLength, uppercaseOnly: false)
+            return hasHexDigits(
+                name.utf8.dropLast(partialSuffix.utf8.count), count: segmentNameLength, uppercaseOnly: false)
         }
         if name.hasSuffix(historySuffix) {
             return hasHexDigits(name.utf8.dropLast(historySuffix.utf8.count), count: 8, uppercaseOnly: false)

@@ -18,8 +18,10 @@ public struct WALSegmentHeader: Sendable {
     /// the old timeline's last segment to the new timeline's name, and that copy keeps the old
     /// xlp_tli on its first page (a standby backup taken just after a failover starts in it).
     /// With the name's timeline history at hand, the header's must be one of its ancestors.
-    public func problem(name: String, size: UInt64, segmentSize: UInt64, systemIdentifier: UInt64?,
-                        timelines: Set<UInt32>, history: TimelineHistory? = nil) -> String? {
+    public func problem(
+        name: String, size: UInt64, segmentSize: UInt64, systemIdentifier: UInt64?,
+        timelines: Set<UInt32>, history: TimelineHistory? = nil
+    ) -> String? {
         guard size == segmentSize else { return "is \(size) bytes, not \(segmentSize)" }
         guard bytes.count >= Self.length else { return "is too short for a page header" }
         func value(_ offset: Int, _ width: Int) -> UInt64 {
@@ -30,11 +32,13 @@ public struct WALSegmentHeader: Sendable {
         if value(2, 2) & 0x0002 == 0 { return "does not start with a long page header (not a WAL segment, or zeroed)" }
         let timeline = UInt32(value(4, 4))
         if timeline > nameTimeline { return "is on timeline \(timeline), its name says \(nameTimeline)" }
-        if timeline < nameTimeline, let history, history.timeline == nameTimeline, history.switchPoints[timeline] == nil {
+        if timeline < nameTimeline, let history, history.timeline == nameTimeline, history.switchPoints[timeline] == nil
+        {
             return "is on timeline \(timeline), which is no ancestor of timeline \(nameTimeline) its name says"
         }
         if !timelines.isEmpty, !timelines.contains(nameTimeline) {
-            return "is on timeline \(nameTimeline); the backup is on \(timelines.sorted().map(String.init).joined(separator: ", "))"
+            return
+                "is on timeline \(nameTimeline); the backup is on \(timelines.sorted().map(String.init).joined(separator: ", "))"
         }
         let pageAddress = value(8, 8)
         guard let start = parsed.start(segmentSize: segmentSize) else { return "has a malformed name" }

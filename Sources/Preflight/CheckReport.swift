@@ -25,7 +25,10 @@ public struct CheckReport: Sendable, Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case ok, exitStatus = "exit_status", snapshotMode = "snapshot_mode", server, directories, snapshots, target, problems
+        case ok
+        case exitStatus = "exit_status"
+        case snapshotMode = "snapshot_mode"
+        case server, directories, snapshots, target, problems
     }
 
     public func encode(to encoder: any Encoder) throws {

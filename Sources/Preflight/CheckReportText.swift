@@ -1,4 +1,5 @@
 import ExitStatus
+import Foundation
 import Storage
 
 /// Renders a `CheckReport` as the table a person reads in a terminal.
@@ -6,10 +7,13 @@ public enum CheckReportText {
     public static func render(_ report: CheckReport) -> String {
         var lines: [String] = []
         if let server = report.server {
-            lines.append("PostgreSQL \(server.version)  system id \(server.systemIdentifier ?? "?")  "
-                + "wal_level=\(server.walLevel) archive_mode=\(server.archiveMode) checksums=\(server.dataChecksums ? "on" : "off")")
-            lines.append("role \(server.role): backup functions \(yesNo(server.canRunBackupFunctions)), "
-                + "replication slot \(yesNo(server.canCreateReplicationSlot))")
+            lines.append(
+                "PostgreSQL \(server.version)  system id \(server.systemIdentifier ?? "?")  "
+                    + "wal_level=\(server.walLevel) archive_mode=\(server.archiveMode) checksums=\(server.dataChecksums ? "on" : "off")"
+            )
+            lines.append(
+                "role \(server.role): backup functions \(yesNo(server.canRunBackupFunctions)), "
+                    + "replication slot \(yesNo(server.canCreateReplicationSlot))")
             lines.append("")
         }
         if !report.directories.isEmpty {
@@ -22,16 +26,20 @@ public enum CheckReportText {
             lines += table(
                 header: ["SNAPSHOT OF", "TYPE", "ORIGIN SIZE", "SNAPSHOT SIZE", "VG FREE", "DIRECTORIES"],
                 rows: report.snapshots.map { snapshot in
-                    [snapshot.origin.path, snapshot.origin.kind.rawValue, "\(ByteCount(snapshot.origin.sizeBytes))",
-                     snapshot.sizeBytes.map { "\(ByteCount($0))" } ?? "from pool",
-                     "\(ByteCount(snapshot.origin.volumeGroupFreeBytes))", snapshot.directories.joined(separator: ",")]
+                    [
+                        snapshot.origin.path, snapshot.origin.kind.rawValue, "\(ByteCount(snapshot.origin.sizeBytes))",
+                        snapshot.sizeBytes.map { "\(ByteCount($0))" } ?? "from pool",
+                        "\(ByteCount(snapshot.origin.volumeGroupFreeBytes))",
+                        snapshot.directories.joined(separator: ","),
+                    ]
                 })
             lines.append("")
         }
         if let target = report.target {
-            lines.append("target \(target.path): " + (target.exists ? "exists" : "missing")
-                + (target.writable ? ", writable" : "") + (target.freeBytes.map { ", \(ByteCount($0)) free" } ?? "")
-                + (target.mountPoint.map { " on \($0) (\(target.filesystem ?? "?"))" } ?? ""))
+            lines.append(
+                "target \(target.path): " + (target.exists ? "exists" : "missing")
+                    + (target.writable ? ", writable" : "") + (target.freeBytes.map { ", \(ByteCount($0)) free" } ?? "")
+                    + (target.mountPoint.map { " on \($0) (\(target.filesystem ?? "?"))" } ?? ""))
         }
         for problem in report.problems {
             lines.append("PROBLEM: \(problem.message)" + (problem.hint.isEmpty ? "" : " — \(problem.hint)"))
@@ -43,10 +51,12 @@ public enum CheckReportText {
     private static func row(_ entry: LocatedDirectory) -> [String] {
         let location = entry.location
         let volume = location?.logicalVolume
-        return [entry.directory.name, entry.directory.oid.map(String.init) ?? "-", entry.directory.path,
-                location?.mount?.mountPoint ?? "?", location?.mount?.filesystemType ?? "?",
-                location.map { "\($0.device)" } ?? "?", volume?.path ?? "-", volume?.kind.rawValue ?? "-",
-                volume?.pool ?? "-"]
+        return [
+            entry.directory.name, entry.directory.oid.map(String.init) ?? "-", entry.directory.path,
+            location?.mount?.mountPoint ?? "?", location?.mount?.filesystemType ?? "?",
+            location.map { "\($0.device)" } ?? "?", volume?.path ?? "-", volume?.kind.rawValue ?? "-",
+            volume?.pool ?? "-",
+        ]
     }
 
     private static func yesNo(_ value: Bool) -> String { value ? "allowed" : "NOT allowed" }
@@ -61,5 +71,3 @@ public enum CheckReportText {
         }
     }
 }
-
-import Foundation

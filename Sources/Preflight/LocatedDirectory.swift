@@ -14,15 +14,22 @@ public struct LocatedDirectory: Sendable, Equatable, Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case role, name, oid, path, resolvedPath = "resolved_path", mountPoint = "mount_point"
-        case filesystem, device, deviceMapper = "device_mapper", lvm
+        case role, name, oid, path
+        case resolvedPath = "resolved_path"
+        case mountPoint = "mount_point"
+        case filesystem, device
+        case deviceMapper = "device_mapper"
+        case lvm
     }
 
     enum DeviceMapperKeys: String, CodingKey { case name, uuid }
 
     enum VolumeKeys: String, CodingKey {
-        case vg, lv, type, pool, lvSizeBytes = "lv_size_bytes", vgFreeBytes = "vg_free_bytes"
-        case poolDataPercent = "pool_data_percent", poolMetadataPercent = "pool_metadata_percent"
+        case vg, lv, type, pool
+        case lvSizeBytes = "lv_size_bytes"
+        case vgFreeBytes = "vg_free_bytes"
+        case poolDataPercent = "pool_data_percent"
+        case poolMetadataPercent = "pool_metadata_percent"
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -16,7 +16,10 @@ public struct PlannedSnapshot: Sendable, Equatable, Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case vg, lv, type, pool, originBytes = "origin_bytes", snapshotBytes = "snapshot_bytes", directories
+        case vg, lv, type, pool
+        case originBytes = "origin_bytes"
+        case snapshotBytes = "snapshot_bytes"
+        case directories
     }
 
     public func encode(to encoder: any Encoder) throws {

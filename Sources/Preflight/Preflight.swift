@@ -40,7 +40,8 @@ public struct Preflight {
         do {
             session = try environment.connect(settings.conninfo)
         } catch {
-            report.problems.append(Problem(code: error.code == .authenticationFailed ? "authentication" : "connection", error))
+            report.problems.append(
+                Problem(code: error.code == .authenticationFailed ? "authentication" : "connection", error))
             return nil
         }
         defer { session.close() }
@@ -64,8 +65,9 @@ public struct Preflight {
         if settings.snapshot == .lvm {
             do throws(StorageError) {
                 guard environment.kernel.deviceMapperMajor != nil else {
-                    throw StorageError(code: .noDeviceMapper,
-                                       detail: "this kernel has no device-mapper, so nothing here is on LVM")
+                    throw StorageError(
+                        code: .noDeviceMapper,
+                        detail: "this kernel has no device-mapper, so nothing here is on LVM")
                 }
                 deviceMapper = try environment.deviceMapper()
                 lvm = try environment.lvm()
@@ -100,7 +102,8 @@ public struct Preflight {
 
     private func inspectTarget(mounts: MountTable, into report: inout CheckReport) {
         guard let target = settings.target else {
-            report.problems.append(Problem(code: "target_unset", ConfigurationError.missing(key: "target", flag: "--target")))
+            report.problems.append(
+                Problem(code: "target_unset", ConfigurationError.missing(key: "target", flag: "--target")))
             return
         }
         let (facts, problems) = TargetInspector(mounts: mounts)

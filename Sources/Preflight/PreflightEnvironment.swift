@@ -9,10 +9,12 @@ public struct PreflightEnvironment {
     public var deviceMapper: () throws(StorageError) -> any DeviceMapper
     public var lvm: () throws(StorageError) -> any LVM
 
-    public init(connect: @escaping (String) throws(PostgresError) -> any PostgresSession, kernel: KernelDevices,
-                mounts: @escaping () throws(StorageError) -> MountTable,
-                deviceMapper: @escaping () throws(StorageError) -> any DeviceMapper,
-                lvm: @escaping () throws(StorageError) -> any LVM) {
+    public init(
+        connect: @escaping (String) throws(PostgresError) -> any PostgresSession, kernel: KernelDevices,
+        mounts: @escaping () throws(StorageError) -> MountTable,
+        deviceMapper: @escaping () throws(StorageError) -> any DeviceMapper,
+        lvm: @escaping () throws(StorageError) -> any LVM
+    ) {
         self.connect = connect
         self.kernel = kernel
         self.mounts = mounts

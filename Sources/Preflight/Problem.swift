@@ -22,7 +22,10 @@ public struct Problem: Sendable, Equatable, Encodable {
         self.init(code: code, message: error.message, hint: error.hint, exitStatus: error.exitStatus)
     }
 
-    enum CodingKeys: String, CodingKey { case code, message, hint, exitStatus = "exit_status" }
+    enum CodingKeys: String, CodingKey {
+        case code, message, hint
+        case exitStatus = "exit_status"
+    }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)

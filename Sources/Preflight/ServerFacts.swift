@@ -20,10 +20,12 @@ public struct ServerFacts: Sendable, Equatable, Encodable {
     /// `pg_stat_archiver`, read when the backup waits for archiving (`wal_archive`).
     public var archiver: ArchiverStatus?
 
-    public init(version: String, versionNumber: Int, systemIdentifier: String?, dataDirectory: String?,
-                walLevel: String, archiveMode: String, dataChecksums: Bool, role: String,
-                canRunBackupFunctions: Bool, canCreateReplicationSlot: Bool, databaseBytes: UInt64? = nil,
-                archiver: ArchiverStatus? = nil) {
+    public init(
+        version: String, versionNumber: Int, systemIdentifier: String?, dataDirectory: String?,
+        walLevel: String, archiveMode: String, dataChecksums: Bool, role: String,
+        canRunBackupFunctions: Bool, canCreateReplicationSlot: Bool, databaseBytes: UInt64? = nil,
+        archiver: ArchiverStatus? = nil
+    ) {
         self.version = version
         self.versionNumber = versionNumber
         self.systemIdentifier = systemIdentifier

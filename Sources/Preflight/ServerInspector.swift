@@ -16,7 +16,8 @@ public struct ServerInspector {
     /// `wal_archive`), `databaseSize` the databases' size (for `check`'s estimate).
     public func facts(archiver: Bool = false, databaseSize: Bool = false) throws(PostgresError) -> ServerFacts {
         let version = session.serverVersionNumber
-        let result = try session.query("""
+        let result = try session.query(
+            """
             SELECT current_setting('server_version') AS version,
                    current_setting('wal_level') AS wal_level,
                    current_setting('archive_mode') AS archive_mode,
@@ -33,22 +34,26 @@ public struct ServerInspector {
             dataChecksums: result.value(0, "data_checksums") == "on", role: result.value(0, "role") ?? "",
             canRunBackupFunctions: result.value(0, "can_backup") == "t",
             canCreateReplicationSlot: result.value(0, "can_slot") == "t",
-            databaseBytes: databaseSize ? (try? databaseBytes()) : nil, archiver: archiver ? try ArchiverStatus.read(session) : nil)
+            databaseBytes: databaseSize ? (try? databaseBytes()) : nil,
+            archiver: archiver ? try ArchiverStatus.read(session) : nil)
     }
 
     /// Every database the role may connect to (pg_database_size refuses the others), all
     /// tablespaces included: what a backup copies, give or take WAL.
     private func databaseBytes() throws(PostgresError) -> UInt64? {
-        let text = try session.query("""
+        let text = try session.query(
+            """
             SELECT sum(pg_database_size(oid))::text FROM pg_database
             WHERE datallowconn AND has_database_privilege(oid, 'CONNECT')
-            """).scalar()
+            """
+        ).scalar()
         return text.flatMap { UInt64($0) }
     }
 
     /// Both functions of the backup pair, with the signatures pgsnap calls on this version.
     static func backupPrivilegeSQL(version: Int) -> String {
-        let (start, stop) = version >= 150_000
+        let (start, stop) =
+            version >= 150_000
             ? ("pg_backup_start(text, boolean)", "pg_backup_stop(boolean)")
             : ("pg_start_backup(text, boolean, boolean)", "pg_stop_backup(boolean, boolean)")
         return "(has_function_privilege('\(start)', 'EXECUTE') AND has_function_privilege('\(stop)', 'EXECUTE'))"
@@ -61,7 +66,8 @@ public struct ServerInspector {
     /// The data directory (holding pg_default and pg_global), each user tablespace, and pg_wal.
     public func directories(dataDirectory: String) throws(PostgresError) -> [ClusterDirectory] {
         let result = try session.query(
-            "SELECT oid::text, spcname, pg_tablespace_location(oid) AS location FROM pg_tablespace ORDER BY pg_tablespace.oid")
+            "SELECT oid::text, spcname, pg_tablespace_location(oid) AS location FROM pg_tablespace ORDER BY pg_tablespace.oid"
+        )
         var directories: [ClusterDirectory] = []
         for row in result.rows.indices {
             guard let oidText = result.value(row, "oid"), let oid = UInt32(oidText),
@@ -69,8 +75,10 @@ public struct ServerInspector {
             else { continue }
             let location = result.value(row, "location") ?? ""
             let isBuiltIn = location.isEmpty
-            directories.append(ClusterDirectory(role: isBuiltIn ? .dataDirectory : .tablespace, name: name, oid: oid,
-                                                path: isBuiltIn ? dataDirectory : location))
+            directories.append(
+                ClusterDirectory(
+                    role: isBuiltIn ? .dataDirectory : .tablespace, name: name, oid: oid,
+                    path: isBuiltIn ? dataDirectory : location))
         }
         directories.append(ClusterDirectory(role: .wal, name: "pg_wal", oid: nil, path: dataDirectory + "/pg_wal"))
         return directories

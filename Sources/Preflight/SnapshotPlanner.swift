@@ -21,8 +21,12 @@ public enum SnapshotPlanner {
             if let index = snapshots.firstIndex(where: { $0.origin.uuid == volume.uuid }) {
                 snapshots[index].directories.append(entry.directory.name)
             } else {
-                let bytes = volume.kind == .thin ? nil : roundUp(size.bytes(forOrigin: volume.sizeBytes),
-                                                                 to: volume.volumeGroupExtentBytes)
+                let bytes =
+                    volume.kind == .thin
+                    ? nil
+                    : roundUp(
+                        size.bytes(forOrigin: volume.sizeBytes),
+                        to: volume.volumeGroupExtentBytes)
                 snapshots.append(PlannedSnapshot(origin: volume, sizeBytes: bytes, directories: [entry.directory.name]))
             }
         }
@@ -31,7 +35,8 @@ public enum SnapshotPlanner {
 
     private static func notOnLVM(_ directory: ClusterDirectory, _ location: PathLocation) -> Problem {
         let mount = location.mount.map { " (\($0.source) mounted on \($0.mountPoint), \($0.filesystemType))" } ?? ""
-        let what = location.logicalVolume.map { "LVM volume \($0.path), a \($0.kind.rawValue) volume" }
+        let what =
+            location.logicalVolume.map { "LVM volume \($0.path), a \($0.kind.rawValue) volume" }
             ?? "no LVM logical volume"
         return Problem(
             code: "not_on_lvm",

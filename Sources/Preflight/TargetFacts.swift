@@ -10,8 +10,10 @@ public struct TargetFacts: Sendable, Equatable, Encodable {
     public var mountPoint: String?
     public var filesystem: String?
 
-    public init(path: String, exists: Bool, writable: Bool, freeBytes: UInt64? = nil, device: DeviceNumber? = nil,
-                mountPoint: String? = nil, filesystem: String? = nil) {
+    public init(
+        path: String, exists: Bool, writable: Bool, freeBytes: UInt64? = nil, device: DeviceNumber? = nil,
+        mountPoint: String? = nil, filesystem: String? = nil
+    ) {
         self.path = path
         self.exists = exists
         self.writable = writable
@@ -22,6 +24,10 @@ public struct TargetFacts: Sendable, Equatable, Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case path, exists, writable, freeBytes = "free_bytes", device, mountPoint = "mount_point", filesystem
+        case path, exists, writable
+        case freeBytes = "free_bytes"
+        case device
+        case mountPoint = "mount_point"
+        case filesystem
     }
 }

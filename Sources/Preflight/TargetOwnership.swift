@@ -13,12 +13,18 @@ enum TargetOwnership {
         }
         switch owner {
         case .mixed(let identifiers):
-            return [Problem(code: "target_mixed_clusters",
-                            CatalogError.mixedClusters(target: target, systemIdentifiers: identifiers))]
+            return [
+                Problem(
+                    code: "target_mixed_clusters",
+                    CatalogError.mixedClusters(target: target, systemIdentifiers: identifiers))
+            ]
         case .bound, .inferred:
             guard let cluster, let ownerIdentifier = owner.systemIdentifier, !owner.admits(cluster) else { return [] }
-            return [Problem(code: "target_other_cluster",
-                            CatalogError.otherCluster(target: target, owner: ownerIdentifier, cluster: cluster))]
+            return [
+                Problem(
+                    code: "target_other_cluster",
+                    CatalogError.otherCluster(target: target, owner: ownerIdentifier, cluster: cluster))
+            ]
         case .unbound:
             return []
         }

@@ -25,8 +25,11 @@ public enum TargetSpace {
             let ratio = last.bytesRead.map { Double($0) / Double(written) } ?? 1
             let grown = databaseBytes.map { UInt64(Double($0) / max(ratio, 1)) } ?? 0
             if grown > written {
-                return (grown, "the databases' \(ByteCount(databaseBytes ?? 0)) at the last backup's compression ratio "
-                    + String(format: "%.1f", ratio))
+                return (
+                    grown,
+                    "the databases' \(ByteCount(databaseBytes ?? 0)) at the last backup's compression ratio "
+                        + String(format: "%.1f", ratio)
+                )
             }
             return (written, "what backup \(last.id) wrote")
         }
@@ -43,7 +46,8 @@ public enum TargetSpace {
             code: "target_too_small",
             message: "backup target \(target.path) has \(ByteCount(free)) free, but the next backup needs about "
                 + "\(ByteCount(needed)) (\(basis))",
-            hint: "free space on the target (retention: keep_last, keep_days) or point --target at a larger file system",
+            hint:
+                "free space on the target (retention: keep_last, keep_days) or point --target at a larger file system",
             exitStatus: .target)
     }
 }

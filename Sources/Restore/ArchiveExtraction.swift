@@ -53,8 +53,10 @@ struct ArchiveExtraction {
         return result
     }
 
-    private func extract(_ member: TarMember, from tar: TarReader, into extractor: SafeExtractor,
-                         result: inout Result) throws {
+    private func extract(
+        _ member: TarMember, from tar: TarReader, into extractor: SafeExtractor,
+        result: inout Result
+    ) throws {
         let components: [[UInt8]]
         switch MemberPath.components(member.path) {
         case .success(let parts): components = parts
@@ -65,10 +67,13 @@ struct ArchiveExtraction {
             throw hostile(member, "does not belong in a WAL archive")
         }
         if skipsWALDirectory, archive.role == .dataDirectory, components[0] == Array("pg_wal".utf8) {
-            guard member.kind == .directory else { throw hostile(member, "is a file in pg_wal, which base.tar.zst never holds") }
+            guard member.kind == .directory else {
+                throw hostile(member, "is a file in pg_wal, which base.tar.zst never holds")
+            }
             return
         }
-        if archive.role == .dataDirectory, let oid = MemberPath.tablespaceOID(components), tablespaceOIDs.contains(oid) {
+        if archive.role == .dataDirectory, let oid = MemberPath.tablespaceOID(components), tablespaceOIDs.contains(oid)
+        {
             // The link to a tablespace is recreated to wherever it is restored; nothing may
             // live under it in the base archive.
             guard components.count == 2, member.kind == .symlink else {
@@ -80,9 +85,11 @@ struct ArchiveExtraction {
         case .directory:
             try extractor.makeDirectory(components, mode: member.mode, memberPath: relative)
         case .file:
-            try extractFile(member, relative: relative, components: components, from: tar, into: extractor, result: &result)
+            try extractFile(
+                member, relative: relative, components: components, from: tar, into: extractor, result: &result)
         case .symlink:
-            throw hostile(member, "is a symlink to \(member.linkTarget?.description ?? "?"), which pgsnap archives never hold")
+            throw hostile(
+                member, "is a symlink to \(member.linkTarget?.description ?? "?"), which pgsnap archives never hold")
         case .hardLink:
             throw hostile(member, "is a hard link to \(member.linkTarget?.description ?? "?")")
         case .other(let type):
@@ -90,13 +97,17 @@ struct ArchiveExtraction {
         }
     }
 
-    private func extractFile(_ member: TarMember, relative: RawPath, components: [[UInt8]], from tar: TarReader,
-                             into extractor: SafeExtractor, result: inout Result) throws {
+    private func extractFile(
+        _ member: TarMember, relative: RawPath, components: [[UInt8]], from tar: TarReader,
+        into extractor: SafeExtractor, result: inout Result
+    ) throws {
         let record: ManifestFileRecord?
         if let prefix = archive.manifestPrefix {
             let manifestPath = prefix.appending(relative)
             guard let found = index[manifestPath] else {
-                throw RestoreError(code: .damaged, detail: "archive \(archive.name) holds \(relative), which backup_manifest does not list")
+                throw RestoreError(
+                    code: .damaged,
+                    detail: "archive \(archive.name) holds \(relative), which backup_manifest does not list")
             }
             record = found
             result.manifestPaths.append(manifestPath)
@@ -106,7 +117,9 @@ struct ArchiveExtraction {
         var checksum = FileChecksum(record?.checksumAlgorithm ?? .none)
         var size: UInt64 = 0
         if archive.role == .dataDirectory && HeldFile.names.contains(relative) {
-            guard member.size <= 1 << 20 else { throw hostile(member, "is \(member.size) bytes, far more than PostgreSQL writes") }
+            guard member.size <= 1 << 20 else {
+                throw hostile(member, "is \(member.size) bytes, far more than PostgreSQL writes")
+            }
             var contents: [UInt8] = []
             try tar.readContent { chunk in
                 checksum.update(chunk)
@@ -114,8 +127,10 @@ struct ArchiveExtraction {
             }
             size = UInt64(contents.count)
             try check(record, relative: relative, size: size, checksum: checksum)
-            result.held.append(HeldFile(path: relative, contents: contents, mode: member.mode,
-                                        modificationTime: member.modificationTime))
+            result.held.append(
+                HeldFile(
+                    path: relative, contents: contents, mode: member.mode,
+                    modificationTime: member.modificationTime))
             return
         }
         let descriptor = try extractor.createFile(components, mode: member.mode, memberPath: relative)

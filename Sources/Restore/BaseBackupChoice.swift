@@ -59,8 +59,10 @@ public struct BaseBackupChoice: Sendable, Equatable {
     ///
     /// - Parameter history: the timeline history in a backup's WAL archive, to tell whether a
     ///   backup on an older timeline lies on the newest one's history.
-    public static func choose(requested: String, target: Target, candidates: [Candidate],
-                              history: (Candidate) -> TimelineHistory? = { _ in nil }) throws(RestoreError)
+    public static func choose(
+        requested: String, target: Target, candidates: [Candidate],
+        history: (Candidate) -> TimelineHistory? = { _ in nil }
+    ) throws(RestoreError)
         -> BaseBackupChoice
     {
         if requested == "latest" {
@@ -73,19 +75,24 @@ public struct BaseBackupChoice: Sendable, Equatable {
         }
         let cluster = candidates.filter { $0.systemIdentifier == asked.systemIdentifier }
         let instead = cluster.first { fits($0, target) }
-        throw RestoreError(code: .invalidOption,
-                           detail: "backup \(asked.id) ended at \(asked.ended), after \(describe(target)), so recovery cannot stop there; "
-                               + (instead.map { "restore \($0.id) instead, which ended at \($0.ended)" }
-                                   ?? "no complete backup of this cluster in the target ended before it"))
+        throw RestoreError(
+            code: .invalidOption,
+            detail:
+                "backup \(asked.id) ended at \(asked.ended), after \(describe(target)), so recovery cannot stop there; "
+                + (instead.map { "restore \($0.id) instead, which ended at \($0.ended)" }
+                    ?? "no complete backup of this cluster in the target ended before it"))
     }
 
-    private static func latest(_ target: Target, newest: Candidate, cluster: [Candidate],
-                               history: (Candidate) -> TimelineHistory?) throws(RestoreError) -> BaseBackupChoice
-    {
+    private static func latest(
+        _ target: Target, newest: Candidate, cluster: [Candidate],
+        history: (Candidate) -> TimelineHistory?
+    ) throws(RestoreError) -> BaseBackupChoice {
         if case .name(let name) = target {
             return BaseBackupChoice(
                 id: newest.id,
-                reason: "restoring the latest backup \(newest.id) for --target-name \(name.debugDescription): the restore point must lie after its end, \(newest.ended); pgsnap cannot tell where a restore point lies, so for an older one pass the ID of a backup that ended before it")
+                reason:
+                    "restoring the latest backup \(newest.id) for --target-name \(name.debugDescription): the restore point must lie after its end, \(newest.ended); pgsnap cannot tell where a restore point lies, so for an older one pass the ID of a backup that ended before it"
+            )
         }
         // The newest backup's timeline is the one recovery follows (recovery_target_timeline
         // 'latest'); a backup on an older timeline lies on its history only up to the switch,
@@ -101,13 +108,18 @@ public struct BaseBackupChoice: Sendable, Equatable {
         }
         guard let chosen else {
             let oldest = cluster.last ?? newest
-            throw RestoreError(code: .invalidOption,
-                               detail: "no complete backup of this cluster in the target ended before \(describe(target)); the oldest, \(oldest.id), ended at \(oldest.ended)")
+            throw RestoreError(
+                code: .invalidOption,
+                detail:
+                    "no complete backup of this cluster in the target ended before \(describe(target)); the oldest, \(oldest.id), ended at \(oldest.ended)"
+            )
         }
-        var reason = "restoring backup \(chosen.id), the newest complete backup that ended before \(describe(target)) (at \(chosen.ended))"
+        var reason =
+            "restoring backup \(chosen.id), the newest complete backup that ended before \(describe(target)) (at \(chosen.ended))"
         if chosen.id != newest.id { reason += "; the latest, \(newest.id), ended after it" }
         if chosen.timeline != newest.timeline {
-            reason += known == nil
+            reason +=
+                known == nil
                 ? "; it is on timeline \(chosen.timeline), the latest on \(newest.timeline): the target must lie on timeline \(newest.timeline)'s history"
                 : "; it is on timeline \(chosen.timeline), which timeline \(newest.timeline)'s history passes through before the switch"
         }
@@ -133,7 +145,9 @@ public struct BaseBackupChoice: Sendable, Equatable {
         let complete = catalog.entries.filter { $0.status == .complete }
         let owned = cluster.map { cluster in complete.filter { $0.record?.systemIdentifier == cluster } } ?? complete
         return owned.compactMap { entry in
-            (try? StoredBackup.readRecord(directory: entry.path, id: entry.id)).map { Candidate($0, directory: entry.path) }
+            (try? StoredBackup.readRecord(directory: entry.path, id: entry.id)).map {
+                Candidate($0, directory: entry.path)
+            }
         }
     }
 

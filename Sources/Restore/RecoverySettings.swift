@@ -17,8 +17,10 @@ public struct RecoverySettings: Sendable, Equatable {
     public var targetLSN: String?
     public var targetAction: Action?
 
-    public init(standby: Bool = false, restoreCommand: String? = nil, targetTime: String? = nil,
-                targetName: String? = nil, targetLSN: String? = nil, targetAction: Action? = nil) {
+    public init(
+        standby: Bool = false, restoreCommand: String? = nil, targetTime: String? = nil,
+        targetName: String? = nil, targetLSN: String? = nil, targetAction: Action? = nil
+    ) {
         self.standby = standby
         self.restoreCommand = restoreCommand
         self.targetTime = targetTime
@@ -30,7 +32,8 @@ public struct RecoverySettings: Sendable, Equatable {
     /// Whether any recovery setting was asked for: then a signal file is written. Without one,
     /// the server replays the WAL in pg_wal from backup_label and starts as a primary.
     public var isEmpty: Bool {
-        !standby && restoreCommand == nil && targetTime == nil && targetName == nil && targetLSN == nil && targetAction == nil
+        !standby && restoreCommand == nil && targetTime == nil && targetName == nil && targetLSN == nil
+            && targetAction == nil
     }
 
     /// `recovery.signal`, `standby.signal`, or nil.
@@ -45,31 +48,41 @@ public struct RecoverySettings: Sendable, Equatable {
         let targets = [targetTime, targetName, targetLSN].compactMap { $0 }
         for value in [restoreCommand, targetTime, targetName, targetLSN].compactMap({ $0 })
         where value.contains(where: { $0 == "\n" || $0 == "\r" || $0 == "\0" }) {
-            throw RestoreError(code: .invalidOption, detail: "recovery settings cannot contain line breaks: \(value.debugDescription)")
+            throw RestoreError(
+                code: .invalidOption, detail: "recovery settings cannot contain line breaks: \(value.debugDescription)")
         }
         if targets.count > 1 {
-            throw RestoreError(code: .invalidOption,
-                               detail: "give at most one of --target-time, --target-name and --target-lsn")
+            throw RestoreError(
+                code: .invalidOption,
+                detail: "give at most one of --target-time, --target-name and --target-lsn")
         }
         if targetAction != nil && targets.isEmpty {
-            throw RestoreError(code: .invalidOption, detail: "--target-action needs --target-time, --target-name or --target-lsn")
+            throw RestoreError(
+                code: .invalidOption, detail: "--target-action needs --target-time, --target-name or --target-lsn")
         }
         if let targetTime { _ = try TargetTime(parsing: targetTime) }
         if let restoreCommand, !Self.hasPlaceholders(restoreCommand) {
-            throw RestoreError(code: .invalidOption,
-                               detail: "--restore-command \(TargetTime.shown(restoreCommand)) lacks %f (the WAL file's name) or %p (where to copy it); e.g. 'cp /archive/%f %p'")
+            throw RestoreError(
+                code: .invalidOption,
+                detail:
+                    "--restore-command \(TargetTime.shown(restoreCommand)) lacks %f (the WAL file's name) or %p (where to copy it); e.g. 'cp /archive/%f %p'"
+            )
         }
         if let targetLSN, !Self.isLSN(targetLSN) {
             throw RestoreError(code: .invalidOption, detail: "--target-lsn \(targetLSN) is not an LSN like 0/3000060")
         }
         if !targets.isEmpty && restoreCommand == nil && !standby {
             // The backup's own WAL ends at its stop point; a later target needs archived WAL.
-            throw RestoreError(code: .invalidOption,
-                               detail: "a recovery target needs --restore-command to fetch WAL past the end of the backup")
+            throw RestoreError(
+                code: .invalidOption,
+                detail: "a recovery target needs --restore-command to fetch WAL past the end of the backup")
         }
         if serverMajorVersion > 0 && serverMajorVersion < 12 && !isEmpty {
-            throw RestoreError(code: .invalidOption,
-                               detail: "recovery settings for PostgreSQL \(serverMajorVersion) go in recovery.conf, which pgsnap does not write; restore without them and add recovery.conf by hand")
+            throw RestoreError(
+                code: .invalidOption,
+                detail:
+                    "recovery settings for PostgreSQL \(serverMajorVersion) go in recovery.conf, which pgsnap does not write; restore without them and add recovery.conf by hand"
+            )
         }
     }
 
@@ -99,7 +112,9 @@ public struct RecoverySettings: Sendable, Equatable {
     /// `restore_command` with both `%f` and `%p` (`%%` is a literal percent sign): without
     /// them the server could never receive the file it asks for.
     static func hasPlaceholders(_ command: String) -> Bool {
-        var file = false, path = false, percent = false
+        var file = false
+        var path = false
+        var percent = false
         for character in command {
             if percent {
                 if character == "f" { file = true }

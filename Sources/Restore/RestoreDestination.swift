@@ -43,12 +43,18 @@ final class RestoreDestination {
             let entries = try contents()
             if !entries.isEmpty {
                 guard overwrite else {
-                    throw RestoreError(code: .destination,
-                                       detail: "\(purpose) \(path) is not empty (\(entries.count) entries); pass --overwrite to replace its contents")
+                    throw RestoreError(
+                        code: .destination,
+                        detail:
+                            "\(purpose) \(path) is not empty (\(entries.count) entries); pass --overwrite to replace its contents"
+                    )
                 }
                 if overwriteOnlyTablespaceContents, let other = entries.first(where: { !$0.hasPrefix("PG_") }) {
-                    throw RestoreError(code: .destination,
-                                       detail: "\(purpose) \(path) holds \(other), which is not a tablespace's; pgsnap only overwrites tablespace contents there (relocate it with --tablespace)")
+                    throw RestoreError(
+                        code: .destination,
+                        detail:
+                            "\(purpose) \(path) holds \(other), which is not a tablespace's; pgsnap only overwrites tablespace contents there (relocate it with --tablespace)"
+                    )
                 }
                 try keepUnarchivedWAL(owner: owner)
                 try clear()
@@ -56,18 +62,23 @@ final class RestoreDestination {
         } else if errno == ENOENT {
             try createParents()
             guard mkdir(path, 0o700) == 0 else {
-                throw RestoreError(code: .destination, detail: "cannot create \(purpose) \(path)", underlying: Errno.current.description)
+                throw RestoreError(
+                    code: .destination, detail: "cannot create \(purpose) \(path)",
+                    underlying: Errno.current.description)
             }
             created = true
         } else {
-            throw RestoreError(code: .destination, detail: "cannot examine \(purpose) \(path)", underlying: Errno.current.description)
+            throw RestoreError(
+                code: .destination, detail: "cannot examine \(purpose) \(path)", underlying: Errno.current.description)
         }
         guard chmod(path, 0o700) == 0 else {
-            throw RestoreError(code: .destination, detail: "cannot set mode 0700 on \(path)", underlying: Errno.current.description)
+            throw RestoreError(
+                code: .destination, detail: "cannot set mode 0700 on \(path)", underlying: Errno.current.description)
         }
         if let owner, chown(path, owner.uid, owner.gid) != 0 {
-            throw RestoreError(code: .destination, detail: "cannot give \(path) to \(owner.uid):\(owner.gid)",
-                               underlying: Errno.current.description)
+            throw RestoreError(
+                code: .destination, detail: "cannot give \(path) to \(owner.uid):\(owner.gid)",
+                underlying: Errno.current.description)
         }
     }
 
@@ -86,8 +97,8 @@ final class RestoreDestination {
     /// A PostgreSQL server whose postmaster.pid names a live process owns the directory.
     static func runningServer(in dataDirectory: String) -> Int32? {
         guard let text = try? String(contentsOfFile: dataDirectory + "/postmaster.pid", encoding: .utf8),
-              let first = text.split(separator: "\n").first, let pid = Int32(first.trimmingCharacters(in: .whitespaces)),
-              pid > 0
+            let first = text.split(separator: "\n").first, let pid = Int32(first.trimmingCharacters(in: .whitespaces)),
+            pid > 0
         else { return nil }
         return kill(pid, 0) == 0 || errno == EPERM ? pid : nil
     }
@@ -107,7 +118,8 @@ final class RestoreDestination {
         do {
             return try FileManager.default.contentsOfDirectory(atPath: path)
         } catch {
-            throw RestoreError(code: .destination, detail: "cannot read \(purpose) \(path)", underlying: error.localizedDescription)
+            throw RestoreError(
+                code: .destination, detail: "cannot read \(purpose) \(path)", underlying: error.localizedDescription)
         }
     }
 
@@ -117,7 +129,8 @@ final class RestoreDestination {
             do {
                 try FileManager.default.removeItem(atPath: path + "/" + name)
             } catch {
-                throw RestoreError(code: .destination, detail: "cannot remove \(path)/\(name)", underlying: error.localizedDescription)
+                throw RestoreError(
+                    code: .destination, detail: "cannot remove \(path)/\(name)", underlying: error.localizedDescription)
             }
         }
     }
@@ -136,7 +149,8 @@ final class RestoreDestination {
             if mkdir(directory, 0o755) == 0 {
                 createdParents.append(directory)
             } else if errno != EEXIST {
-                throw RestoreError(code: .destination, detail: "cannot create \(directory)", underlying: Errno.current.description)
+                throw RestoreError(
+                    code: .destination, detail: "cannot create \(directory)", underlying: Errno.current.description)
             }
         }
     }

@@ -56,7 +56,9 @@ public struct RestoreError: DetailedError, Equatable {
         switch code {
         case .notFound: return "run 'pgsnap list' to see the backups in the target"
         case .damaged: return "run 'pgsnap verify' on it and restore another backup; what was written was removed"
-        case .hostile: return "this archive is not one pgsnap wrote; nothing was written outside the destination and what was written was removed"
+        case .hostile:
+            return
+                "this archive is not one pgsnap wrote; nothing was written outside the destination and what was written was removed"
         case .unknownOwner: return "create the user first, or pass --owner with an existing user name or a numeric uid"
         case .destination: return "choose another directory, or fix the one named (permissions, free space)"
         case .inUse: return "stop that server first, or restore elsewhere (--pgdata, --tablespace NAME=DIR, --waldir)"

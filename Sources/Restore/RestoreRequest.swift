@@ -15,9 +15,11 @@ public struct RestoreRequest: Sendable {
     /// preserve otherwise.
     public var archiveMode: ArchiveMode?
 
-    public init(target: String, backupID: String, dataDirectory: String, tablespaces: [TablespaceMapping] = [],
-                walDirectory: String? = nil, overwrite: Bool = false, owner: RestoreOwner? = nil,
-                recovery: RecoverySettings = RecoverySettings(), archiveMode: ArchiveMode? = nil) {
+    public init(
+        target: String, backupID: String, dataDirectory: String, tablespaces: [TablespaceMapping] = [],
+        walDirectory: String? = nil, overwrite: Bool = false, owner: RestoreOwner? = nil,
+        recovery: RecoverySettings = RecoverySettings(), archiveMode: ArchiveMode? = nil
+    ) {
         self.target = target
         self.backupID = backupID
         self.dataDirectory = TablespaceMapping.normalized(dataDirectory)

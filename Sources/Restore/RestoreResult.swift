@@ -26,7 +26,13 @@ public struct RestoreResult: Codable, Sendable, Equatable {
     public var unarchivedWAL: [String]
 
     enum CodingKeys: String, CodingKey {
-        case id, pgdata, walDirectory = "wal_directory", tablespaces, files, bytes, seconds, recovery, walSegments = "wal_segments", owner
-        case archiveMode = "archive_mode", baseBackupChoice = "base_backup_choice", unarchivedWAL = "unarchived_wal"
+        case id, pgdata
+        case walDirectory = "wal_directory"
+        case tablespaces, files, bytes, seconds, recovery
+        case walSegments = "wal_segments"
+        case owner
+        case archiveMode = "archive_mode"
+        case baseBackupChoice = "base_backup_choice"
+        case unarchivedWAL = "unarchived_wal"
     }
 }

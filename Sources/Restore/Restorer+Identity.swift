@@ -10,15 +10,18 @@ extension Restorer {
     /// backup_label exist, so a refused restore leaves nothing a server would start from.
     func checkIdentity(_ backup: StoredBackup, _ extracted: Extracted) throws(RestoreError) {
         let held = Dictionary(extracted.held.map { ($0.path, $0.contents) }) { first, _ in first }
-        let check = BackupCrossCheck(record: backup.record, manifest: backup.manifest, label: held["backup_label"],
-                                     tablespaceMap: held["tablespace_map"], control: held["global/pg_control"])
+        let check = BackupCrossCheck(
+            record: backup.record, manifest: backup.manifest, label: held["backup_label"],
+            tablespaceMap: held["tablespace_map"], control: held["global/pg_control"])
         if let problem = check.problems().first {
             throw RestoreError(code: .damaged, detail: "backup \(backup.record.id): \(problem)")
         }
         let segments = extracted.walHeaders.sorted { $0.key < $1.key }
         guard let segmentSize = segments.first.flatMap({ WALSegmentHeader($0.value.header).declaredSegmentSize }) else {
             if let name = segments.first?.key {
-                throw RestoreError(code: .damaged, detail: "backup \(backup.record.id): WAL segment \(name) declares no valid segment size")
+                throw RestoreError(
+                    code: .damaged,
+                    detail: "backup \(backup.record.id): WAL segment \(name) declares no valid segment size")
             }
             return
         }
@@ -41,7 +44,9 @@ extension Restorer {
         guard timeline > 1 else { return nil }
         let directory = request.walDirectory ?? request.dataDirectory + "/pg_wal"
         let path = directory + "/" + WALFileName.historyName(timeline: timeline)
-        guard case .success(let bytes) = BoundedFile.read(path, limit: Int(TimelineHistory.sizeLimit)) else { return nil }
+        guard case .success(let bytes) = BoundedFile.read(path, limit: Int(TimelineHistory.sizeLimit)) else {
+            return nil
+        }
         return TimelineHistory.parse(String(decoding: bytes, as: UTF8.self), timeline: timeline)
     }
 }

@@ -1,9 +1,9 @@
 internal import Archive
+internal import CSystemShims
 internal import Foundation
 internal import Glibc
-internal import CSystemShims
-internal import SystemCalls
 internal import PostgresFormat
+internal import SystemCalls
 public import TargetLayout
 
 /// Restores one backup into a data directory and tablespace locations, in named stages.
@@ -25,8 +25,10 @@ public final class Restorer {
     private let shouldStop: @Sendable () -> Bool
     private var destinations: [RestoreDestination] = []
 
-    public init(request: RestoreRequest, shouldStop: @escaping @Sendable () -> Bool = { Interruption.signal != nil },
-                log: @escaping (String) -> Void = { _ in }, notice: ((String) -> Void)? = nil) {
+    public init(
+        request: RestoreRequest, shouldStop: @escaping @Sendable () -> Bool = { Interruption.signal != nil },
+        log: @escaping (String) -> Void = { _ in }, notice: ((String) -> Void)? = nil
+    ) {
         self.request = request
         self.shouldStop = shouldStop
         self.log = log
@@ -65,12 +67,16 @@ public final class Restorer {
             // Said only now that they are true, so a refused restore stays one line.
             if let reason = choice?.reason { notice(reason) }
             if request.archiveMode == nil && archiveMode == .off {
-                notice("wrote archive_mode = 'off' into the restored postgresql.auto.conf: the original cluster is running in \(backup.record.dataDirectory), and this copy must not archive into its WAL archive (pass --archive-mode preserve to keep archiving)")
+                notice(
+                    "wrote archive_mode = 'off' into the restored postgresql.auto.conf: the original cluster is running in \(backup.record.dataDirectory), and this copy must not archive into its WAL archive (pass --archive-mode preserve to keep archiving)"
+                )
             }
             log("restored backup \(backup.record.id) into \(request.dataDirectory)")
             return RestoreResult(
                 id: backup.record.id, pgdata: request.dataDirectory, walDirectory: request.walDirectory,
-                tablespaces: placements.map { .init(oid: $0.tablespace.oid, name: $0.tablespace.name, location: $0.location) },
+                tablespaces: placements.map {
+                    .init(oid: $0.tablespace.oid, name: $0.tablespace.name, location: $0.location)
+                },
                 files: extracted.files, bytes: extracted.bytes, seconds: Date().timeIntervalSince(started),
                 recovery: request.recovery.signalFile ?? "none", walSegments: extracted.walFiles.count,
                 owner: owner.map { "\($0.uid):\($0.gid)" } ?? "\(geteuid()):\(getegid())",
@@ -100,7 +106,9 @@ public final class Restorer {
         let candidates = try BaseBackupChoice.candidates(in: request.target, for: request.backupID)
         let choice = try BaseBackupChoice.choose(
             requested: request.backupID, target: target, candidates: candidates,
-            history: { newest in newest.walArchive.flatMap { TimelineHistory.read(archive: $0, timeline: newest.timeline) } })
+            history: { newest in
+                newest.walArchive.flatMap { TimelineHistory.read(archive: $0, timeline: newest.timeline) }
+            })
         request.backupID = choice.id
         return choice
     }
@@ -115,8 +123,9 @@ public final class Restorer {
         }
         let missing = backup.missingArchives
         guard missing.isEmpty else {
-            throw RestoreError(code: .damaged,
-                               detail: "backup \(backup.record.id) lacks \(missing.map(\.name).joined(separator: ", "))")
+            throw RestoreError(
+                code: .damaged,
+                detail: "backup \(backup.record.id) lacks \(missing.map(\.name).joined(separator: ", "))")
         }
         return backup
     }
@@ -139,8 +148,11 @@ public final class Restorer {
                 case .oid(let oid): asked = "OID \(oid)"
                 case .name(let name): asked = "\"\(name)\""
                 }
-                throw RestoreError(code: .invalidOption,
-                                   detail: "--tablespace: backup \(backup.record.id) has no tablespace \(asked); it has \(known.isEmpty ? "none" : known)")
+                throw RestoreError(
+                    code: .invalidOption,
+                    detail:
+                        "--tablespace: backup \(backup.record.id) has no tablespace \(asked); it has \(known.isEmpty ? "none" : known)"
+                )
             }
             placements[index].location = mapping.directory
         }
@@ -150,26 +162,36 @@ public final class Restorer {
         var seen: Set<String> = [request.dataDirectory]
         if let walDirectory = request.walDirectory {
             guard walDirectory.hasPrefix("/"), walDirectory != "/", walDirectory != request.dataDirectory,
-                  !walDirectory.hasPrefix(request.dataDirectory + "/")
+                !walDirectory.hasPrefix(request.dataDirectory + "/")
             else {
-                throw RestoreError(code: .invalidOption,
-                                   detail: "--waldir \(walDirectory): give an absolute directory outside the data directory")
+                throw RestoreError(
+                    code: .invalidOption,
+                    detail: "--waldir \(walDirectory): give an absolute directory outside the data directory")
             }
             seen.insert(walDirectory)
         }
         for placement in placements {
             let location = placement.location
             guard location.hasPrefix("/"), location != "/", !location.split(separator: "/").contains("..") else {
-                throw RestoreError(code: .damaged,
-                                   detail: "tablespace \(placement.tablespace.name) has location \"\(location)\", which is not a usable absolute directory; relocate it with --tablespace")
+                throw RestoreError(
+                    code: .damaged,
+                    detail:
+                        "tablespace \(placement.tablespace.name) has location \"\(location)\", which is not a usable absolute directory; relocate it with --tablespace"
+                )
             }
             guard !seen.contains(location) else {
-                throw RestoreError(code: .invalidOption,
-                                   detail: "tablespace \(placement.tablespace.name) would be restored to \(location), which another directory of this restore already uses")
+                throw RestoreError(
+                    code: .invalidOption,
+                    detail:
+                        "tablespace \(placement.tablespace.name) would be restored to \(location), which another directory of this restore already uses"
+                )
             }
             if location.hasPrefix(request.dataDirectory + "/") {
-                throw RestoreError(code: .invalidOption,
-                                   detail: "tablespace \(placement.tablespace.name) would be restored inside the data directory (\(location)); pass --tablespace \(placement.tablespace.name)=DIR")
+                throw RestoreError(
+                    code: .invalidOption,
+                    detail:
+                        "tablespace \(placement.tablespace.name) would be restored inside the data directory (\(location)); pass --tablespace \(placement.tablespace.name)=DIR"
+                )
             }
             seen.insert(location)
         }
@@ -178,12 +200,16 @@ public final class Restorer {
 
     /// 3. The owner: `--owner`, else the original data directory's. Only root may give files away.
     func resolveOwner(_ backup: StoredBackup) throws(RestoreError) -> RestoreOwner? {
-        let owner = request.owner
+        let owner =
+            request.owner
             ?? RestoreOwner(uid: backup.record.dataDirectoryOwner, gid: backup.record.dataDirectoryGroup)
         if geteuid() == 0 { return owner }
         guard owner.uid == geteuid() else {
-            throw RestoreError(code: .destination,
-                               detail: "the restored cluster must belong to uid \(owner.uid), and only root can give files away; run as root or pass --owner \(geteuid())")
+            throw RestoreError(
+                code: .destination,
+                detail:
+                    "the restored cluster must belong to uid \(owner.uid), and only root can give files away; run as root or pass --owner \(geteuid())"
+            )
         }
         return nil
     }
@@ -191,11 +217,15 @@ public final class Restorer {
     /// 4. Every destination empty (or emptied with `--overwrite`), 0700, owned by the owner; never
     /// a directory a running server uses.
     func prepareDestinations(_ placements: [Placement], owner: RestoreOwner?) throws(RestoreError) {
-        let all = [RestoreDestination(path: request.dataDirectory, purpose: "data directory", walSubdirectory: "pg_wal")]
-            + (request.walDirectory.map { [RestoreDestination(path: $0, purpose: "WAL directory", walSubdirectory: "")] } ?? [])
+        let all =
+            [RestoreDestination(path: request.dataDirectory, purpose: "data directory", walSubdirectory: "pg_wal")]
+            + (request.walDirectory.map {
+                [RestoreDestination(path: $0, purpose: "WAL directory", walSubdirectory: "")]
+            } ?? [])
             + placements.map { placement in
-                RestoreDestination(path: placement.location, purpose: "tablespace \(placement.tablespace.name) location",
-                                   overwriteOnlyTablespaceContents: placement.location == placement.tablespace.location)
+                RestoreDestination(
+                    path: placement.location, purpose: "tablespace \(placement.tablespace.name) location",
+                    overwriteOnlyTablespaceContents: placement.location == placement.tablespace.location)
             }
         for destination in all {
             // Said at once, even if preparing fails afterwards: a failure must not hide where
@@ -213,7 +243,8 @@ public final class Restorer {
     /// 4a. No destination is, lies in or contains a directory a running server uses: checked
     /// for all of them before any is touched, whatever `--overwrite` says.
     func refuseDirectoriesInUse(_ placements: [Placement], clusters: RunningClusters) throws(RestoreError) {
-        let all = [("data directory", request.dataDirectory)]
+        let all =
+            [("data directory", request.dataDirectory)]
             + (request.walDirectory.map { [("WAL directory", $0)] } ?? [])
             + placements.map { ("tablespace \($0.tablespace.name) location", $0.location) }
         for (purpose, path) in all {
@@ -243,7 +274,9 @@ public final class Restorer {
     }
 
     /// 5. All archives at once, one thread each; the first failure stops the others.
-    func extractArchives(_ backup: StoredBackup, placements: [Placement], owner: RestoreOwner?) throws(RestoreError) -> Extracted {
+    func extractArchives(_ backup: StoredBackup, placements: [Placement], owner: RestoreOwner?) throws(RestoreError)
+        -> Extracted
+    {
         // pg_wal must exist before its archive's thread opens it; base.tar's own entry for it
         // then just sets its mode. With --waldir the WAL goes there, and pg_wal becomes a
         // symlink at the end.
@@ -260,13 +293,15 @@ public final class Restorer {
         let stop: @Sendable () -> Bool = { failed.isSet || shouldStop() }
         let progress = backup.archives.map { _ in ArchiveProgress() }
         let reporter = onProgress.map { sink in
-            ProgressReporter(volumes: StoredBackup.progressVolumes(backup.archives, record: backup.record, progress: progress),
-                             sink: sink)
+            ProgressReporter(
+                volumes: StoredBackup.progressVolumes(backup.archives, record: backup.record, progress: progress),
+                sink: sink)
         }
         reporter?.startReporting()
         defer { reporter?.stopReporting() }
         let dataDirectory = request.dataDirectory
-        let jobs: [@Sendable () -> Result<ArchiveExtraction.Result, RestoreError>] = backup.archives.enumerated().map { item in
+        let jobs: [@Sendable () -> Result<ArchiveExtraction.Result, RestoreError>] = backup.archives.enumerated().map {
+            item in
             let (position, archive) = item
             let root: String
             switch archive.role {
@@ -274,9 +309,10 @@ public final class Restorer {
             case .tablespace(let oid): root = placements.first { $0.tablespace.oid == oid }?.location ?? "/nonexistent"
             case .wal: root = walRoot
             }
-            let extraction = ArchiveExtraction(archive: archive, index: index, tablespaceOIDs: oids,
-                                               skipsWALDirectory: skipsWALDirectory,
-                                               progress: progress[position], shouldStop: stop)
+            let extraction = ArchiveExtraction(
+                archive: archive, index: index, tablespaceOIDs: oids,
+                skipsWALDirectory: skipsWALDirectory,
+                progress: progress[position], shouldStop: stop)
             return {
                 let result = Result { () throws(RestoreError) -> ArchiveExtraction.Result in
                     let extractor = try SafeExtractor(rootPath: root, owner: owner)
@@ -312,19 +348,27 @@ public final class Restorer {
         let missing = backup.manifest.files.map(\.path).filter { !extracted.manifestPaths.contains($0) }
         if !missing.isEmpty {
             let shown = missing.prefix(5).map(\.description).joined(separator: ", ")
-            throw RestoreError(code: .damaged,
-                               detail: "backup \(backup.record.id): \(missing.count) file(s) listed in backup_manifest are in no archive: \(shown)\(missing.count > 5 ? ", ..." : "")")
+            throw RestoreError(
+                code: .damaged,
+                detail:
+                    "backup \(backup.record.id): \(missing.count) file(s) listed in backup_manifest are in no archive: \(shown)\(missing.count > 5 ? ", ..." : "")"
+            )
         }
         let walFiles = Set(extracted.walFiles)
         let missingWAL = backup.record.walSegments.filter { !walFiles.contains($0) }
         if !missingWAL.isEmpty {
-            throw RestoreError(code: .damaged,
-                               detail: "backup \(backup.record.id): pg_wal.tar.zst lacks WAL segment(s) \(missingWAL.joined(separator: ", "))")
+            throw RestoreError(
+                code: .damaged,
+                detail:
+                    "backup \(backup.record.id): pg_wal.tar.zst lacks WAL segment(s) \(missingWAL.joined(separator: ", "))"
+            )
         }
         guard extracted.held.contains(where: { $0.path == "backup_label" }),
-              extracted.held.contains(where: { $0.path == "global/pg_control" })
+            extracted.held.contains(where: { $0.path == "global/pg_control" })
         else {
-            throw RestoreError(code: .damaged, detail: "backup \(backup.record.id): base.tar.zst lacks backup_label or global/pg_control")
+            throw RestoreError(
+                code: .damaged,
+                detail: "backup \(backup.record.id): base.tar.zst lacks backup_label or global/pg_control")
         }
     }
 
@@ -335,23 +379,28 @@ public final class Restorer {
         }
         for placement in placements {
             let name = "pg_tblspc/\(placement.tablespace.oid)"
-            try extractor.createSymlink([Array("pg_tblspc".utf8), Array(String(placement.tablespace.oid).utf8)],
-                                        target: placement.location, memberPath: RawPath(name))
+            try extractor.createSymlink(
+                [Array("pg_tblspc".utf8), Array(String(placement.tablespace.oid).utf8)],
+                target: placement.location, memberPath: RawPath(name))
         }
     }
 
     /// 8. Sync everything, then the files that make the directory startable, `backup_label` last.
-    func finish(_ backup: StoredBackup, placements: [Placement], held: [HeldFile], extractor: SafeExtractor) throws(RestoreError) {
+    func finish(_ backup: StoredBackup, placements: [Placement], held: [HeldFile], extractor: SafeExtractor)
+        throws(RestoreError)
+    {
         var manifest = backup.manifest
         var manifestChanged = false
         func record(_ path: RawPath, _ contents: [UInt8]) {
             let existing = manifest.files.firstIndex { $0.path == path }
-            let algorithm = existing.map { manifest.files[$0].checksumAlgorithm }
+            let algorithm =
+                existing.map { manifest.files[$0].checksumAlgorithm }
                 ?? manifest.files.first?.checksumAlgorithm ?? .none
             var checksum = FileChecksum(algorithm)
             contents.withUnsafeBytes { checksum.update($0) }
-            let updated = ManifestFileRecord(path: path, size: UInt64(contents.count), modificationTime: Int64(time(nil)),
-                                             checksumAlgorithm: algorithm, checksum: checksum.finalize())
+            let updated = ManifestFileRecord(
+                path: path, size: UInt64(contents.count), modificationTime: Int64(time(nil)),
+                checksumAlgorithm: algorithm, checksum: checksum.finalize())
             if let existing { manifest.files[existing] = updated } else { manifest.files.append(updated) }
             manifestChanged = true
         }
@@ -364,46 +413,54 @@ public final class Restorer {
             let descriptor = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
             defer { if descriptor >= 0 { close(descriptor) } }
             guard descriptor >= 0, pgsnap_syncfs(descriptor) == 0 else {
-                throw RestoreError(code: .destination, detail: "cannot sync \(root)", underlying: Errno.current.description)
+                throw RestoreError(
+                    code: .destination, detail: "cannot sync \(root)", underlying: Errno.current.description)
             }
         }
         if shouldStop() { throw RestoreError(code: .interrupted, detail: "restore interrupted by a signal") }
 
         if let map = held.first(where: { $0.path == "tablespace_map" }) {
             let contents = Self.tablespaceMap(placements, original: map.contents)
-            try extractor.writeFile(Self.split("tablespace_map"), contents: contents, mode: map.mode,
-                                    modificationTime: map.modificationTime, memberPath: "tablespace_map")
+            try extractor.writeFile(
+                Self.split("tablespace_map"), contents: contents, mode: map.mode,
+                modificationTime: map.modificationTime, memberPath: "tablespace_map")
             if contents != map.contents { record("tablespace_map", contents) }
         }
         let recovery = request.recovery
         let settings = recovery.configurationLines + (archiveMode == .off ? ["archive_mode = 'off'"] : [])
         if !settings.isEmpty {
-            let text = "\n# Added by pgsnap restore of backup \(backup.record.id)\n"
+            let text =
+                "\n# Added by pgsnap restore of backup \(backup.record.id)\n"
                 + settings.joined(separator: "\n") + "\n"
-            let contents = try extractor.append(Self.split("postgresql.auto.conf"), Array(text.utf8),
-                                                memberPath: "postgresql.auto.conf")
+            let contents = try extractor.append(
+                Self.split("postgresql.auto.conf"), Array(text.utf8),
+                memberPath: "postgresql.auto.conf")
             record("postgresql.auto.conf", contents)
         }
         if let control = held.first(where: { $0.path == "global/pg_control" }) {
-            try extractor.writeFile(Self.split("global/pg_control"), contents: control.contents, mode: control.mode,
-                                    modificationTime: control.modificationTime, memberPath: "global/pg_control")
+            try extractor.writeFile(
+                Self.split("global/pg_control"), contents: control.contents, mode: control.mode,
+                modificationTime: control.modificationTime, memberPath: "global/pg_control")
             try extractor.syncDirectory(Self.split("global"), memberPath: "global")
         }
         if let signal = recovery.signalFile {
-            try extractor.writeFile(Self.split(signal), contents: [], mode: 0o600, modificationTime: nil,
-                                    memberPath: RawPath(signal))
+            try extractor.writeFile(
+                Self.split(signal), contents: [], mode: 0o600, modificationTime: nil,
+                memberPath: RawPath(signal))
             record(RawPath(signal), [])
         }
         // The manifest copy describes the restored tree, so `pg_verifybackup PGDATA` works as it
         // does after `pg_basebackup -Fp`.
-        try extractor.writeFile(Self.split("backup_manifest"),
-                                contents: manifestChanged ? manifest.rendered() : backup.manifestBytes, mode: 0o600,
-                                modificationTime: nil, memberPath: "backup_manifest")
+        try extractor.writeFile(
+            Self.split("backup_manifest"),
+            contents: manifestChanged ? manifest.rendered() : backup.manifestBytes, mode: 0o600,
+            modificationTime: nil, memberPath: "backup_manifest")
         guard let label = held.first(where: { $0.path == "backup_label" }) else {
             throw RestoreError(code: .damaged, detail: "base.tar.zst lacks backup_label")
         }
-        try extractor.writeFile(Self.split("backup_label"), contents: label.contents, mode: label.mode,
-                                modificationTime: label.modificationTime, memberPath: "backup_label")
+        try extractor.writeFile(
+            Self.split("backup_label"), contents: label.contents, mode: label.mode,
+            modificationTime: label.modificationTime, memberPath: "backup_label")
         try extractor.syncDirectory([], memberPath: "")
     }
 
@@ -430,7 +487,9 @@ public final class Restorer {
     /// followed; nothing inside the destination ever is.
     static func followingSymlink(_ path: String) -> String {
         var info = stat()
-        guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFLNK, let resolved = realpath(path, nil) else { return path }
+        guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFLNK, let resolved = realpath(path, nil) else {
+            return path
+        }
         defer { free(resolved) }
         return String(cString: resolved)
     }

@@ -28,7 +28,7 @@ struct RunningClusters: Sendable {
         for directory in known {
             // A stale postmaster.pid whose pid now belongs to another program is no server.
             if let pid = RestoreDestination.runningServer(in: directory),
-               commandAndParent(proc, pid).map({ isPostgres($0.0) }) ?? true
+                commandAndParent(proc, pid).map({ isPostgres($0.0) }) ?? true
             {
                 add(pid, directory)
             }
@@ -58,7 +58,9 @@ struct RunningClusters: Sendable {
         }
         var destination = stat()
         if stat(path, &destination) == 0,
-           let found = containers.first(where: { $0.device == UInt64(destination.st_dev) && $0.inode == UInt64(destination.st_ino) })
+            let found = containers.first(where: {
+                $0.device == UInt64(destination.st_dev) && $0.inode == UInt64(destination.st_ino)
+            })
         {
             return (found.contained, "contains")
         }
@@ -68,7 +70,9 @@ struct RunningClusters: Sendable {
         while true {
             var info = stat()
             if stat(current, &info) == 0,
-               let used = directories.first(where: { $0.device == UInt64(info.st_dev) && $0.inode == UInt64(info.st_ino) })
+                let used = directories.first(where: {
+                    $0.device == UInt64(info.st_dev) && $0.inode == UInt64(info.st_ino)
+                })
             {
                 return (used, current == path ? "is" : "is inside")
             }
@@ -83,8 +87,9 @@ struct RunningClusters: Sendable {
             let resolved = Self.resolved(path)
             var info = stat()
             guard stat(resolved, &info) == 0 else { return }
-            let used = InUseDirectory(path: resolved, device: UInt64(info.st_dev), inode: UInt64(info.st_ino),
-                                      use: use, pid: pid, dataDirectory: dataDirectory)
+            let used = InUseDirectory(
+                path: resolved, device: UInt64(info.st_dev), inode: UInt64(info.st_ino),
+                use: use, pid: pid, dataDirectory: dataDirectory)
             directories.append(used)
             var parent = resolved
             while parent != "/" && !parent.isEmpty {
@@ -108,7 +113,7 @@ struct RunningClusters: Sendable {
         var found: [(Int32, [String])] = []
         for name in names {
             guard let pid = Int32(name), pid > 0, let (command, parent) = commandAndParent(proc, pid),
-                  isPostgres(command), !(commandAndParent(proc, parent).map { isPostgres($0.0) } ?? false)
+                isPostgres(command), !(commandAndParent(proc, parent).map { isPostgres($0.0) } ?? false)
             else { continue }
             var candidates: [String] = []
             if let cwd = try? FileManager.default.destinationOfSymbolicLink(atPath: "\(proc)/\(pid)/cwd") {
@@ -127,7 +132,7 @@ struct RunningClusters: Sendable {
     static func commandAndParent(_ proc: String, _ pid: Int32) -> (String, Int32)? {
         guard let bytes = ProcFile.read("\(proc)/\(pid)/stat") else { return nil }
         let text = String(decoding: bytes, as: UTF8.self)
-        guard let open = text.firstIndex(of: "("), let close = text.lastIndex(of: ")") , open < close else { return nil }
+        guard let open = text.firstIndex(of: "("), let close = text.lastIndex(of: ")"), open < close else { return nil }
         let command = String(text[text.index(after: open)..<close])
         let rest = text[text.index(after: close)...].split(separator: " ")
         guard rest.count > 1, let parent = Int32(rest[1]) else { return nil }
@@ -140,11 +145,16 @@ struct RunningClusters: Sendable {
 
     /// The value of `-D DIR` or `-DDIR` in a NUL-separated command line, if absolute.
     static func dataDirectoryArgument(_ cmdline: [UInt8]) -> String? {
-        let arguments = cmdline.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+        let arguments = cmdline.split(separator: 0, omittingEmptySubsequences: false).map {
+            String(decoding: $0, as: UTF8.self)
+        }
         for (index, argument) in arguments.enumerated() {
             var value: String?
-            if argument == "-D", index + 1 < arguments.count { value = arguments[index + 1] }
-            else if argument.hasPrefix("-D"), argument.count > 2 { value = String(argument.dropFirst(2)) }
+            if argument == "-D", index + 1 < arguments.count {
+                value = arguments[index + 1]
+            } else if argument.hasPrefix("-D"), argument.count > 2 {
+                value = String(argument.dropFirst(2))
+            }
             if let value, value.hasPrefix("/") { return value }
         }
         return nil

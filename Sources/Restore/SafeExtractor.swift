@@ -1,7 +1,7 @@
 internal import Archive
 internal import Glibc
-internal import SystemCalls
 internal import PostgresFormat
+internal import SystemCalls
 
 /// Creates files, directories and links strictly inside one root directory, whatever the
 /// archive says.
@@ -22,7 +22,8 @@ final class SafeExtractor {
     init(rootPath: String, owner: RestoreOwner?) throws(RestoreError) {
         let descriptor = open(rootPath, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         guard descriptor >= 0 else {
-            throw RestoreError(code: .destination, detail: "cannot open \(rootPath)", underlying: Errno.current.description)
+            throw RestoreError(
+                code: .destination, detail: "cannot open \(rootPath)", underlying: Errno.current.description)
         }
         self.rootPath = rootPath
         root = descriptor
@@ -61,8 +62,11 @@ final class SafeExtractor {
         }
         guard descriptor >= 0 else {
             if errno == ELOOP || errno == ENOTDIR {
-                throw RestoreError(code: .hostile,
-                                   detail: "archive member \(memberPath) leads through \(RawPath(bytes: key)), which is not a directory (a symlink?)")
+                throw RestoreError(
+                    code: .hostile,
+                    detail:
+                        "archive member \(memberPath) leads through \(RawPath(bytes: key)), which is not a directory (a symlink?)"
+                )
             }
             throw failure("cannot open directory", RawPath(bytes: key))
         }
@@ -89,10 +93,13 @@ final class SafeExtractor {
     func createFile(_ components: [[UInt8]], mode: UInt32, memberPath: RawPath) throws(RestoreError) -> Int32 {
         let parent = try parent(of: components, memberPath: memberPath)
         let name = components[components.count - 1]
-        let descriptor = Self.call(name) { openat(parent, $0, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode_t(mode & 0o777)) }
+        let descriptor = Self.call(name) {
+            openat(parent, $0, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode_t(mode & 0o777))
+        }
         guard descriptor >= 0 else {
             if errno == EEXIST {
-                throw RestoreError(code: .hostile, detail: "archive member \(memberPath) names an entry that already exists")
+                throw RestoreError(
+                    code: .hostile, detail: "archive member \(memberPath) names an entry that already exists")
             }
             throw failure("cannot create", memberPath)
         }
@@ -109,15 +116,19 @@ final class SafeExtractor {
     func createSymlink(_ components: [[UInt8]], target: String, memberPath: RawPath) throws(RestoreError) {
         let parent = try parent(of: components, memberPath: memberPath)
         let name = components[components.count - 1]
-        guard Self.call(name, { symlinkat(target, parent, $0) }) == 0 else { throw failure("cannot create symlink", memberPath) }
+        guard Self.call(name, { symlinkat(target, parent, $0) }) == 0 else {
+            throw failure("cannot create symlink", memberPath)
+        }
         if let owner {
             _ = Self.call(name) { fchownat(parent, $0, owner.uid, owner.gid, AT_SYMLINK_NOFOLLOW) }
         }
     }
 
     /// Writes a small file in one go (the files restore holds back until the end).
-    func writeFile(_ components: [[UInt8]], contents: [UInt8], mode: UInt32, modificationTime: Int64?,
-                   memberPath: RawPath) throws(RestoreError) {
+    func writeFile(
+        _ components: [[UInt8]], contents: [UInt8], mode: UInt32, modificationTime: Int64?,
+        memberPath: RawPath
+    ) throws(RestoreError) {
         let descriptor = try createFile(components, mode: mode, memberPath: memberPath)
         defer { close(descriptor) }
         try Self.writeAll(descriptor, contents, path: rootPath + "/" + memberPath.description)
@@ -146,9 +157,12 @@ final class SafeExtractor {
     static func writeAll(_ descriptor: Int32, _ buffer: UnsafeRawBufferPointer, path: String) throws(RestoreError) {
         var offset = 0
         while offset < buffer.count {
-            let written = SystemCall.retrying { write(descriptor, buffer.baseAddress.map { $0 + offset }, buffer.count - offset) }
+            let written = SystemCall.retrying {
+                write(descriptor, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
+            }
             if written < 0 {
-                throw RestoreError(code: .destination, detail: "cannot write \(path)", underlying: Errno.current.description)
+                throw RestoreError(
+                    code: .destination, detail: "cannot write \(path)", underlying: Errno.current.description)
             }
             offset += written
         }
@@ -188,22 +202,32 @@ extension SafeExtractor {
     func append(_ components: [[UInt8]], _ bytes: [UInt8], memberPath: RawPath) throws(RestoreError) -> [UInt8] {
         let parent = try parent(of: components, memberPath: memberPath)
         let name = components[components.count - 1]
-        let descriptor = Self.call(name) { openat(parent, $0, O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o600) }
+        let descriptor = Self.call(name) {
+            openat(parent, $0, O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        }
         guard descriptor >= 0 else {
-            throw RestoreError(code: .destination, detail: "cannot open \(rootPath)/\(memberPath)", underlying: Errno.current.description)
+            throw RestoreError(
+                code: .destination, detail: "cannot open \(rootPath)/\(memberPath)",
+                underlying: Errno.current.description)
         }
         defer { close(descriptor) }
         try Self.writeAll(descriptor, bytes, path: rootPath + "/" + memberPath.description)
         guard fsync(descriptor) == 0 else {
-            throw RestoreError(code: .destination, detail: "cannot sync \(rootPath)/\(memberPath)", underlying: Errno.current.description)
+            throw RestoreError(
+                code: .destination, detail: "cannot sync \(rootPath)/\(memberPath)",
+                underlying: Errno.current.description)
         }
         var contents: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         var offset: off_t = 0
         while true {
-            let count = SystemCall.retrying { buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, offset) } }
+            let count = SystemCall.retrying {
+                buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, offset) }
+            }
             guard count >= 0 else {
-                throw RestoreError(code: .destination, detail: "cannot read back \(rootPath)/\(memberPath)", underlying: Errno.current.description)
+                throw RestoreError(
+                    code: .destination, detail: "cannot read back \(rootPath)/\(memberPath)",
+                    underlying: Errno.current.description)
             }
             if count == 0 { break }
             contents += buffer[..<count]

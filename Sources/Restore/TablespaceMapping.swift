@@ -18,10 +18,12 @@ public struct TablespaceMapping: Sendable, Equatable {
         let key = String(text[..<equals])
         let directory = String(text[text.index(after: equals)...])
         guard !key.isEmpty else {
-            throw RestoreError(code: .invalidOption, detail: "--tablespace \(text): the tablespace OID or name is empty")
+            throw RestoreError(
+                code: .invalidOption, detail: "--tablespace \(text): the tablespace OID or name is empty")
         }
         guard directory.hasPrefix("/") else {
-            throw RestoreError(code: .invalidOption, detail: "--tablespace \(text): the directory must be an absolute path")
+            throw RestoreError(
+                code: .invalidOption, detail: "--tablespace \(text): the directory must be an absolute path")
         }
         selector = UInt32(key).map { .oid($0) } ?? .name(key)
         self.directory = Self.normalized(directory)

@@ -17,14 +17,15 @@ public struct TargetTime: Sendable, Equatable {
 
     public init(parsing text: String) throws(RestoreError) {
         func refuse(_ why: String) -> RestoreError {
-            RestoreError(code: .invalidOption,
-                         detail: "--target-time \(Self.shown(text)): \(why); give a time like '2026-11-24 10:41:00+00'")
+            RestoreError(
+                code: .invalidOption,
+                detail: "--target-time \(Self.shown(text)): \(why); give a time like '2026-11-24 10:41:00+00'")
         }
         var scanner = Scanner(Array(text.utf8))
         guard let year = scanner.digits(4), scanner.take("-"), let month = scanner.digits(2), scanner.take("-"),
-              let day = scanner.digits(2), scanner.take(" ") || scanner.take("T"),
-              let hour = scanner.digits(2), scanner.take(":"), let minute = scanner.digits(2), scanner.take(":"),
-              let second = scanner.digits(2)
+            let day = scanner.digits(2), scanner.take(" ") || scanner.take("T"),
+            let hour = scanner.digits(2), scanner.take(":"), let minute = scanner.digits(2), scanner.take(":"),
+            let second = scanner.digits(2)
         else { throw refuse("not an ISO 8601 date and time") }
         var microseconds = 0
         if scanner.take(".") {
@@ -36,16 +37,22 @@ public struct TargetTime: Sendable, Equatable {
         if scanner.take("Z") || scanner.take("UTC") {
             offset = 0
         } else if let sign = scanner.sign() {
-            guard let hours = scanner.digits(2), hours <= 15 else { throw refuse("the UTC offset is not +HH or +HH:MM") }
+            guard let hours = scanner.digits(2), hours <= 15 else {
+                throw refuse("the UTC offset is not +HH or +HH:MM")
+            }
             var minutes = 0
             if scanner.atEnd == false {
                 _ = scanner.take(":")
-                guard let value = scanner.digits(2), value < 60 else { throw refuse("the UTC offset is not +HH or +HH:MM") }
+                guard let value = scanner.digits(2), value < 60 else {
+                    throw refuse("the UTC offset is not +HH or +HH:MM")
+                }
                 minutes = value
             }
             offset = sign * (hours * 3600 + minutes * 60)
         } else if scanner.atEnd {
-            throw refuse("it has no time zone, and PostgreSQL would read it in the restored server's TimeZone, which pgsnap cannot see")
+            throw refuse(
+                "it has no time zone, and PostgreSQL would read it in the restored server's TimeZone, which pgsnap cannot see"
+            )
         } else {
             throw refuse("not an ISO 8601 date and time")
         }
@@ -68,8 +75,9 @@ public struct TargetTime: Sendable, Equatable {
         var seconds = time_t(instant)
         var utc = tm()
         gmtime_r(&seconds, &utc)
-        canonical = String(format: "%04d-%02d-%02d %02d:%02d:%02d.%06d+00", Int(utc.tm_year) + 1900, Int(utc.tm_mon) + 1,
-                           Int(utc.tm_mday), Int(utc.tm_hour), Int(utc.tm_min), Int(utc.tm_sec), microseconds)
+        canonical = String(
+            format: "%04d-%02d-%02d %02d:%02d:%02d.%06d+00", Int(utc.tm_year) + 1900, Int(utc.tm_mon) + 1,
+            Int(utc.tm_mday), Int(utc.tm_hour), Int(utc.tm_min), Int(utc.tm_sec), microseconds)
     }
 
     /// What was given, escaped and cut short for an error line.
@@ -90,7 +98,7 @@ public struct TargetTime: Sendable, Equatable {
         mutating func take(_ literal: String) -> Bool {
             let expected = Array(literal.utf8)
             guard bytes.count - position >= expected.count,
-                  Array(bytes[position..<position + expected.count]) == expected
+                Array(bytes[position..<position + expected.count]) == expected
             else { return false }
             position += expected.count
             return true
@@ -108,7 +116,8 @@ public struct TargetTime: Sendable, Equatable {
         }
 
         mutating func fraction(maximum: Int) -> (Int, Int)? {
-            var value = 0, count = 0
+            var value = 0
+            var count = 0
             while position < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position]) {
                 guard count < maximum else { return nil }
                 value = value * 10 + Int(bytes[position] - UInt8(ascii: "0"))

@@ -1,7 +1,7 @@
 internal import Archive
-internal import PostgresFormat
 internal import Foundation
 internal import Glibc
+internal import PostgresFormat
 internal import SystemCalls
 
 /// WAL that an old pg_wal may hold as its only copy, moved out of the way before `--overwrite`
@@ -15,8 +15,10 @@ enum UnarchivedWAL {
     /// 0700 directory `<besides>.pgsnap-unarchived-wal-<UTC time>` and returns that directory,
     /// or nil when there was nothing to keep. Renames only: a failed rename stops the restore
     /// before anything is removed.
-    static func keepAside(from walDirectory: String, besides: String, owner: RestoreOwner?,
-                          now: Date = Date()) throws(RestoreError) -> String? {
+    static func keepAside(
+        from walDirectory: String, besides: String, owner: RestoreOwner?,
+        now: Date = Date()
+    ) throws(RestoreError) -> String? {
         let status = walDirectory + "/archive_status"
         let markers = Set((try? FileManager.default.contentsOfDirectory(atPath: status)) ?? [])
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: walDirectory)) ?? [])
@@ -26,14 +28,16 @@ enum UnarchivedWAL {
         try refuseOtherFileSystem(walDirectory, besides: besides, example: names[0])
         let kept = try makeDirectory(besides: besides, now: now, owner: owner)
         guard mkdir(kept + "/archive_status", 0o700) == 0 else {
-            throw RestoreError(code: .destination, detail: "cannot create \(kept)/archive_status",
-                               underlying: Errno.current.description)
+            throw RestoreError(
+                code: .destination, detail: "cannot create \(kept)/archive_status",
+                underlying: Errno.current.description)
         }
         if let owner { _ = chown(kept + "/archive_status", owner.uid, owner.gid) }
         for name in names {
             try move(walDirectory + "/" + name, to: kept + "/" + name, ifPresent: false)
             if markers.contains(name + ".ready") {
-                try move(status + "/" + name + ".ready", to: kept + "/archive_status/" + name + ".ready", ifPresent: true)
+                try move(
+                    status + "/" + name + ".ready", to: kept + "/archive_status/" + name + ".ready", ifPresent: true)
             }
         }
         for directory in [kept + "/archive_status", kept, (kept as NSString).deletingLastPathComponent] {
@@ -54,15 +58,20 @@ enum UnarchivedWAL {
 
     /// Keeping aside is a rename; across file systems (pg_wal or the destination a mount point)
     /// it cannot be, and copying gigabytes of WAL is not a restore's job: said before anything moves.
-    private static func refuseOtherFileSystem(_ walDirectory: String, besides: String, example: String) throws(RestoreError) {
+    private static func refuseOtherFileSystem(_ walDirectory: String, besides: String, example: String)
+        throws(RestoreError)
+    {
         let parent = (besides as NSString).deletingLastPathComponent
         var wal = stat()
         var target = stat()
         guard stat(walDirectory, &wal) == 0, stat(parent.isEmpty ? "/" : parent, &target) == 0,
-              wal.st_dev != target.st_dev
+            wal.st_dev != target.st_dev
         else { return }
-        throw RestoreError(code: .destination,
-                           detail: "\(walDirectory) holds WAL that was never archived (\(example), ...), and pgsnap can only keep it aside by renaming it into \(parent), which is another file system; nothing was removed: archive or copy that WAL elsewhere and remove it from \(walDirectory), then run the restore again")
+        throw RestoreError(
+            code: .destination,
+            detail:
+                "\(walDirectory) holds WAL that was never archived (\(example), ...), and pgsnap can only keep it aside by renaming it into \(parent), which is another file system; nothing was removed: archive or copy that WAL elsewhere and remove it from \(walDirectory), then run the restore again"
+        )
     }
 
     private static func makeDirectory(besides: String, now: Date, owner: RestoreOwner?) throws(RestoreError) -> String {
@@ -76,11 +85,13 @@ enum UnarchivedWAL {
                 return path
             }
             guard errno == EEXIST else {
-                throw RestoreError(code: .destination, detail: "cannot create \(path) to keep unarchived WAL",
-                                   underlying: Errno.current.description)
+                throw RestoreError(
+                    code: .destination, detail: "cannot create \(path) to keep unarchived WAL",
+                    underlying: Errno.current.description)
             }
         }
-        throw RestoreError(code: .destination, detail: "cannot create a directory to keep unarchived WAL next to \(besides)")
+        throw RestoreError(
+            code: .destination, detail: "cannot create a directory to keep unarchived WAL next to \(besides)")
     }
 
     /// `20261124T031500Z`.
@@ -88,17 +99,20 @@ enum UnarchivedWAL {
         var seconds = time_t(date.timeIntervalSince1970)
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        return String(format: "%04d%02d%02dT%02d%02d%02dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
-                      Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
+        return String(
+            format: "%04d%02d%02dT%02d%02d%02dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
+            Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
     }
 
     private static func move(_ source: String, to destination: String, ifPresent: Bool) throws(RestoreError) {
         if rename(source, destination) == 0 || (ifPresent && errno == ENOENT) { return }
-        let why = errno == EXDEV
+        let why =
+            errno == EXDEV
             ? "; they are on different file systems, so it cannot be renamed: archive or copy it elsewhere and remove it from the old pg_wal, then run the restore again"
             : ""
-        throw RestoreError(code: .destination,
-                           detail: "cannot move unarchived WAL \(source) to \(destination); nothing was removed\(why)",
-                           underlying: Errno.current.description)
+        throw RestoreError(
+            code: .destination,
+            detail: "cannot move unarchived WAL \(source) to \(destination); nothing was removed\(why)",
+            underlying: Errno.current.description)
     }
 }

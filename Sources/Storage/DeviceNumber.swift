@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A block device's `major:minor`, the key that joins stat(2), mountinfo, device-mapper and LVM.

@@ -20,8 +20,14 @@ public struct KernelDevices: Sendable {
         var majors: [String: UInt32] = [:]
         var inBlockSection = false
         for line in text.split(separator: "\n") {
-            if line.hasPrefix("Block devices:") { inBlockSection = true; continue }
-            if line.hasSuffix("devices:") { inBlockSection = false; continue }
+            if line.hasPrefix("Block devices:") {
+                inBlockSection = true
+                continue
+            }
+            if line.hasSuffix("devices:") {
+                inBlockSection = false
+                continue
+            }
             let parts = line.split(separator: " ", omittingEmptySubsequences: true)
             if inBlockSection, parts.count == 2, let major = UInt32(parts[0]) {
                 majors[String(parts[1])] = major

@@ -1,10 +1,14 @@
+import Foundation
+
 /// LVM's rules for volume group and logical volume names, checked before a name goes into an
 /// `lvm2_run` command line (which LVM splits on whitespace and quotes itself, and where `#`
 /// starts a comment).
 public enum LVMName {
     static let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+_.-")
-    static let reservedInfixes = ["_cdata", "_cmeta", "_corig", "_cpool", "_cvol", "_mimage", "_mlog", "_pmspare",
-                                  "_rimage", "_rmeta", "_tdata", "_tmeta", "_vdata", "_vorigin", "_wcorig"]
+    static let reservedInfixes = [
+        "_cdata", "_cmeta", "_corig", "_cpool", "_cvol", "_mimage", "_mlog", "_pmspare",
+        "_rimage", "_rmeta", "_tdata", "_tmeta", "_vdata", "_vorigin", "_wcorig",
+    ]
 
     /// Throws unless `name` is a valid VG or LV name.
     public static func validate(_ name: String, isLogicalVolume: Bool = true) throws(StorageError) {
@@ -12,7 +16,9 @@ public enum LVMName {
             StorageError(code: .invalidName, detail: "'\(name)' is not a valid LVM name: \(why)")
         }
         guard !name.isEmpty, name.utf8.count <= 127 else { throw invalid("it must have 1 to 127 characters") }
-        guard name.allSatisfy(allowed.contains) else { throw invalid("it contains a character other than letters, digits and + _ . -") }
+        guard name.allSatisfy(allowed.contains) else {
+            throw invalid("it contains a character other than letters, digits and + _ . -")
+        }
         guard !name.hasPrefix("-") else { throw invalid("it starts with '-'") }
         guard name != ".", name != ".." else { throw invalid("'.' and '..' are reserved") }
         guard isLogicalVolume else { return }
@@ -34,5 +40,3 @@ public enum LVMName {
         return "\(escape(volumeGroup))-\(escape(logicalVolume))"
     }
 }
-
-import Foundation

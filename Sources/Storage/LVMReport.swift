@@ -1,3 +1,5 @@
+import Foundation
+
 /// Parses `lvs --nameprefixes --noheadings` rows (`LVM2_VG_NAME='vg' LVM2_LV_NAME='lv' …`).
 ///
 /// Name-prefixed rows, one per line, survive however liblvm2cmd splits its output into log
@@ -43,7 +45,8 @@ enum LVMReport {
         let major = row["lv_kernel_major"].flatMap(Int64.init) ?? -1
         let minor = row["lv_kernel_minor"].flatMap(Int64.init) ?? -1
         return LogicalVolume(
-            volumeGroup: vg, name: name, uuid: uuid, kind: kind(segmentType: row["segtype"] ?? "", attributes: row["lv_attr"] ?? ""),
+            volumeGroup: vg, name: name, uuid: uuid,
+            kind: kind(segmentType: row["segtype"] ?? "", attributes: row["lv_attr"] ?? ""),
             pool: nonEmpty(row["pool_lv"]), origin: nonEmpty(row["origin"]), sizeBytes: size,
             volumeGroupFreeBytes: free, volumeGroupExtentBytes: row["vg_extent_size"].flatMap(UInt64.init) ?? 4 << 20,
             dataPercent: nonEmpty(row["data_percent"]).flatMap(Double.init),
@@ -71,5 +74,3 @@ enum LVMReport {
         StorageError(code: .lvmUnexpectedOutput, detail: "cannot read this line of 'lvs' output", underlying: line)
     }
 }
-
-import Foundation

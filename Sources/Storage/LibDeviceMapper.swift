@@ -54,8 +54,10 @@ public final class LibDeviceMapper: DeviceMapper, @unchecked Sendable {
         let parsed = try withTask(Int32(DM_DEVICE_STATUS), what: "read the status of \(name)") { task in
             dm_task_set_name(task, name) != 0
         } result: { task -> SnapshotStatus? in
-            var start: UInt64 = 0, length: UInt64 = 0
-            var type: UnsafeMutablePointer<CChar>?, params: UnsafeMutablePointer<CChar>?
+            var start: UInt64 = 0
+            var length: UInt64 = 0
+            var type: UnsafeMutablePointer<CChar>?
+            var params: UnsafeMutablePointer<CChar>?
             _ = dm_get_next_target(task, nil, &start, &length, &type, &params)
             guard let type, String(cString: type) == "snapshot", let params else { return nil }
             return Self.parseSnapshotStatus(params)
@@ -70,8 +72,10 @@ public final class LibDeviceMapper: DeviceMapper, @unchecked Sendable {
         let parsed = try withTask(Int32(DM_DEVICE_STATUS), what: "read the status of \(name)") { task in
             dm_task_set_name(task, name) != 0
         } result: { task -> ThinPoolStatus? in
-            var start: UInt64 = 0, length: UInt64 = 0
-            var type: UnsafeMutablePointer<CChar>?, params: UnsafeMutablePointer<CChar>?
+            var start: UInt64 = 0
+            var length: UInt64 = 0
+            var type: UnsafeMutablePointer<CChar>?
+            var params: UnsafeMutablePointer<CChar>?
             _ = dm_get_next_target(task, nil, &start, &length, &type, &params)
             guard let type, String(cString: type) == "thin-pool", let params,
                 let pool = dm_pool_create("pgsnap-status", 512)
@@ -120,7 +124,8 @@ public final class LibDeviceMapper: DeviceMapper, @unchecked Sendable {
 
     private func failure(_ what: String) -> StorageError {
         let errors = deviceMapperLog.drain().filter { $0.level <= 3 }.map(\.text)
-        return StorageError(code: .deviceMapperFailed, detail: "device-mapper could not \(what)",
-                            underlying: errors.joined(separator: "; "))
+        return StorageError(
+            code: .deviceMapperFailed, detail: "device-mapper could not \(what)",
+            underlying: errors.joined(separator: "; "))
     }
 }

@@ -53,8 +53,9 @@ public final class LibLVM2: LVMSnapshots, @unchecked Sendable {
         }
         guard let handle else {
             thread.stop()
-            throw StorageError(code: .lvmFailed, detail: "liblvm2cmd could not initialise",
-                               underlying: Self.errors(lvmLog.drain()))
+            throw StorageError(
+                code: .lvmFailed, detail: "liblvm2cmd could not initialise",
+                underlying: Self.errors(lvmLog.drain()))
         }
         self.handle = handle
     }
@@ -67,8 +68,9 @@ public final class LibLVM2: LVMSnapshots, @unchecked Sendable {
 
     public func logicalVolumes() throws(StorageError) -> [LogicalVolume] {
         let fields = LVMReport.fields.joined(separator: ",")
-        let output = try run("lvs --nameprefixes --noheadings --units b --nosuffix --options \(fields)",
-                             what: "list logical volumes")
+        let output = try run(
+            "lvs --nameprefixes --noheadings --units b --nosuffix --options \(fields)",
+            what: "list logical volumes")
         return try LVMReport.parse(output)
     }
 
@@ -114,8 +116,9 @@ public final class LibLVM2: LVMSnapshots, @unchecked Sendable {
             return (status, lvmLog.drain())
         }
         guard status == Self.commandSucceeded else {
-            throw StorageError(code: .lvmFailed, detail: "LVM could not \(what) (status \(status))",
-                               underlying: Self.errors(lines))
+            throw StorageError(
+                code: .lvmFailed, detail: "LVM could not \(what) (status \(status))",
+                underlying: Self.errors(lines))
         }
         return lines.filter { $0.level == Self.printLevel && $0.source.hasSuffix(Self.reportSource) }.map(\.text)
     }

@@ -33,10 +33,12 @@ public struct LogicalVolume: Sendable, Equatable, Codable {
     public var device: DeviceNumber?
     public var tags: [String]
 
-    public init(volumeGroup: String, name: String, uuid: String, kind: Kind, pool: String? = nil,
-                origin: String? = nil, sizeBytes: UInt64, volumeGroupFreeBytes: UInt64,
-                volumeGroupExtentBytes: UInt64 = 4 << 20, dataPercent: Double? = nil,
-                metadataPercent: Double? = nil, device: DeviceNumber? = nil, tags: [String] = []) {
+    public init(
+        volumeGroup: String, name: String, uuid: String, kind: Kind, pool: String? = nil,
+        origin: String? = nil, sizeBytes: UInt64, volumeGroupFreeBytes: UInt64,
+        volumeGroupExtentBytes: UInt64 = 4 << 20, dataPercent: Double? = nil,
+        metadataPercent: Double? = nil, device: DeviceNumber? = nil, tags: [String] = []
+    ) {
         self.volumeGroup = volumeGroup
         self.name = name
         self.uuid = uuid

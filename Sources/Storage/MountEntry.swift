@@ -10,8 +10,10 @@ public struct MountEntry: Sendable, Equatable {
     /// The mount source, usually a device path such as /dev/mapper/vg-lv.
     public var source: String
 
-    public init(mountID: Int, device: DeviceNumber, root: String, mountPoint: String, options: [String],
-                filesystemType: String, source: String) {
+    public init(
+        mountID: Int, device: DeviceNumber, root: String, mountPoint: String, options: [String],
+        filesystemType: String, source: String
+    ) {
         self.mountID = mountID
         self.device = device
         self.root = root

@@ -10,8 +10,10 @@ public struct PathLocation: Sendable, Equatable {
     public var deviceMapper: DeviceMapperDevice?
     public var logicalVolume: LogicalVolume?
 
-    public init(path: String, resolvedPath: String, device: DeviceNumber, mount: MountEntry? = nil,
-                deviceMapper: DeviceMapperDevice? = nil, logicalVolume: LogicalVolume? = nil) {
+    public init(
+        path: String, resolvedPath: String, device: DeviceNumber, mount: MountEntry? = nil,
+        deviceMapper: DeviceMapperDevice? = nil, logicalVolume: LogicalVolume? = nil
+    ) {
         self.path = path
         self.resolvedPath = resolvedPath
         self.device = device

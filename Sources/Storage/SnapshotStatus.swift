@@ -8,8 +8,10 @@ public struct SnapshotStatus: Sendable, Equatable {
     public var overflow: Bool
     public var mergeFailed: Bool
 
-    public init(usedSectors: UInt64, totalSectors: UInt64, metadataSectors: UInt64, invalid: Bool, overflow: Bool,
-                mergeFailed: Bool) {
+    public init(
+        usedSectors: UInt64, totalSectors: UInt64, metadataSectors: UInt64, invalid: Bool, overflow: Bool,
+        mergeFailed: Bool
+    ) {
         self.usedSectors = usedSectors
         self.totalSectors = totalSectors
         self.metadataSectors = metadataSectors

@@ -8,8 +8,10 @@ public struct ThinPoolStatus: Sendable, Equatable {
     /// Out of data or metadata space, read-only metadata, or failing I/O.
     public var failing: Bool
 
-    public init(usedDataBlocks: UInt64, totalDataBlocks: UInt64, usedMetadataBlocks: UInt64,
-                totalMetadataBlocks: UInt64, failing: Bool) {
+    public init(
+        usedDataBlocks: UInt64, totalDataBlocks: UInt64, usedMetadataBlocks: UInt64,
+        totalMetadataBlocks: UInt64, failing: Bool
+    ) {
         self.usedDataBlocks = usedDataBlocks
         self.totalDataBlocks = totalDataBlocks
         self.usedMetadataBlocks = usedMetadataBlocks
@@ -19,7 +21,9 @@ public struct ThinPoolStatus: Sendable, Equatable {
 
     /// The fuller of data and metadata, in percent.
     public var percentUsed: Double {
-        func percent(_ used: UInt64, _ total: UInt64) -> Double { total == 0 ? 100 : Double(used) * 100 / Double(total) }
+        func percent(_ used: UInt64, _ total: UInt64) -> Double {
+            total == 0 ? 100 : Double(used) * 100 / Double(total)
+        }
         return max(percent(usedDataBlocks, totalDataBlocks), percent(usedMetadataBlocks, totalMetadataBlocks))
     }
 }

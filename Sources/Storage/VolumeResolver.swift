@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
 import SystemCalls
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Maps directories to the mounts, device-mapper devices and logical volumes behind them.
 ///
@@ -27,8 +28,9 @@ public final class VolumeResolver {
     /// Locates `path`.
     public func locate(_ path: String) throws(StorageError) -> PathLocation {
         let (resolved, device) = try Self.identify(path)
-        var location = PathLocation(path: path, resolvedPath: resolved, device: device,
-                                    mount: mounts.mount(containing: resolved, device: device))
+        var location = PathLocation(
+            path: path, resolvedPath: resolved, device: device,
+            mount: mounts.mount(containing: resolved, device: device))
         guard let deviceMapper, let mapped = try deviceMapper.device(device) else { return location }
         location.deviceMapper = mapped
         location.logicalVolume = volumes.first { $0.device == device }
@@ -44,15 +46,17 @@ public final class VolumeResolver {
     /// realpath(3) and stat(2) of `path`, with errors that name it.
     public static func identify(_ path: String) throws(StorageError) -> (resolved: String, device: DeviceNumber) {
         guard let resolvedPointer = realpath(path, nil) else {
-            throw StorageError(code: .pathUnavailable, detail: "cannot resolve \(path)",
-                               underlying: Errno.current.description)
+            throw StorageError(
+                code: .pathUnavailable, detail: "cannot resolve \(path)",
+                underlying: Errno.current.description)
         }
         let resolved = String(cString: resolvedPointer)
         free(resolvedPointer)
         var info = stat()
         guard stat(resolved, &info) == 0 else {
-            throw StorageError(code: .pathUnavailable, detail: "cannot stat \(resolved)",
-                               underlying: Errno.current.description)
+            throw StorageError(
+                code: .pathUnavailable, detail: "cannot stat \(resolved)",
+                underlying: Errno.current.description)
         }
         return (resolved, DeviceNumber(UInt64(info.st_dev)))
     }

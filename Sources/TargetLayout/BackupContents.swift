@@ -21,7 +21,9 @@ public enum BackupContents {
         var problems: [String] = []
         func key(_ name: String, _ problem: String) { problems.append("backup.json: key '\(name)': \(problem)") }
         if let identifier = record.systemIdentifier, UInt64(identifier).map({ $0 != 0 }) != true {
-            key("system_identifier", "expected a cluster's system identifier (decimal digits), found \(quoted(identifier))")
+            key(
+                "system_identifier",
+                "expected a cluster's system identifier (decimal digits), found \(quoted(identifier))")
         }
         if record.timeline == 0 { key("timeline", "expected a timeline of 1 or more, found 0") }
         let start = LSN(parsing: record.startLSN)?.value
@@ -37,9 +39,13 @@ public enum BackupContents {
             key("wal_segments", "expected WAL segment names like 000000010000000000000003, found \(quoted(bad))")
         }
         // PostgreSQL refuses to run as root: an owner of 0 is never what a backup recorded.
-        if record.dataDirectoryOwner == 0 { key("data_directory_owner", "is root (0), which never owns a PostgreSQL data directory") }
+        if record.dataDirectoryOwner == 0 {
+            key("data_directory_owner", "is root (0), which never owns a PostgreSQL data directory")
+        }
         // Empty when the server did not report it; otherwise it must be a usable path.
-        if !record.dataDirectory.isEmpty, let problem = locationProblem(record.dataDirectory) { key("data_directory", problem) }
+        if !record.dataDirectory.isEmpty, let problem = locationProblem(record.dataDirectory) {
+            key("data_directory", problem)
+        }
         if record.label.utf8.count > maximumPathBytes { key("label", "is longer than \(maximumPathBytes) bytes") }
         if record.tablespaces.count > maximumTablespaces {
             key("tablespaces", "lists \(record.tablespaces.count) tablespaces, more than \(maximumTablespaces)")
@@ -47,9 +53,13 @@ public enum BackupContents {
         }
         var oids: Set<UInt32> = []
         for (index, tablespace) in record.tablespaces.enumerated() {
-            if !oids.insert(tablespace.oid).inserted { key("tablespaces[\(index)].oid", "OID \(tablespace.oid) is listed twice") }
+            if !oids.insert(tablespace.oid).inserted {
+                key("tablespaces[\(index)].oid", "OID \(tablespace.oid) is listed twice")
+            }
             if let problem = locationProblem(tablespace.location) { key("tablespaces[\(index)].location", problem) }
-            if tablespace.name.utf8.count > 63 { key("tablespaces[\(index)].name", "is longer than PostgreSQL's 63 bytes") }
+            if tablespace.name.utf8.count > 63 {
+                key("tablespaces[\(index)].name", "is longer than PostgreSQL's 63 bytes")
+            }
         }
         return problems
     }
@@ -57,7 +67,9 @@ public enum BackupContents {
     /// Why `location` cannot be a directory of a restore: it must be absolute and normalized
     /// (no `.`, `..` or empty components), without control characters, at most MAXPGPATH.
     public static func locationProblem(_ location: String) -> String? {
-        guard location.hasPrefix("/"), location != "/" else { return "expected an absolute directory, found \(quoted(location))" }
+        guard location.hasPrefix("/"), location != "/" else {
+            return "expected an absolute directory, found \(quoted(location))"
+        }
         guard location.utf8.count <= maximumPathBytes else { return "is longer than \(maximumPathBytes) bytes" }
         if location.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) {
             return "contains control characters: \(quoted(location))"
@@ -71,12 +83,16 @@ public enum BackupContents {
 
     /// The archives backup.json names, with their roles: `base.tar.zst`, `pg_wal.tar.zst` (always
     /// among them) and exactly one `<oid>.tar.zst` per tablespace it lists, and nothing else.
-    public static func archives(of record: BackupRecord, in directory: String) -> Result<[StoredBackup.Archive], LayoutError> {
+    public static func archives(of record: BackupRecord, in directory: String) -> Result<
+        [StoredBackup.Archive], LayoutError
+    > {
         func damaged(_ detail: String) -> Result<[StoredBackup.Archive], LayoutError> {
             .failure(LayoutError(code: .damaged, detail: "backup \(record.id): \(detail)"))
         }
         guard record.volumes.count <= record.tablespaces.count + 2 else {
-            return damaged("backup.json: key 'volumes': lists \(record.volumes.count) archives for \(record.tablespaces.count) tablespace(s)")
+            return damaged(
+                "backup.json: key 'volumes': lists \(record.volumes.count) archives for \(record.tablespaces.count) tablespace(s)"
+            )
         }
         var archives: [StoredBackup.Archive] = []
         for volume in record.volumes {
@@ -90,18 +106,26 @@ public enum BackupContents {
             } else {
                 return damaged("backup.json names an unknown archive \(quoted(volume.archive))")
             }
-            if archives.contains(where: { $0.role == role }) { return damaged("backup.json names \(volume.archive) twice") }
-            archives.append(StoredBackup.Archive(name: volume.archive, role: role, path: directory + "/" + volume.archive))
+            if archives.contains(where: { $0.role == role }) {
+                return damaged("backup.json names \(volume.archive) twice")
+            }
+            archives.append(
+                StoredBackup.Archive(name: volume.archive, role: role, path: directory + "/" + volume.archive))
         }
         if !archives.contains(where: { $0.role == .wal }) {
-            archives.append(StoredBackup.Archive(name: BackupFiles.walArchive, role: .wal,
-                                                 path: directory + "/" + BackupFiles.walArchive))
+            archives.append(
+                StoredBackup.Archive(
+                    name: BackupFiles.walArchive, role: .wal,
+                    path: directory + "/" + BackupFiles.walArchive))
         }
-        guard archives.contains(where: { $0.role == .dataDirectory }) else { return damaged("backup.json names no base.tar.zst") }
-        let archived = Set(archives.compactMap { archive -> UInt32? in
-            if case .tablespace(let oid) = archive.role { return oid }
-            return nil
-        })
+        guard archives.contains(where: { $0.role == .dataDirectory }) else {
+            return damaged("backup.json names no base.tar.zst")
+        }
+        let archived = Set(
+            archives.compactMap { archive -> UInt32? in
+                if case .tablespace(let oid) = archive.role { return oid }
+                return nil
+            })
         let listed = Set(record.tablespaces.map(\.oid))
         if let oid = listed.subtracting(archived).min() {
             return damaged("backup.json lists tablespace OID \(oid) but no archive \(oid).tar.zst")
@@ -117,7 +141,8 @@ public enum BackupContents {
     static func quoted(_ text: String) -> String {
         var escaped = ""
         for scalar in text.unicodeScalars.prefix(200) {
-            escaped += scalar.value < 0x20 || scalar.value == 0x7f || scalar == "\"" || scalar == "\\"
+            escaped +=
+                scalar.value < 0x20 || scalar.value == 0x7f || scalar == "\"" || scalar == "\\"
                 ? scalar.escaped(asASCII: true) : String(scalar)
         }
         return "\"" + escaped + (text.unicodeScalars.count > 200 ? "...\"" : "\"")

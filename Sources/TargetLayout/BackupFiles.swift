@@ -43,7 +43,7 @@ public enum BackupFiles {
     /// included: only the name `tablespaceArchive(oid:)` writes counts).
     public static func tablespaceOID(archive name: String) -> UInt32? {
         guard name.hasSuffix(archiveSuffix), let oid = UInt32(name.dropLast(archiveSuffix.count)),
-              tablespaceArchive(oid: oid) == name
+            tablespaceArchive(oid: oid) == name
         else { return nil }
         return oid
     }

@@ -22,13 +22,14 @@ public enum BackupID {
 
     /// Whether `name` looks like an ID (so catalog listings ignore anything else in the target).
     public static func isValid(_ name: String) -> Bool {
-        name.count == 16 && name.utf8.enumerated().allSatisfy { index, byte in
-            switch index {
-            case 8: return byte == UInt8(ascii: "T")
-            case 15: return byte == UInt8(ascii: "Z")
-            default: return (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+        name.count == 16
+            && name.utf8.enumerated().allSatisfy { index, byte in
+                switch index {
+                case 8: return byte == UInt8(ascii: "T")
+                case 15: return byte == UInt8(ascii: "Z")
+                default: return (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                }
             }
-        }
     }
 }
 

@@ -20,8 +20,10 @@ public struct BackupRecord: Codable, Sendable, Equatable {
         public var bytesWritten: UInt64
         public var files: Int
 
-        public init(archive: String, origin: String?, snapshotType: String?, snapshotBytes: UInt64?,
-                    peakFillPercent: Double?, bytesRead: UInt64, bytesWritten: UInt64, files: Int) {
+        public init(
+            archive: String, origin: String?, snapshotType: String?, snapshotBytes: UInt64?,
+            peakFillPercent: Double?, bytesRead: UInt64, bytesWritten: UInt64, files: Int
+        ) {
             self.archive = archive
             self.origin = origin
             self.snapshotType = snapshotType
@@ -75,13 +77,15 @@ public struct BackupRecord: Codable, Sendable, Equatable {
         }
     }
 
-    public init(id: String, label: String, status: Status, pgsnapVersion: String, postgresVersion: String,
-                postgresVersionNumber: Int, systemIdentifier: String?, timeline: UInt32, startLSN: String,
-                stopLSN: String, walSegments: [String], startTime: Date, stopTime: Date, backupModeSeconds: Double,
-                snapshotMode: String, dataDirectory: String, dataDirectoryOwner: UInt32, dataDirectoryGroup: UInt32,
-                tablespaces: [Tablespace], volumes: [Volume], bytesRead: UInt64, bytesWritten: UInt64,
-                compressionRatio: Double, throughputBytesPerSecond: Double, compressionLevel: Int,
-                manifestChecksums: String) {
+    public init(
+        id: String, label: String, status: Status, pgsnapVersion: String, postgresVersion: String,
+        postgresVersionNumber: Int, systemIdentifier: String?, timeline: UInt32, startLSN: String,
+        stopLSN: String, walSegments: [String], startTime: Date, stopTime: Date, backupModeSeconds: Double,
+        snapshotMode: String, dataDirectory: String, dataDirectoryOwner: UInt32, dataDirectoryGroup: UInt32,
+        tablespaces: [Tablespace], volumes: [Volume], bytesRead: UInt64, bytesWritten: UInt64,
+        compressionRatio: Double, throughputBytesPerSecond: Double, compressionLevel: Int,
+        manifestChecksums: String
+    ) {
         self.id = id
         self.label = label
         self.status = status
@@ -111,15 +115,29 @@ public struct BackupRecord: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, label, status, pgsnapVersion = "pgsnap_version", postgresVersion = "postgresql_version"
-        case postgresVersionNumber = "postgresql_version_number", systemIdentifier = "system_identifier"
-        case timeline, startLSN = "start_lsn", stopLSN = "stop_lsn", walSegments = "wal_segments"
-        case startTime = "start_time", stopTime = "stop_time", backupModeSeconds = "backup_mode_seconds"
-        case snapshotMode = "snapshot_mode", dataDirectory = "data_directory"
-        case dataDirectoryOwner = "data_directory_owner", dataDirectoryGroup = "data_directory_group"
-        case tablespaces, volumes, bytesRead = "bytes_read", bytesWritten = "bytes_written"
-        case compressionRatio = "compression_ratio", throughputBytesPerSecond = "throughput_bytes_per_second"
-        case compressionLevel = "compression_level", manifestChecksums = "manifest_checksums"
+        case id, label, status
+        case pgsnapVersion = "pgsnap_version"
+        case postgresVersion = "postgresql_version"
+        case postgresVersionNumber = "postgresql_version_number"
+        case systemIdentifier = "system_identifier"
+        case timeline
+        case startLSN = "start_lsn"
+        case stopLSN = "stop_lsn"
+        case walSegments = "wal_segments"
+        case startTime = "start_time"
+        case stopTime = "stop_time"
+        case backupModeSeconds = "backup_mode_seconds"
+        case snapshotMode = "snapshot_mode"
+        case dataDirectory = "data_directory"
+        case dataDirectoryOwner = "data_directory_owner"
+        case dataDirectoryGroup = "data_directory_group"
+        case tablespaces, volumes
+        case bytesRead = "bytes_read"
+        case bytesWritten = "bytes_written"
+        case compressionRatio = "compression_ratio"
+        case throughputBytesPerSecond = "throughput_bytes_per_second"
+        case compressionLevel = "compression_level"
+        case manifestChecksums = "manifest_checksums"
     }
 
     /// Encodes as stable, sorted, human-readable JSON with ISO-8601 times, sealed with the
@@ -133,7 +151,12 @@ public struct BackupRecord: Codable, Sendable, Equatable {
 
 extension BackupRecord.Volume {
     enum CodingKeys: String, CodingKey {
-        case archive, origin, snapshotType = "snapshot_type", snapshotBytes = "snapshot_bytes"
-        case peakFillPercent = "peak_fill_percent", bytesRead = "bytes_read", bytesWritten = "bytes_written", files
+        case archive, origin
+        case snapshotType = "snapshot_type"
+        case snapshotBytes = "snapshot_bytes"
+        case peakFillPercent = "peak_fill_percent"
+        case bytesRead = "bytes_read"
+        case bytesWritten = "bytes_written"
+        case files
     }
 }

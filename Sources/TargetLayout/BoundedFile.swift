@@ -1,5 +1,5 @@
 internal import Archive
-public import Foundation
+internal import Foundation
 internal import Glibc
 internal import SystemCalls
 
@@ -37,7 +37,9 @@ public enum BoundedFile {
         bytes.reserveCapacity(Int(info.st_size))
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
-            let count = SystemCall.retrying { buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) } }
+            let count = SystemCall.retrying {
+                buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            }
             if count < 0 { return .failure(.unreadable(Errno.current.description)) }
             if count == 0 { return .success(bytes) }
             // The file may grow while it is read; the bound holds all the same.

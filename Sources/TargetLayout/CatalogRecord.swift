@@ -28,11 +28,20 @@ public struct CatalogRecord: Decodable, Sendable, Equatable {
     public var checksum: RecordChecksum.Status = .absent
 
     enum CodingKeys: String, CodingKey {
-        case id, status, label, startTime = "start_time", stopTime = "stop_time"
-        case postgresVersion = "postgresql_version", systemIdentifier = "system_identifier"
-        case bytesRead = "bytes_read", bytesWritten = "bytes_written"
-        case timeline, startLSN = "start_lsn", stopLSN = "stop_lsn", walSegments = "wal_segments"
-        case error, exitStatus = "exit_status", pgsnapVersion = "pgsnap_version"
+        case id, status, label
+        case startTime = "start_time"
+        case stopTime = "stop_time"
+        case postgresVersion = "postgresql_version"
+        case systemIdentifier = "system_identifier"
+        case bytesRead = "bytes_read"
+        case bytesWritten = "bytes_written"
+        case timeline
+        case startLSN = "start_lsn"
+        case stopLSN = "stop_lsn"
+        case walSegments = "wal_segments"
+        case error
+        case exitStatus = "exit_status"
+        case pgsnapVersion = "pgsnap_version"
     }
 
     /// Parses `backup.json` as pgsnap writes it (`RecordCoding`); `boundAt` is when the target

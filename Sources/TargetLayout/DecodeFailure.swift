@@ -23,7 +23,11 @@ public enum DecodeFailure {
     private static func location(_ context: DecodingError.Context, adding key: String? = nil) -> String {
         var path = ""
         for component in context.codingPath {
-            if let index = component.intValue { path += "[\(index)]" } else { path += (path.isEmpty ? "" : ".") + component.stringValue }
+            if let index = component.intValue {
+                path += "[\(index)]"
+            } else {
+                path += (path.isEmpty ? "" : ".") + component.stringValue
+            }
         }
         if let key { path += (path.isEmpty ? "" : ".") + key }
         return path.isEmpty ? "the top level" : "key '\(path)'"

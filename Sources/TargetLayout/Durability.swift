@@ -7,7 +7,8 @@ public enum Durability {
     public static func sync(_ path: String) throws(LayoutError) {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
-            throw LayoutError(code: .write, detail: "cannot open \(path) to sync it", underlying: Errno.current.description)
+            throw LayoutError(
+                code: .write, detail: "cannot open \(path) to sync it", underlying: Errno.current.description)
         }
         defer { close(descriptor) }
         let status = SystemCall.retrying { fsync(descriptor) }

@@ -14,8 +14,10 @@ public struct FailedRunRecord: Codable, Sendable, Equatable {
     public var exitStatus: Int32
     public var pgsnapVersion: String
 
-    public init(id: String, label: String, startTime: Date, stopTime: Date, error: String, exitStatus: Int32,
-                pgsnapVersion: String) {
+    public init(
+        id: String, label: String, startTime: Date, stopTime: Date, error: String, exitStatus: Int32,
+        pgsnapVersion: String
+    ) {
         self.id = id
         self.label = label
         self.startTime = startTime
@@ -26,7 +28,11 @@ public struct FailedRunRecord: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, label, status, startTime = "start_time", stopTime = "stop_time", error, exitStatus = "exit_status"
+        case id, label, status
+        case startTime = "start_time"
+        case stopTime = "stop_time"
+        case error
+        case exitStatus = "exit_status"
         case pgsnapVersion = "pgsnap_version"
     }
 

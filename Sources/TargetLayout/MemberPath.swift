@@ -10,7 +10,9 @@ public enum MemberPath {
         var parts: [[UInt8]] = []
         for part in path.bytes.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true) {
             if part.elementsEqual([UInt8(ascii: ".")]) { continue }
-            if part.elementsEqual([UInt8(ascii: "."), UInt8(ascii: ".")]) { return .failure(RefusedPath(reason: "contains '..'")) }
+            if part.elementsEqual([UInt8(ascii: "."), UInt8(ascii: ".")]) {
+                return .failure(RefusedPath(reason: "contains '..'"))
+            }
             parts.append(Array(part))
         }
         if parts.isEmpty { return .failure(RefusedPath(reason: "is empty")) }

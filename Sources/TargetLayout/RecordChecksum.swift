@@ -40,7 +40,7 @@ public enum RecordChecksum {
         let bytes = [UInt8](data)
         let end = prefix.count + digestLength
         if bytes.count > end + 2, bytes.starts(with: prefix),
-           bytes[end] == UInt8(ascii: "\""), bytes[end + 1] == UInt8(ascii: ",")
+            bytes[end] == UInt8(ascii: "\""), bytes[end + 1] == UInt8(ascii: ",")
         {
             let recorded = String(decoding: bytes[prefix.count..<end], as: UTF8.self)
             var body = [UInt8(ascii: "{")]
@@ -69,10 +69,15 @@ public enum RecordChecksum {
     /// decode is not judged here: decoding refuses it anyway.
     static func writtenAfter(_ boundAt: Date, _ data: Data) -> Bool {
         struct Times: Decodable {
-            var start_time: Date?
-            var stop_time: Date?
+            var startTime: Date?
+            var stopTime: Date?
+            enum CodingKeys: String, CodingKey {
+                case startTime = "start_time"
+                case stopTime = "stop_time"
+            }
         }
-        guard let times = try? RecordCoding.decoder().decode(Times.self, from: data), let end = times.stop_time ?? times.start_time
+        guard let times = try? RecordCoding.decoder().decode(Times.self, from: data),
+            let end = times.stopTime ?? times.startTime
         else { return false }
         return boundAt <= end
     }

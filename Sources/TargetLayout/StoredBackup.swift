@@ -46,7 +46,8 @@ public struct StoredBackup: Sendable {
         switch BoundedFile.read(manifestPath, limit: BackupContents.maximumManifestBytes) {
         case .success(let bytes): manifestBytes = bytes
         case .failure(let failure):
-            throw LayoutError(code: .damaged, detail: "backup \(id): backup_manifest \(failure.description) (\(manifestPath))")
+            throw LayoutError(
+                code: .damaged, detail: "backup \(id): backup_manifest \(failure.description) (\(manifestPath))")
         }
         let manifest: BackupManifest
         do {
@@ -58,8 +59,9 @@ public struct StoredBackup: Sendable {
             throw LayoutError(code: .damaged, detail: "backup \(id): \(problem)")
         }
         let archives = try archives(of: record, in: directory)
-        return StoredBackup(directory: directory, record: record, recordChecksum: checksum, manifestBytes: manifestBytes,
-                            manifest: manifest, archives: archives)
+        return StoredBackup(
+            directory: directory, record: record, recordChecksum: checksum, manifestBytes: manifestBytes,
+            manifest: manifest, archives: archives)
     }
 
     /// The archives backup.json names, with their roles; pg_wal.tar.zst always among them.
@@ -91,13 +93,16 @@ public struct StoredBackup: Sendable {
     {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw LayoutError(code: .notFound, detail: "no backup \(id) in \(URL(fileURLWithPath: directory).deletingLastPathComponent().path)")
+            throw LayoutError(
+                code: .notFound,
+                detail: "no backup \(id) in \(URL(fileURLWithPath: directory).deletingLastPathComponent().path)")
         }
         let data: Data
         switch BoundedFile.read(directory + "/" + BackupFiles.record, limit: RecordChecksum.maximumRecordBytes) {
         case .success(let bytes): data = Data(bytes)
         case .failure(.missing):
-            throw LayoutError(code: .notFound, detail: "backup \(id) is not complete: \(directory)/backup.json is missing")
+            throw LayoutError(
+                code: .notFound, detail: "backup \(id) is not complete: \(directory)/backup.json is missing")
         case .failure(let failure):
             throw LayoutError(code: .damaged, detail: "backup \(id): backup.json \(failure.description)")
         }
@@ -109,10 +114,13 @@ public struct StoredBackup: Sendable {
         do {
             record = try RecordCoding.decoder().decode(BackupRecord.self, from: data)
         } catch {
-            throw LayoutError(code: .damaged, detail: "backup \(id): \(DecodeFailure.describe(error, file: BackupFiles.record))")
+            throw LayoutError(
+                code: .damaged, detail: "backup \(id): \(DecodeFailure.describe(error, file: BackupFiles.record))")
         }
         guard record.id == id else {
-            throw LayoutError(code: .damaged, detail: "backup \(id): backup.json describes backup \(BackupContents.quoted(record.id))")
+            throw LayoutError(
+                code: .damaged, detail: "backup \(id): backup.json describes backup \(BackupContents.quoted(record.id))"
+            )
         }
         if let problem = BackupContents.recordProblems(record).first {
             throw LayoutError(code: .damaged, detail: "backup \(id): \(problem)")

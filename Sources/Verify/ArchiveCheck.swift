@@ -32,8 +32,10 @@ struct ArchiveCheck {
     func run() -> Outcome {
         var outcome = Outcome()
         guard FileManager.default.fileExists(atPath: archive.path) else {
-            outcome.problems.append(VerifyProblem(kind: .archiveMissing, archive: archive.name,
-                                                  message: "\(archive.name) is missing"))
+            outcome.problems.append(
+                VerifyProblem(
+                    kind: .archiveMissing, archive: archive.name,
+                    message: "\(archive.name) is missing"))
             return outcome
         }
         let opened: (ZstdReader, TarReader)
@@ -52,7 +54,8 @@ struct ArchiveCheck {
         } catch let error as TarReadError {
             outcome.problems.append(problem(error))
         } catch {
-            outcome.problems.append(VerifyProblem(kind: .archiveCorrupt, archive: archive.name, message: "\(archive.name): \(error)"))
+            outcome.problems.append(
+                VerifyProblem(kind: .archiveCorrupt, archive: archive.name, message: "\(archive.name): \(error)"))
         }
         outcome.compressedBytes = reader.compressedBytesRead
         return outcome
@@ -75,9 +78,12 @@ struct ArchiveCheck {
         case .directory:
             return
         case .symlink:
-            let isTablespaceLink = archive.role == .dataDirectory && components.count == 2
+            let isTablespaceLink =
+                archive.role == .dataDirectory && components.count == 2
                 && MemberPath.tablespaceOID(components).map(tablespaceOIDs.contains) == true
-            if !isTablespaceLink { outcome.problems.append(unsafe(member, "is a symlink, which pgsnap archives only hold for tablespaces")) }
+            if !isTablespaceLink {
+                outcome.problems.append(unsafe(member, "is a symlink, which pgsnap archives only hold for tablespaces"))
+            }
             return
         case .hardLink, .other:
             outcome.problems.append(unsafe(member, "is a hard link or special file"))
@@ -111,23 +117,32 @@ struct ArchiveCheck {
         // integrity), but there is nothing to compare files with.
         guard index != nil else { return }
         guard let record else {
-            outcome.problems.append(VerifyProblem(kind: .fileUnexpected, archive: archive.name, path: manifestPath.description,
-                                                  message: "\(manifestPath) is in \(archive.name) but not in backup_manifest"))
+            outcome.problems.append(
+                VerifyProblem(
+                    kind: .fileUnexpected, archive: archive.name, path: manifestPath.description,
+                    message: "\(manifestPath) is in \(archive.name) but not in backup_manifest"))
             return
         }
         outcome.seen.insert(manifestPath)
         if size != record.size {
-            outcome.problems.append(VerifyProblem(kind: .fileSize, archive: archive.name, path: manifestPath.description,
-                                                  message: "\(manifestPath) is \(size) bytes, backup_manifest says \(record.size)"))
+            outcome.problems.append(
+                VerifyProblem(
+                    kind: .fileSize, archive: archive.name, path: manifestPath.description,
+                    message: "\(manifestPath) is \(size) bytes, backup_manifest says \(record.size)"))
         } else if let expected = record.checksum, let actual = checksum.finalize(), actual != expected {
-            outcome.problems.append(VerifyProblem(
-                kind: .fileChecksum, archive: archive.name, path: manifestPath.description,
-                message: "\(manifestPath) has \(record.checksumAlgorithm.rawValue) \(actual), backup_manifest says \(expected)"))
+            outcome.problems.append(
+                VerifyProblem(
+                    kind: .fileChecksum, archive: archive.name, path: manifestPath.description,
+                    message:
+                        "\(manifestPath) has \(record.checksumAlgorithm.rawValue) \(actual), backup_manifest says \(expected)"
+                ))
         }
     }
 
-    private func checkWAL(relative: RawPath, components: [[UInt8]], tar: TarReader,
-                          outcome: inout Outcome) throws {
+    private func checkWAL(
+        relative: RawPath, components: [[UInt8]], tar: TarReader,
+        outcome: inout Outcome
+    ) throws {
         // Names were checked by MemberPath.belongsInWALArchive: a .done marker or a WAL file.
         let name = relative.description
         guard components.count == 1 else { return }
@@ -147,18 +162,22 @@ struct ArchiveCheck {
     }
 
     private func unsafe(_ member: TarMember, _ reason: String) -> VerifyProblem {
-        VerifyProblem(kind: .memberUnsafe, archive: archive.name, path: member.path.description,
-                      message: "\(archive.name) member \(member.path) \(reason); restore would refuse it")
+        VerifyProblem(
+            kind: .memberUnsafe, archive: archive.name, path: member.path.description,
+            message: "\(archive.name) member \(member.path) \(reason); restore would refuse it")
     }
 
     private func problem(_ error: TarReadError) -> VerifyProblem {
         switch error {
         case .truncated:
-            return VerifyProblem(kind: .archiveTruncated, archive: archive.name, message: "\(archive.name) \(error.description)")
+            return VerifyProblem(
+                kind: .archiveTruncated, archive: archive.name, message: "\(archive.name) \(error.description)")
         case .corrupt, .malformed:
-            return VerifyProblem(kind: .archiveCorrupt, archive: archive.name, message: "\(archive.name) \(error.description)")
+            return VerifyProblem(
+                kind: .archiveCorrupt, archive: archive.name, message: "\(archive.name) \(error.description)")
         case .source:
-            return VerifyProblem(kind: .archiveMissing, archive: archive.name, message: "\(archive.name) \(error.description)")
+            return VerifyProblem(
+                kind: .archiveMissing, archive: archive.name, message: "\(archive.name) \(error.description)")
         }
     }
 }

@@ -23,7 +23,9 @@ public struct BackupVerifier: Sendable {
     /// The complete backups in the target, oldest first (what `verify --all` checks).
     public func backupIDs() throws(LayoutError) -> [String] {
         do {
-            return try BackupCatalog(target: target, lockPath: nil).entries.filter { $0.restorable || $0.status == .damaged }.map(\.id).sorted()
+            return try BackupCatalog(target: target, lockPath: nil).entries.filter {
+                $0.restorable || $0.status == .damaged
+            }.map(\.id).sorted()
         } catch {
             throw LayoutError(code: .target, detail: error.message)
         }
@@ -45,19 +47,23 @@ public struct BackupVerifier: Sendable {
             let (checked, checksum) = try StoredBackup.readCheckedRecord(directory: directory, id: id)
             record = checked
             if checksum == .absent {
-                report.warnings.append("backup.json has no checksum (written by an older pgsnap): its fields are cross-checked, but an edit cannot be detected")
+                report.warnings.append(
+                    "backup.json has no checksum (written by an older pgsnap): its fields are cross-checked, but an edit cannot be detected"
+                )
             }
-        } catch where error.code == .notFound {
+        } catch  where error.code == .notFound {
             throw error
         } catch {
-            report.problems.append(VerifyProblem(kind: .recordInvalid, path: BackupFiles.record, message: error.message))
+            report.problems.append(
+                VerifyProblem(kind: .recordInvalid, path: BackupFiles.record, message: error.message))
             return report
         }
         let archives: [StoredBackup.Archive]
         do {
             archives = try StoredBackup.archives(of: record, in: directory)
         } catch {
-            report.problems.append(VerifyProblem(kind: .recordInvalid, path: BackupFiles.record, message: error.message))
+            report.problems.append(
+                VerifyProblem(kind: .recordInvalid, path: BackupFiles.record, message: error.message))
             return report
         }
         let manifest = readManifest(directory: directory, problems: &report.problems)
@@ -69,7 +75,8 @@ public struct BackupVerifier: Sendable {
         let oids = Set(record.tablespaces.map(\.oid))
         let progress = archives.map { _ in ArchiveProgress() }
         let reporter = onProgress.map { sink in
-            ProgressReporter(volumes: StoredBackup.progressVolumes(archives, record: record, progress: progress), sink: sink)
+            ProgressReporter(
+                volumes: StoredBackup.progressVolumes(archives, record: record, progress: progress), sink: sink)
         }
         reporter?.startReporting()
         let jobs: [@Sendable () -> ArchiveCheck.Outcome] = zip(archives, progress).map { archive, progress in
@@ -88,7 +95,9 @@ public struct BackupVerifier: Sendable {
             seen.formUnion(outcome.seen)
         }
         report.problems += identityProblems(record, manifest: manifest, archives: archives, outcomes: outcomes)
-        if let manifest { report.problems += missingFiles(manifest, seen: seen, archives: archives, outcomes: outcomes) }
+        if let manifest {
+            report.problems += missingFiles(manifest, seen: seen, archives: archives, outcomes: outcomes)
+        }
         report.problems += walProblems(record, manifest: manifest, archives: archives, outcomes: outcomes)
         report.seconds = Date().timeIntervalSince(started)
         return report
@@ -97,31 +106,48 @@ public struct BackupVerifier: Sendable {
     // MARK: - Steps
 
     /// backup.json against backup_label, tablespace_map and pg_control as base.tar.zst holds them.
-    private func identityProblems(_ record: BackupRecord, manifest: BackupManifest?, archives: [StoredBackup.Archive],
-                                  outcomes: [ArchiveCheck.Outcome]) -> [VerifyProblem] {
-        guard let base = archives.firstIndex(where: { $0.role == .dataDirectory }), outcomes[base].complete else { return [] }
+    private func identityProblems(
+        _ record: BackupRecord, manifest: BackupManifest?, archives: [StoredBackup.Archive],
+        outcomes: [ArchiveCheck.Outcome]
+    ) -> [VerifyProblem] {
+        guard let base = archives.firstIndex(where: { $0.role == .dataDirectory }), outcomes[base].complete else {
+            return []
+        }
         let held = outcomes[base].heldFiles
-        let check = BackupCrossCheck(record: record, manifest: manifest, label: held["backup_label"],
-                                     tablespaceMap: held["tablespace_map"], control: held["global/pg_control"])
+        let check = BackupCrossCheck(
+            record: record, manifest: manifest, label: held["backup_label"],
+            tablespaceMap: held["tablespace_map"], control: held["global/pg_control"])
         let name = archives[base].name
-        return check.labelProblems().map { VerifyProblem(kind: .recordInvalid, archive: name, path: "backup_label", message: $0) }
-            + check.mapProblems().map { VerifyProblem(kind: .recordInvalid, archive: name, path: "tablespace_map", message: $0) }
-            + check.controlProblems().map { VerifyProblem(kind: .recordInvalid, archive: name, path: "global/pg_control", message: $0) }
+        return check.labelProblems().map {
+            VerifyProblem(kind: .recordInvalid, archive: name, path: "backup_label", message: $0)
+        }
+            + check.mapProblems().map {
+                VerifyProblem(kind: .recordInvalid, archive: name, path: "tablespace_map", message: $0)
+            }
+            + check.controlProblems().map {
+                VerifyProblem(kind: .recordInvalid, archive: name, path: "global/pg_control", message: $0)
+            }
     }
 
     /// The WAL archive's segments: all there, and all this cluster's and timelines' (backup.json's
     /// system identifier, whatever the manifest version).
-    private func walProblems(_ record: BackupRecord, manifest: BackupManifest?, archives: [StoredBackup.Archive],
-                             outcomes: [ArchiveCheck.Outcome]) -> [VerifyProblem] {
+    private func walProblems(
+        _ record: BackupRecord, manifest: BackupManifest?, archives: [StoredBackup.Archive],
+        outcomes: [ArchiveCheck.Outcome]
+    ) -> [VerifyProblem] {
         guard let wal = archives.firstIndex(where: { $0.role == .wal }), outcomes[wal].complete else { return [] }
-        let control = archives.firstIndex { $0.role == .dataDirectory }.flatMap { outcomes[$0].heldFiles["global/pg_control"] }
+        let control = archives.firstIndex { $0.role == .dataDirectory }.flatMap {
+            outcomes[$0].heldFiles["global/pg_control"]
+        }
         let check = BackupCrossCheck(record: record, manifest: manifest, control: control)
         let span = LSN(parsing: record.startLSN).flatMap { start in
             LSN(parsing: record.stopLSN).map { (start: start.value, stop: $0.value) }
         }
-        let coverage = WALCoverage(ranges: manifest?.walRanges ?? [], systemIdentifier: check.systemIdentifier,
-                                   timelines: check.timelines, recordedSegments: record.walSegments, recordedSpan: span)
-        return coverage.problems(headers: outcomes[wal].walHeaders, sizes: outcomes[wal].walSizes, archive: archives[wal].name)
+        let coverage = WALCoverage(
+            ranges: manifest?.walRanges ?? [], systemIdentifier: check.systemIdentifier,
+            timelines: check.timelines, recordedSegments: record.walSegments, recordedSpan: span)
+        return coverage.problems(
+            headers: outcomes[wal].walHeaders, sizes: outcomes[wal].walSizes, archive: archives[wal].name)
     }
 
     private func readManifest(directory: String, problems: inout [VerifyProblem]) -> BackupManifest? {
@@ -129,22 +155,31 @@ public struct BackupVerifier: Sendable {
         switch BoundedFile.read(directory + "/" + BackupFiles.manifest, limit: BackupContents.maximumManifestBytes) {
         case .success(let bytes): data = bytes
         case .failure(.missing):
-            problems.append(VerifyProblem(kind: .manifestMissing, path: "backup_manifest",
-                                          message: "backup_manifest is missing: file sizes and checksums cannot be checked"))
+            problems.append(
+                VerifyProblem(
+                    kind: .manifestMissing, path: "backup_manifest",
+                    message: "backup_manifest is missing: file sizes and checksums cannot be checked"))
             return nil
         case .failure(let failure):
-            problems.append(VerifyProblem(kind: .manifestInvalid, path: "backup_manifest",
-                                          message: "backup_manifest \(failure.description)"))
+            problems.append(
+                VerifyProblem(
+                    kind: .manifestInvalid, path: "backup_manifest",
+                    message: "backup_manifest \(failure.description)"))
             return nil
         }
         do {
             return try BackupManifest.parse(data)
         } catch .checksumMismatch(let recorded, let computed) {
-            problems.append(VerifyProblem(
-                kind: .manifestChecksum, path: "backup_manifest",
-                message: "backup_manifest fails its own checksum (records \(recorded), contents hash to \(computed)): it was edited or damaged"))
+            problems.append(
+                VerifyProblem(
+                    kind: .manifestChecksum, path: "backup_manifest",
+                    message:
+                        "backup_manifest fails its own checksum (records \(recorded), contents hash to \(computed)): it was edited or damaged"
+                ))
         } catch {
-            problems.append(VerifyProblem(kind: .manifestInvalid, path: "backup_manifest", message: "backup_manifest \(error.description)"))
+            problems.append(
+                VerifyProblem(
+                    kind: .manifestInvalid, path: "backup_manifest", message: "backup_manifest \(error.description)"))
         }
         return nil
     }
@@ -155,15 +190,18 @@ public struct BackupVerifier: Sendable {
         let known = Set(archives.map(\.name) + [BackupFiles.record, BackupFiles.manifest])
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         return names.filter { !known.contains($0) }.sorted().map { name in
-            VerifyProblem(kind: .fileUnexpected, archive: name, path: name,
-                          message: "\(name) is in the backup directory but backup.json does not list it; a restore ignores it")
+            VerifyProblem(
+                kind: .fileUnexpected, archive: name, path: name,
+                message: "\(name) is in the backup directory but backup.json does not list it; a restore ignores it")
         }
     }
 
     /// Manifest files no archive held; files of an archive that could not be read to its end
     /// are not reported again, its own problem already covers them.
-    private func missingFiles(_ manifest: BackupManifest, seen: Set<RawPath>, archives: [StoredBackup.Archive],
-                              outcomes: [ArchiveCheck.Outcome]) -> [VerifyProblem] {
+    private func missingFiles(
+        _ manifest: BackupManifest, seen: Set<RawPath>, archives: [StoredBackup.Archive],
+        outcomes: [ArchiveCheck.Outcome]
+    ) -> [VerifyProblem] {
         var unreadable: [RawPath] = []
         var baseReadable = true
         for (archive, outcome) in zip(archives, outcomes) where !outcome.complete {
@@ -182,9 +220,13 @@ public struct BackupVerifier: Sendable {
             let owner = tablespacePrefixes.first { record.path.hasPrefix($0) }
             if let owner, unreadable.contains(owner) { continue }
             if owner == nil && !baseReadable { continue }
-            let archive = owner.flatMap { prefix in archives.first { $0.manifestPrefix == prefix }?.name } ?? BackupFiles.baseArchive
-            problems.append(VerifyProblem(kind: .fileMissing, archive: archive, path: record.path.description,
-                                          message: "\(record.path) is in backup_manifest but not in \(archive)"))
+            let archive =
+                owner.flatMap { prefix in archives.first { $0.manifestPrefix == prefix }?.name }
+                ?? BackupFiles.baseArchive
+            problems.append(
+                VerifyProblem(
+                    kind: .fileMissing, archive: archive, path: record.path.description,
+                    message: "\(record.path) is in backup_manifest but not in \(archive)"))
         }
         return problems
     }

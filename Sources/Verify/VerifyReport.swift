@@ -15,8 +15,10 @@ public struct VerifyReport: Codable, Sendable, Equatable {
     /// What verify could not check but is no damage: a backup.json without checksum.
     public var warnings: [String] = []
 
-    public init(id: String, files: Int = 0, bytes: UInt64 = 0, compressedBytes: UInt64 = 0, seconds: Double = 0,
-                problems: [VerifyProblem] = []) {
+    public init(
+        id: String, files: Int = 0, bytes: UInt64 = 0, compressedBytes: UInt64 = 0, seconds: Double = 0,
+        problems: [VerifyProblem] = []
+    ) {
         self.id = id
         self.files = files
         self.bytes = bytes
@@ -26,8 +28,11 @@ public struct VerifyReport: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, ok, files, bytes, compressedBytes = "compressed_bytes", seconds
-        case throughputBytesPerSecond = "throughput_bytes_per_second", problems, warnings
+        case id, ok, files, bytes
+        case compressedBytes = "compressed_bytes"
+        case seconds
+        case throughputBytesPerSecond = "throughput_bytes_per_second"
+        case problems, warnings
     }
 
     public init(from decoder: any Decoder) throws {

@@ -23,8 +23,11 @@ struct WALCoverage {
         guard let segmentSize = sizes.values.first, WALFileName.isSegmentSize(segmentSize) else {
             let names = recordedSegments.isEmpty ? [nil] : recordedSegments.prefix(20).map { Optional($0) }
             return names.map { name in
-                VerifyProblem(kind: .walMissing, archive: archive, path: name,
-                              message: "\(archive) holds no usable WAL segment\(name.map { " (\($0) is missing)" } ?? ""); the backup cannot reach consistency")
+                VerifyProblem(
+                    kind: .walMissing, archive: archive, path: name,
+                    message:
+                        "\(archive) holds no usable WAL segment\(name.map { " (\($0) is missing)" } ?? ""); the backup cannot reach consistency"
+                )
             }
         }
         var expected: [String] = []
@@ -34,15 +37,21 @@ struct WALCoverage {
         }
         let wanted = Set(expected + recordedSegments)
         for name in wanted.sorted() where headers[name] == nil {
-            problems.append(VerifyProblem(kind: .walMissing, archive: archive, path: name,
-                                          message: "WAL segment \(name), needed for consistency, is not in \(archive)"))
+            problems.append(
+                VerifyProblem(
+                    kind: .walMissing, archive: archive, path: name,
+                    message: "WAL segment \(name), needed for consistency, is not in \(archive)"))
         }
         // Every segment, needed or not, must be this backup's: restore replays whatever is there.
         for (name, header) in headers.sorted(by: { $0.key < $1.key }) {
-            if let problem = WALSegmentHeader(header).problem(name: name, size: sizes[name] ?? 0, segmentSize: segmentSize,
-                                                              systemIdentifier: systemIdentifier, timelines: timelines) {
-                problems.append(VerifyProblem(kind: .walInvalid, archive: archive, path: name,
-                                              message: "WAL segment \(name) \(problem)"))
+            if let problem = WALSegmentHeader(header).problem(
+                name: name, size: sizes[name] ?? 0, segmentSize: segmentSize,
+                systemIdentifier: systemIdentifier, timelines: timelines)
+            {
+                problems.append(
+                    VerifyProblem(
+                        kind: .walInvalid, archive: archive, path: name,
+                        message: "WAL segment \(name) \(problem)"))
             }
         }
         return problems
@@ -85,10 +94,14 @@ struct WALCoverage {
 
         func callAsFunction(_ archive: String) -> VerifyProblem {
             let text = "timeline \(range.timeline) \(range.start)-\(range.end)"
-            let why = count.map { "spans \($0) WAL segments, more than the \(limit) that \(archive) and backup.json's start and stop allow" }
+            let why =
+                count.map {
+                    "spans \($0) WAL segments, more than the \(limit) that \(archive) and backup.json's start and stop allow"
+                }
                 ?? "ends before it starts"
-            return VerifyProblem(kind: .walInvalid, archive: archive, path: BackupFiles.manifest,
-                                 message: "backup_manifest's WAL range \(text) \(why)")
+            return VerifyProblem(
+                kind: .walInvalid, archive: archive, path: BackupFiles.manifest,
+                message: "backup_manifest's WAL range \(text) \(why)")
         }
     }
 }

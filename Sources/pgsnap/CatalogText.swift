@@ -12,7 +12,8 @@ enum CatalogText {
         let rows = catalog.entries.map { entry -> [String] in
             let record = entry.record
             return [
-                entry.id, record?.checksum == .mismatch ? "damaged" : entry.status.rawValue, entry.startTime.map(time) ?? "-",
+                entry.id, record?.checksum == .mismatch ? "damaged" : entry.status.rawValue,
+                entry.startTime.map(time) ?? "-",
                 entry.durationSeconds.map(duration) ?? "-", record?.postgresVersion ?? "-",
                 record?.bytesRead.map { ByteCount($0).description } ?? "-",
                 record?.bytesWritten.map { ByteCount($0).description } ?? "-",
@@ -38,9 +39,11 @@ enum CatalogText {
 
     /// Every key of backup.json, the important ones first, then the backup's files.
     static func info(_ object: [String: Any], files: [ArchiveFile]) -> String {
-        let first = ["id", "status", "label", "start_time", "stop_time", "backup_mode_seconds", "postgresql_version",
-                     "system_identifier", "timeline", "start_lsn", "stop_lsn", "wal_segments", "snapshot_mode",
-                     "data_directory", "tablespaces", "bytes_read", "bytes_written", "compression_ratio"]
+        let first = [
+            "id", "status", "label", "start_time", "stop_time", "backup_mode_seconds", "postgresql_version",
+            "system_identifier", "timeline", "start_lsn", "stop_lsn", "wal_segments", "snapshot_mode",
+            "data_directory", "tablespaces", "bytes_read", "bytes_written", "compression_ratio",
+        ]
         let keys = first.filter { object[$0] != nil } + object.keys.filter { !first.contains($0) }.sorted()
         var rows: [[String]] = []
         for key in keys {
@@ -69,8 +72,10 @@ enum CatalogText {
             guard let first = segments.first, let last = segments.last else { return "none" }
             return "\(first)..\(last) (\(segments.count) segments)"
         case ("tablespaces", let spaces as [[String: Any]]):
-            return spaces.isEmpty ? "none" : spaces.map { "\($0["oid"] ?? "?") \($0["name"] ?? "?") \($0["location"] ?? "?")" }
-                .joined(separator: "; ")
+            return spaces.isEmpty
+                ? "none"
+                : spaces.map { "\($0["oid"] ?? "?") \($0["name"] ?? "?") \($0["location"] ?? "?")" }
+                    .joined(separator: "; ")
         case ("volumes", let volumes as [[String: Any]]):
             return volumes.map { volume in
                 let origin = volume["origin"] as? String ?? "live files"

@@ -28,9 +28,10 @@ enum NextBackupChecks {
     private static func runLock(_ settings: Settings) -> Problem? {
         let path = settings.runDirectory + "/pgsnap.lock"
         guard RunLockProbe.isHeld(path) else { return nil }
-        return Problem(code: "run_lock_held", message: "another pgsnap run holds the run lock \(path)",
-                       hint: "wait for it to finish (pgsnap list shows it as running); pgsnap never runs twice at once",
-                       exitStatus: .lockBusy)
+        return Problem(
+            code: "run_lock_held", message: "another pgsnap run holds the run lock \(path)",
+            hint: "wait for it to finish (pgsnap list shows it as running); pgsnap never runs twice at once",
+            exitStatus: .lockBusy)
     }
 
     /// The last complete backup in the target (the target holds one cluster's backups).

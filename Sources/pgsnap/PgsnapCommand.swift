@@ -7,6 +7,8 @@ struct PgsnapCommand: ParsableCommand {
         commandName: "pgsnap",
         abstract: "Consistent online PostgreSQL backups from LVM snapshots.",
         version: PgsnapVersion.current,
-        subcommands: [Check.self, BackupCommand.self, List.self, Info.self, VerifyCommand.self, RestoreCommand.self,
-                      Prune.self, Cleanup.self])
+        subcommands: [
+            Check.self, BackupCommand.self, List.self, Info.self, VerifyCommand.self, RestoreCommand.self,
+            Prune.self, Cleanup.self,
+        ])
 }

@@ -1,5 +1,5 @@
-import Foundation
 import ExitStatus
+import Foundation
 import Logging
 
 /// A swift-log handler writing one line per record to stderr in the shape pgBackRest users
@@ -19,7 +19,8 @@ struct StderrLogHandler: LogHandler {
         formatter.dateFormat = "yyyy-MM-dd HH:mm:ss.SSS"
         let name = event.level.rawValue.uppercased()
         let padding = String(repeating: " ", count: max(0, 8 - name.count))
-        let line = "\(formatter.string(from: Date())) P\(getpid()) \(padding)\(name): \(Echo.line(event.message.description))\n"
+        let line =
+            "\(formatter.string(from: Date())) P\(getpid()) \(padding)\(name): \(Echo.line(event.message.description))\n"
         FileHandle.standardError.write(Data(line.utf8))
     }
 }

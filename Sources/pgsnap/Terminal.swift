@@ -14,8 +14,10 @@ enum Terminal {
     /// Runs a subcommand's `body` with the settings merged from the configuration file,
     /// `common` and `groups`: the one way every subcommand starts, so that every failure,
     /// from the configuration to the work itself, ends in `fail`.
-    static func run(_ common: CommonOptions, _ groups: [any SettingsGroup] = [],
-                    _ body: (Settings) throws -> Void) throws {
+    static func run(
+        _ common: CommonOptions, _ groups: [any SettingsGroup] = [],
+        _ body: (Settings) throws -> Void
+    ) throws {
         let settings: Settings
         do {
             settings = try common.resolve(groups)

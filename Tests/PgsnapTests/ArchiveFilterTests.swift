@@ -1,8 +1,8 @@
 import Foundation
-@testable import PostgresFormat
 import Testing
 
 @testable import Archive
+@testable import PostgresFormat
 
 /// DirectoryWalker with pg_basebackup's rules on fake data directories that hold one of each
 /// thing pg_basebackup leaves out, next to things it keeps.
@@ -15,19 +15,25 @@ struct ArchiveFilterTests {
         for name in ["PG_VERSION", "postgresql.conf", "postgresql.auto.conf", "pg_hba.conf"] {
             try ArchiveFixtures.file(at(name), "kept \(name)\n", mode: 0o600)
         }
-        for name in ["postmaster.pid", "postmaster.opts", "postgresql.auto.conf.tmp", "current_logfiles.tmp",
-                     "backup_label", "tablespace_map", "backup_manifest", "backup_label.old", "pgsql_tmp_top"] {
+        for name in [
+            "postmaster.pid", "postmaster.opts", "postgresql.auto.conf.tmp", "current_logfiles.tmp",
+            "backup_label", "tablespace_map", "backup_manifest", "backup_label.old", "pgsql_tmp_top",
+        ] {
             try ArchiveFixtures.file(at(name), "excluded \(name)\n", mode: 0o600)
         }
         try ArchiveFixtures.directory(at("global"), mode: 0o700)
         for name in ["pg_control", "1262", "pg_filenode.map"] { try ArchiveFixtures.file(at("global/" + name), name) }
-        for name in ["pg_internal.init", "pg_internal.init.12345"] { try ArchiveFixtures.file(at("global/" + name), name) }
+        for name in ["pg_internal.init", "pg_internal.init.12345"] {
+            try ArchiveFixtures.file(at("global/" + name), name)
+        }
 
         try ArchiveFixtures.directory(at("base"), mode: 0o700)
         try ArchiveFixtures.directory(at("base/5"), mode: 0o700)
         // 16384 is unlogged (has an init fork); 16390 is an ordinary table.
-        for name in ["16384", "16384.1", "16384_fsm", "16384_vm", "16384_init", "16390", "16390.1", "16390_fsm",
-                     "16390_vm", "PG_VERSION", "pg_filenode.map", "pg_internal.init"] {
+        for name in [
+            "16384", "16384.1", "16384_fsm", "16384_vm", "16384_init", "16390", "16390.1", "16390_fsm",
+            "16390_vm", "PG_VERSION", "pg_filenode.map", "pg_internal.init",
+        ] {
             try ArchiveFixtures.file(at("base/5/" + name), ArchiveFixtures.mixedData(100))
         }
         // Temporary relations, and names that only look a bit like them.
@@ -39,8 +45,10 @@ struct ArchiveFilterTests {
         try ArchiveFixtures.file(at("base/pgsql_tmp/pgsql_tmp123.0"), "spill")
         try ArchiveFixtures.directory(at("base/5/pgsql_tmp"), mode: 0o700)
 
-        for directory in ["pg_stat_tmp", "pg_replslot", "pg_dynshmem", "pg_notify", "pg_serial", "pg_snapshots",
-                          "pg_subtrans"] {
+        for directory in [
+            "pg_stat_tmp", "pg_replslot", "pg_dynshmem", "pg_notify", "pg_serial", "pg_snapshots",
+            "pg_subtrans",
+        ] {
             try ArchiveFixtures.directory(at(directory), mode: 0o700)
             try ArchiveFixtures.file(at(directory + "/0000"), "contents of \(directory)")
         }
@@ -84,8 +92,11 @@ struct ArchiveFilterTests {
         #expect(paths.count == Self.expectedDataDirectory.count)
         // Sorted bytewise, parents first, pg_control last.
         #expect(paths.last == "global/pg_control")
-        #expect(Array(paths.dropLast()) == Array(paths.dropLast()).sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
-        #expect(Set(listing.skippedSpecialFiles.map(\.description))
+        #expect(
+            Array(paths.dropLast())
+                == Array(paths.dropLast()).sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
+        #expect(
+            Set(listing.skippedSpecialFiles.map(\.description))
                 == [work + "/data/a_fifo", work + "/data/postgresql.conf.link"])
 
         let byPath = Dictionary(uniqueKeysWithValues: listing.entries.map { ($0.archivePath.description, $0) })
@@ -145,19 +156,22 @@ struct ArchiveFilterTests {
 
         let listing = try DirectoryWalker(filter: BaseBackupFilter(serverMajorVersion: 15))
             .tablespace(at: RawPath(work), versionDirectory: RawPath(version))
-        #expect(listing.entries.map(\.archivePath.description) == [
-            version, version + "/16384", version + "/16384/20000_init", version + "/16384/20001",
-            version + "/16384/20001.2",
-        ])
+        #expect(
+            listing.entries.map(\.archivePath.description) == [
+                version, version + "/16384", version + "/16384/20000_init", version + "/16384/20001",
+                version + "/16384/20001.2",
+            ])
         #expect(listing.entries.first?.sourcePath.description == work + "/" + version)
         // A tablespace without this version's directory is empty, not an error.
-        #expect(try DirectoryWalker(filter: BaseBackupFilter(serverMajorVersion: 16))
-            .tablespace(at: RawPath(work), versionDirectory: "PG_16_202307071").entries.isEmpty)
+        #expect(
+            try DirectoryWalker(filter: BaseBackupFilter(serverMajorVersion: 16))
+                .tablespace(at: RawPath(work), versionDirectory: "PG_16_202307071").entries.isEmpty)
     }
 
     @Test func aMissingDataDirectoryIsAReadError() {
         let error = #expect(throws: ArchiveError.self) {
-            try DirectoryWalker(filter: BaseBackupFilter(serverMajorVersion: 15)).dataDirectory(at: "/nonexistent/pgdata")
+            try DirectoryWalker(filter: BaseBackupFilter(serverMajorVersion: 15)).dataDirectory(
+                at: "/nonexistent/pgdata")
         }
         #expect(error?.code == .readFailed)
     }
@@ -176,7 +190,8 @@ struct ArchiveFilterTests {
 
     @Test(arguments: [
         ("t3_16384", true), ("t3_16384_fsm", true), ("t12_99.1", true), ("t3_16384_init.3", true),
-        ("t3_", false), ("t_1", false), ("tx_1", false), ("t3_16384_foo", false), ("t3_16384.", false), ("16384", false),
+        ("t3_", false), ("t_1", false), ("tx_1", false), ("t3_16384_foo", false), ("t3_16384.", false),
+        ("16384", false),
     ])
     func temporaryRelationNamesParseLikePostgres(name: String, temporary: Bool) {
         #expect(RelationFileName.looksTemporary(Array(name.utf8)) == temporary)

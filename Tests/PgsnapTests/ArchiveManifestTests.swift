@@ -1,8 +1,8 @@
 import Foundation
-@testable import PostgresFormat
 import Testing
 
 @testable import Archive
+@testable import PostgresFormat
 
 /// backup_manifest's exact bytes, as backup_manifest.c writes them.
 @Suite("Archive backup manifest", .unit)
@@ -15,12 +15,20 @@ struct ArchiveManifestTests {
 
     @Test func version1MatchesPostgresByteForByte() {
         let builder = ManifestBuilder(version: .v1)
-        builder.add(ManifestFileRecord(path: "global/pg_control", size: 8192, modificationTime: 1_700_000_000,
-                                       checksumAlgorithm: .crc32c, checksum: "0a1b2c3d"))
-        builder.add(ManifestFileRecord(path: "PG_VERSION", size: 3, modificationTime: 0, checksumAlgorithm: .crc32c,
-                                       checksum: "839206e3"))
-        let rendered = String(decoding: builder.render(walRanges: [WALRange(timeline: 1, start: LSN(0x2_0000_0028),
-                                                                              end: LSN(0x2_0000_0100))]), as: UTF8.self)
+        builder.add(
+            ManifestFileRecord(
+                path: "global/pg_control", size: 8192, modificationTime: 1_700_000_000,
+                checksumAlgorithm: .crc32c, checksum: "0a1b2c3d"))
+        builder.add(
+            ManifestFileRecord(
+                path: "PG_VERSION", size: 3, modificationTime: 0, checksumAlgorithm: .crc32c,
+                checksum: "839206e3"))
+        let rendered = String(
+            decoding: builder.render(walRanges: [
+                WALRange(
+                    timeline: 1, start: LSN(0x2_0000_0028),
+                    end: LSN(0x2_0000_0100))
+            ]), as: UTF8.self)
         let body = """
             { "PostgreSQL-Backup-Manifest-Version": 1,
             "Files": [
@@ -36,26 +44,33 @@ struct ArchiveManifestTests {
     }
 
     @Test func version2CarriesTheSystemIdentifier() {
-        let builder = ManifestBuilder(version: .forServer(majorVersion: 17, systemIdentifier: 7_301_234_567_890_123_456))
+        let builder = ManifestBuilder(
+            version: .forServer(majorVersion: 17, systemIdentifier: 7_301_234_567_890_123_456))
         let rendered = String(decoding: builder.render(walRanges: []), as: UTF8.self)
-        #expect(rendered.hasPrefix("""
-            { "PostgreSQL-Backup-Manifest-Version": 2,
-            "System-Identifier": 7301234567890123456,
-            "Files": [
-            ],
-            "WAL-Ranges": [
+        #expect(
+            rendered.hasPrefix(
+                """
+                { "PostgreSQL-Backup-Manifest-Version": 2,
+                "System-Identifier": 7301234567890123456,
+                "Files": [
+                ],
+                "WAL-Ranges": [
 
-            ],
+                ],
 
-            """))
+                """))
         #expect(ManifestVersion.forServer(majorVersion: 16, systemIdentifier: 1) == .v1)
     }
 
     @Test func pathsThatAreNotUTF8AreHexEncoded() {
-        let line = String(decoding: ManifestBuilder.line(ManifestFileRecord(
-            path: RawPath(bytes: [0x66, 0xE9, 0x74, 0xE9]), size: 1, modificationTime: 0, checksumAlgorithm: .none,
-            checksum: "ignored")), as: UTF8.self)
-        #expect(line == "{ \"Encoded-Path\": \"66e974e9\", \"Size\": 1, \"Last-Modified\": \"1970-01-01 00:00:00 GMT\" }")
+        let line = String(
+            decoding: ManifestBuilder.line(
+                ManifestFileRecord(
+                    path: RawPath(bytes: [0x66, 0xE9, 0x74, 0xE9]), size: 1, modificationTime: 0,
+                    checksumAlgorithm: .none,
+                    checksum: "ignored")), as: UTF8.self)
+        #expect(
+            line == "{ \"Encoded-Path\": \"66e974e9\", \"Size\": 1, \"Last-Modified\": \"1970-01-01 00:00:00 GMT\" }")
     }
 
     @Test func pathsAreEscapedLikeEscapeJSON() {
@@ -78,8 +93,10 @@ struct ArchiveManifestTests {
         let jobs: [@Sendable () -> Int] = (0..<4).map { volume in
             {
                 for index in 0..<500 {
-                    builder.add(ManifestFileRecord(path: RawPath("v\(volume)/\(index)"), size: 0, modificationTime: 0,
-                                                   checksumAlgorithm: .none, checksum: nil))
+                    builder.add(
+                        ManifestFileRecord(
+                            path: RawPath("v\(volume)/\(index)"), size: 0, modificationTime: 0,
+                            checksumAlgorithm: .none, checksum: nil))
                 }
                 return volume
             }
@@ -98,7 +115,9 @@ struct ArchiveManifestTests {
         let attributes = try FileManager.default.attributesOfItem(atPath: work + "/backup_manifest")
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
         #expect(try ArchiveFixtures.bytes(RawPath(work + "/backup_manifest")) == builder.render(walRanges: []))
-        let error = #expect(throws: ArchiveError.self) { try builder.write(walRanges: [], to: work + "/backup_manifest") }
+        let error = #expect(throws: ArchiveError.self) {
+            try builder.write(walRanges: [], to: work + "/backup_manifest")
+        }
         #expect(error?.code == .writeFailed)
     }
 }

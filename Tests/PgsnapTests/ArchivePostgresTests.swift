@@ -1,8 +1,8 @@
 import Foundation
-@testable import PostgresFormat
 import Testing
 
 @testable import Archive
+@testable import PostgresFormat
 
 /// The real proof: archives of a real PostgreSQL 15 cluster, extracted with tar, pass
 /// PostgreSQL's own pg_verifybackup against our backup_manifest, and our checksums and manifest
@@ -17,8 +17,9 @@ struct ArchivePostgresTests {
         var catalogVersion: String
 
         init(_ dataDirectory: String, installation: PostgresInstallation) throws {
-            let output = try Command.output(installation.tool("pg_controldata"), ["-D", dataDirectory],
-                                            environment: ["LC_ALL": "C"])
+            let output = try Command.output(
+                installation.tool("pg_controldata"), ["-D", dataDirectory],
+                environment: ["LC_ALL": "C"])
             func value(_ label: String) throws -> String {
                 let line = try #require(output.split(separator: "\n").first { $0.hasPrefix(label + ":") }, "\(label)")
                 return line.dropFirst(label.count + 1).trimmingCharacters(in: .whitespaces)
@@ -37,11 +38,14 @@ struct ArchivePostgresTests {
     {
         let parent = try TemporaryDirectory.make(prefix: "pgsnap-basebackup-", owner: TestCluster.user)
         defer { ArchiveFixtures.remove(parent) }
-        try Command.output(cluster.installation.tool("pg_basebackup"),
-                           ["-h", cluster.socketDirectory, "-p", "\(cluster.port)", "-U", "postgres", "-D",
-                            parent + "/backup", "-Fp", "-X", "none", "-c", "fast", "--manifest-checksums=\(checksums)",
-                            "-T", "\(tablespace)=\(parent)/tablespace"],
-                           asUser: TestCluster.user)
+        try Command.output(
+            cluster.installation.tool("pg_basebackup"),
+            [
+                "-h", cluster.socketDirectory, "-p", "\(cluster.port)", "-U", "postgres", "-D",
+                parent + "/backup", "-Fp", "-X", "none", "-c", "fast", "--manifest-checksums=\(checksums)",
+                "-T", "\(tablespace)=\(parent)/tablespace",
+            ],
+            asUser: TestCluster.user)
         let manifest = try String(contentsOfFile: parent + "/backup/backup_manifest", encoding: .utf8)
         var lines: [String: String] = [:]
         for line in manifest.split(separator: "\n") where line.hasPrefix("{ \"Path\": \"") {
@@ -56,8 +60,12 @@ struct ArchivePostgresTests {
             let location = try cluster.createTablespace("archive_ts")
             try cluster.psql("CREATE TABLE plain AS SELECT g, md5(g::text) AS t FROM generate_series(1, 20000) g")
             try cluster.psql("CREATE UNLOGGED TABLE scratch AS SELECT g FROM generate_series(1, 5000) g")
-            try cluster.psql("CREATE TABLE spaced TABLESPACE archive_ts AS SELECT g, repeat('x', 100) AS t FROM generate_series(1, 10000) g")
-            try cluster.psql("CREATE UNLOGGED TABLE spaced_scratch TABLESPACE archive_ts AS SELECT g FROM generate_series(1, 1000) g")
+            try cluster.psql(
+                "CREATE TABLE spaced TABLESPACE archive_ts AS SELECT g, repeat('x', 100) AS t FROM generate_series(1, 10000) g"
+            )
+            try cluster.psql(
+                "CREATE UNLOGGED TABLE spaced_scratch TABLESPACE archive_ts AS SELECT g FROM generate_series(1, 1000) g"
+            )
             let spaced = try cluster.psql("SELECT pg_relation_filepath('spaced')")
             let scratch = try cluster.psql("SELECT pg_relation_filepath('scratch')")
             let oid = try cluster.psql("SELECT oid FROM pg_tablespace WHERE spcname = 'archive_ts'")
@@ -78,12 +86,15 @@ struct ArchivePostgresTests {
             let work = try TemporaryDirectory.make(prefix: "pgsnap-pgarchive-")
             defer { ArchiveFixtures.remove(work) }
             let progress = ArchiveProgress()
-            let baseArchiver = VolumeArchiver(outputPath: work + "/base.tar.zst", compressionLevel: 3, workers: 2,
-                                              progress: progress)
-            let tablespaceArchiver = VolumeArchiver(outputPath: work + "/\(oid).tar.zst", compressionLevel: 3,
-                                                    workers: 2, manifestPathPrefix: RawPath("pg_tblspc/\(oid)"),
-                                                    progress: progress)
-            let baseEntries = base.entries, tablespaceEntries = tablespace.entries
+            let baseArchiver = VolumeArchiver(
+                outputPath: work + "/base.tar.zst", compressionLevel: 3, workers: 2,
+                progress: progress)
+            let tablespaceArchiver = VolumeArchiver(
+                outputPath: work + "/\(oid).tar.zst", compressionLevel: 3,
+                workers: 2, manifestPathPrefix: RawPath("pg_tblspc/\(oid)"),
+                progress: progress)
+            let baseEntries = base.entries
+            let tablespaceEntries = tablespace.entries
             let jobs: [@Sendable () -> Result<VolumeArchiveResult, ArchiveError>] = [
                 { Result { () throws(ArchiveError) in try baseArchiver.archive(baseEntries) } },
                 { Result { () throws(ArchiveError) in try tablespaceArchiver.archive(tablespaceEntries) } },
@@ -94,12 +105,14 @@ struct ArchivePostgresTests {
             #expect(progress.current.files == baseResult.files + tablespaceResult.files)
             #expect(progress.current.bytesRead == baseResult.bytesRead + tablespaceResult.bytesRead)
 
-            let builder = ManifestBuilder(version: .forServer(majorVersion: 15, systemIdentifier: control.systemIdentifier))
+            let builder = ManifestBuilder(
+                version: .forServer(majorVersion: 15, systemIdentifier: control.systemIdentifier))
             builder.add(baseResult.manifestRecords)
             builder.add(tablespaceResult.manifestRecords)
             let manifest = work + "/backup_manifest"
-            try builder.write(walRanges: [WALRange(timeline: control.timeline, start: control.redo, end: control.redo)],
-                              to: manifest)
+            try builder.write(
+                walRanges: [WALRange(timeline: control.timeline, start: control.redo, end: control.redo)],
+                to: manifest)
 
             // Same file, same bytes: our manifest line must equal pg_basebackup's exactly.
             let ours = String(decoding: builder.render(walRanges: []), as: UTF8.self)
@@ -108,18 +121,22 @@ struct ArchivePostgresTests {
                 #expect(ours.contains(line + "\n") || ours.contains(line + ",\n"), "\(line)")
                 let record = try #require(builder.files.first { $0.path == RawPath(path) })
                 var sha = FileChecksum(.sha256)
-                try ArchiveFixtures.bytes(RawPath(cluster.dataDirectory + "/" + path)).withUnsafeBytes { sha.update($0) }
+                try ArchiveFixtures.bytes(RawPath(cluster.dataDirectory + "/" + path)).withUnsafeBytes {
+                    sha.update($0)
+                }
                 let shaLine = try #require(shaLines[path])
                 #expect(shaLine.contains("\"Checksum\": \"\(sha.finalize() ?? "")\""), "\(shaLine)")
                 #expect(record.checksum.map { line.contains($0) } == true)
             }
 
             // Restore the way an administrator would: tar, then point the tablespace link home.
-            let restored = work + "/restored", restoredTablespace = work + "/restored-tablespace"
+            let restored = work + "/restored"
+            let restoredTablespace = work + "/restored-tablespace"
             try ArchiveFixtures.directory(RawPath(restored), mode: 0o700)
             try ArchiveFixtures.directory(RawPath(restoredTablespace), mode: 0o700)
             try Command.output("/usr/bin/tar", ["-x", "--zstd", "-f", work + "/base.tar.zst", "-C", restored])
-            try Command.output("/usr/bin/tar", ["-x", "--zstd", "-f", work + "/\(oid).tar.zst", "-C", restoredTablespace])
+            try Command.output(
+                "/usr/bin/tar", ["-x", "--zstd", "-f", work + "/\(oid).tar.zst", "-C", restoredTablespace])
             let link = restored + "/pg_tblspc/" + oid
             #expect(try ArchiveFixtures.observe(RawPath(link))?.linkTarget == Array(location.utf8))
             #expect(unlink(link) == 0)
@@ -136,8 +153,11 @@ struct ArchivePostgresTests {
             #expect(accepted.output.contains("backup successfully verified"), "\(accepted.output)")
 
             // The check can fail: one flipped byte in a tablespace file is caught.
-            let victim = RawPath(restoredTablespace + "/" + String(spaced.split(separator: "/").dropFirst(2)
-                .joined(separator: "/")))
+            let victim = RawPath(
+                restoredTablespace + "/"
+                    + String(
+                        spaced.split(separator: "/").dropFirst(2)
+                            .joined(separator: "/")))
             var bytes = try ArchiveFixtures.bytes(victim)
             bytes[bytes.count / 2] ^= 0x01
             try ArchiveFixtures.file(victim, bytes, mode: 0o600)

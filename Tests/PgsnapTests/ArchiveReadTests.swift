@@ -1,9 +1,9 @@
 import Foundation
-@testable import PostgresFormat
 import Testing
 
 @testable import Archive
 @testable import Compression
+@testable import PostgresFormat
 
 /// The reading side: TarReader against TarWriter, GNU tar and bsdtar, and hostile bytes;
 /// ZstdReader against our compressor and the zstd tool, telling truncated from corrupt;
@@ -72,13 +72,15 @@ struct ArchiveReadTests {
 
     /// What the reader should return for a header TarWriter wrote.
     static func expected(_ header: TarHeader) -> TarMember {
-        let kind: TarMember.Kind = switch header.kind {
-        case .file: .file
-        case .directory: .directory
-        case .symlink: .symlink
-        }
-        return TarMember(kind: kind, path: header.path, mode: header.mode, uid: header.uid, gid: header.gid,
-                         modificationTime: header.modificationTime, size: header.size, linkTarget: header.linkTarget)
+        let kind: TarMember.Kind =
+            switch header.kind {
+            case .file: .file
+            case .directory: .directory
+            case .symlink: .symlink
+            }
+        return TarMember(
+            kind: kind, path: header.path, mode: header.mode, uid: header.uid, gid: header.gid,
+            modificationTime: header.modificationTime, size: header.size, linkTarget: header.linkTarget)
     }
 
     static func random(_ count: Int) -> [UInt8] {
@@ -87,8 +89,10 @@ struct ArchiveReadTests {
     }
 
     /// A hand-made ustar header block (POSIX magic), with a correct checksum unless told otherwise.
-    static func rawHeader(_ name: String, type: UInt8, size: UInt64 = 0, link: String = "", mode: UInt32 = 0o644,
-                          checksumDelta: Int = 0) -> [UInt8] {
+    static func rawHeader(
+        _ name: String, type: UInt8, size: UInt64 = 0, link: String = "", mode: UInt32 = 0o644,
+        checksumDelta: Int = 0
+    ) -> [UInt8] {
         var block = [UInt8](repeating: 0, count: 512)
         func put(_ text: String, _ offset: Int) {
             for (index, byte) in text.utf8.enumerated() { block[offset + index] = byte }
@@ -122,8 +126,9 @@ struct ArchiveReadTests {
     static let endOfArchive = [UInt8](repeating: 0, count: 1024)
 
     static func bsdtarPath() throws -> String {
-        try #require(["/usr/bin/bsdtar", "/bin/bsdtar"].first { FileManager.default.isExecutableFile(atPath: $0) },
-                     "bsdtar missing: apt-get install libarchive-tools")
+        try #require(
+            ["/usr/bin/bsdtar", "/bin/bsdtar"].first { FileManager.default.isExecutableFile(atPath: $0) },
+            "bsdtar missing: apt-get install libarchive-tools")
     }
 
     // MARK: - TarWriter → TarReader
@@ -132,17 +137,25 @@ struct ArchiveReadTests {
 
     static func roundTripMembers() -> [(TarHeader, [UInt8])] {
         let time: Int64 = 1_700_000_123
-        func file(_ path: RawPath, _ contents: [UInt8], mode: UInt32 = 0o644, uid: UInt32 = 26, gid: UInt32 = 26,
-                  mtime: Int64 = time) -> (TarHeader, [UInt8]) {
-            (TarHeader(kind: .file, path: path, mode: mode, uid: uid, gid: gid, modificationTime: mtime,
-                       size: UInt64(contents.count)), contents)
+        func file(
+            _ path: RawPath, _ contents: [UInt8], mode: UInt32 = 0o644, uid: UInt32 = 26, gid: UInt32 = 26,
+            mtime: Int64 = time
+        ) -> (TarHeader, [UInt8]) {
+            (
+                TarHeader(
+                    kind: .file, path: path, mode: mode, uid: uid, gid: gid, modificationTime: mtime,
+                    size: UInt64(contents.count)), contents
+            )
         }
         func directory(_ path: RawPath, mode: UInt32, mtime: Int64 = time) -> (TarHeader, [UInt8]) {
             (TarHeader(kind: .directory, path: path, mode: mode, uid: 26, gid: 26, modificationTime: mtime), [])
         }
         func symlink(_ path: RawPath, _ target: RawPath) -> (TarHeader, [UInt8]) {
-            (TarHeader(kind: .symlink, path: path, mode: 0o777, uid: 26, gid: 26, modificationTime: time,
-                       linkTarget: target), [])
+            (
+                TarHeader(
+                    kind: .symlink, path: path, mode: 0o777, uid: 26, gid: 26, modificationTime: time,
+                    linkTarget: target), []
+            )
         }
         let splitPath = RawPath(String(repeating: "a", count: 120) + "/" + String(repeating: "b", count: 79))
         let paxPath = RawPath("long/" + String(repeating: "p", count: 245))
@@ -213,9 +226,16 @@ struct ArchiveReadTests {
         let big = Self.random(3 * 1_048_576 + 5)
         let after = Self.random(700)
         let archive = try Self.writeTar([
-            (TarHeader(kind: .file, path: "big", mode: 0o600, uid: 0, gid: 0, modificationTime: 1, size: UInt64(big.count)), big),
-            (TarHeader(kind: .file, path: "after", mode: 0o600, uid: 0, gid: 0, modificationTime: 2,
-                       size: UInt64(after.count)), after),
+            (
+                TarHeader(
+                    kind: .file, path: "big", mode: 0o600, uid: 0, gid: 0, modificationTime: 1, size: UInt64(big.count)),
+                big
+            ),
+            (
+                TarHeader(
+                    kind: .file, path: "after", mode: 0o600, uid: 0, gid: 0, modificationTime: 2,
+                    size: UInt64(after.count)), after
+            ),
         ])
         let reader = Self.reader(archive)
         #expect(try reader.next()?.path == "big")
@@ -267,8 +287,13 @@ struct ArchiveReadTests {
         let work = try TemporaryDirectory.make(prefix: "pgsnap-read-")
         defer { ArchiveFixtures.remove(work) }
         let contents = Self.random(200_000)
-        let tar = try Self.writeTar([(TarHeader(kind: .file, path: "data", mode: 0o600, uid: 0, gid: 0,
-                                                modificationTime: 7, size: UInt64(contents.count)), contents)])
+        let tar = try Self.writeTar([
+            (
+                TarHeader(
+                    kind: .file, path: "data", mode: 0o600, uid: 0, gid: 0,
+                    modificationTime: 7, size: UInt64(contents.count)), contents
+            )
+        ])
         let compressed = try Self.compress(tar, workers: 0)
         func read(_ bytes: [UInt8]) throws -> [ReadMember] {
             let path = work + "/\(UUID().uuidString).tar.zst"
@@ -312,12 +337,15 @@ struct ArchiveReadTests {
             deep += "/" + String(repeating: part, count: 95)
             try ArchiveFixtures.directory(at(deep), mode: 0o755)
         }
-        try ArchiveFixtures.file(at(deep + "/deep-file"), ArchiveFixtures.mixedData(1000), mode: 0o644,
-                                 mtime: 1_600_000_004)
+        try ArchiveFixtures.file(
+            at(deep + "/deep-file"), ArchiveFixtures.mixedData(1000), mode: 0o644,
+            mtime: 1_600_000_004)
         try ArchiveFixtures.symlink(at("long-link"), to: RawPath("/" + String(repeating: "t", count: 129)))
         try ArchiveFixtures.symlink(at("short-link"), to: "short.txt")
-        for directory in [deep, "deep/" + String(repeating: "a", count: 95) + "/" + String(repeating: "b", count: 95),
-                          "deep/" + String(repeating: "a", count: 95), "deep"] {
+        for directory in [
+            deep, "deep/" + String(repeating: "a", count: 95) + "/" + String(repeating: "b", count: 95),
+            "deep/" + String(repeating: "a", count: 95), "deep",
+        ] {
             try ArchiveFixtures.setTime(at(directory), 1_600_000_100)
         }
         return ["short.txt", "empty", "data", longComponent, "deep", "long-link", "short-link"]
@@ -338,13 +366,15 @@ struct ArchiveReadTests {
             try Command.output("/usr/bin/tar", ["--format=pax", "-c", "-f", archive, "-C", source] + names)
         case "gnu-incremental":
             // GNU-format headers carry atime and ctime where ustar has its prefix field.
-            try Command.output("/usr/bin/tar", ["--format=gnu", "--incremental", "-c", "-f", archive, "-C", source] + names)
+            try Command.output(
+                "/usr/bin/tar", ["--format=gnu", "--incremental", "-c", "-f", archive, "-C", source] + names)
         case "bsdtar":
             try Command.output(try Self.bsdtarPath(), ["-c", "-f", archive, "-C", source] + names)
         case "bsdtar-pax":
             try Command.output(try Self.bsdtarPath(), ["--format", "pax", "-c", "-f", archive, "-C", source] + names)
         case "bsdtar-gnutar":
-            try Command.output(try Self.bsdtarPath(), ["--format", "gnutar", "-c", "-f", archive, "-C", source] + names)
+            try Command.output(
+                try Self.bsdtarPath(), ["--format", "gnutar", "-c", "-f", archive, "-C", source] + names)
         default:
             Issue.record("unknown format \(format)")
         }
@@ -404,8 +434,13 @@ struct ArchiveReadTests {
     // MARK: - Malformed tar
 
     @Test func aWrongHeaderChecksumIsMalformed() throws {
-        var archive = try Self.writeTar([(TarHeader(kind: .file, path: "a", mode: 0o644, uid: 0, gid: 0,
-                                                    modificationTime: 5, size: 3), [1, 2, 3])])
+        var archive = try Self.writeTar([
+            (
+                TarHeader(
+                    kind: .file, path: "a", mode: 0o644, uid: 0, gid: 0,
+                    modificationTime: 5, size: 3), [1, 2, 3]
+            )
+        ])
         #expect(try Self.readAll(archive).count == 1)
         archive[10] ^= 0x01  // a byte of the name, checksum left alone
         let error = #expect(throws: TarReadError.self) { try Self.readAll(archive) }
@@ -420,16 +455,22 @@ struct ArchiveReadTests {
     @Test func truncatedStreamsAreTruncated() throws {
         let contents = Self.random(3000)
         let archive = try Self.writeTar([
-            (TarHeader(kind: .file, path: "first", mode: 0o644, uid: 0, gid: 0, modificationTime: 5, size: 100),
-             Array(contents.prefix(100))),
-            (TarHeader(kind: .file, path: "second", mode: 0o644, uid: 0, gid: 0, modificationTime: 5, size: 3000),
-             contents),
+            (
+                TarHeader(kind: .file, path: "first", mode: 0o644, uid: 0, gid: 0, modificationTime: 5, size: 100),
+                Array(contents.prefix(100))
+            ),
+            (
+                TarHeader(kind: .file, path: "second", mode: 0o644, uid: 0, gid: 0, modificationTime: 5, size: 3000),
+                contents
+            ),
         ])
         // first: header 0..<512, content 512..<1024; second: header 1024..<1536, content 1536..<4608;
         // end of archive 4608..<5632.
         #expect(archive.count == 5632)
         for cut in [1536 + 1000, 1536 + 2999, 1536, 1024 + 100, 512 + 50, 600, 4607, 1024, 4608] {
-            let error = #expect(throws: TarReadError.self, "cut at \(cut)") { try Self.readAll(Array(archive.prefix(cut))) }
+            let error = #expect(throws: TarReadError.self, "cut at \(cut)") {
+                try Self.readAll(Array(archive.prefix(cut)))
+            }
             #expect(error == .truncated, "cut at \(cut)")
         }
         // One zero block is accepted as the end, as GNU tar does.
@@ -443,8 +484,10 @@ struct ArchiveReadTests {
 
     @Test func skippingIntoATruncationIsTruncated() throws {
         let archive = try Self.writeTar([
-            (TarHeader(kind: .file, path: "first", mode: 0o644, uid: 0, gid: 0, modificationTime: 5, size: 10_000),
-             Self.random(10_000)),
+            (
+                TarHeader(kind: .file, path: "first", mode: 0o644, uid: 0, gid: 0, modificationTime: 5, size: 10_000),
+                Self.random(10_000)
+            )
         ])
         let reader = Self.reader(Array(archive.prefix(512 + 4000)))
         #expect(try reader.next()?.path == "first")
@@ -458,7 +501,9 @@ struct ArchiveReadTests {
         }
         if case .malformed = error {} else { Issue.record("expected .malformed, got \(String(describing: error))") }
         let longName = Self.rawHeader("././@LongLink", type: UInt8(ascii: "L"), size: 100_000_000)
-        let second = #expect(throws: TarReadError.self) { try Self.readAll(longName + [UInt8](repeating: 0x41, count: 4096)) }
+        let second = #expect(throws: TarReadError.self) {
+            try Self.readAll(longName + [UInt8](repeating: 0x41, count: 4096))
+        }
         if case .malformed = second {} else { Issue.record("expected .malformed, got \(String(describing: second))") }
     }
 
@@ -472,20 +517,26 @@ struct ArchiveReadTests {
         ]
         for body in bodies {
             let bytes = Array(body.utf8)
-            let archive = Self.rawHeader("PaxHeaders/f", type: UInt8(ascii: "x"), size: UInt64(bytes.count))
+            let archive =
+                Self.rawHeader("PaxHeaders/f", type: UInt8(ascii: "x"), size: UInt64(bytes.count))
                 + Self.padded(bytes) + Self.rawHeader("f", type: UInt8(ascii: "0")) + Self.endOfArchive
             let error = #expect(throws: TarReadError.self, "\(body)") { try Self.readAll(archive) }
-            if case .malformed = error {} else { Issue.record("\(body): expected .malformed, got \(String(describing: error))") }
+            if case .malformed = error {
+            } else {
+                Issue.record("\(body): expected .malformed, got \(String(describing: error))")
+            }
         }
         // A good record still applies.
         let body = Array("13 path=abc/\n".utf8)
-        let archive = Self.rawHeader("PaxHeaders/f", type: UInt8(ascii: "x"), size: UInt64(body.count))
+        let archive =
+            Self.rawHeader("PaxHeaders/f", type: UInt8(ascii: "x"), size: UInt64(body.count))
             + Self.padded(body) + Self.rawHeader("f", type: UInt8(ascii: "0")) + Self.endOfArchive
         #expect(try Self.readAll(archive).map(\.member.path) == ["abc"])
     }
 
     @Test func linksDevicesAndFIFOsKeepTheirTypes() throws {
-        let archive = Self.rawHeader("hard", type: UInt8(ascii: "1"), link: "target/file")
+        let archive =
+            Self.rawHeader("hard", type: UInt8(ascii: "1"), link: "target/file")
             + Self.rawHeader("fifo", type: UInt8(ascii: "6"))
             + Self.rawHeader("dev/null", type: UInt8(ascii: "3"))
             + Self.rawHeader("dev/sda", type: UInt8(ascii: "4"))
@@ -495,8 +546,11 @@ struct ArchiveReadTests {
             + Self.endOfArchive
         let read = try Self.readAll(archive)
         #expect(read.map(\.member.path) == ["hard", "fifo", "dev/null", "dev/sda", "contiguous", "oldstyle", "dir"])
-        #expect(read.map(\.member.kind) == [.hardLink, .other(UInt8(ascii: "6")), .other(UInt8(ascii: "3")),
-                                            .other(UInt8(ascii: "4")), .file, .file, .directory])
+        #expect(
+            read.map(\.member.kind) == [
+                .hardLink, .other(UInt8(ascii: "6")), .other(UInt8(ascii: "3")),
+                .other(UInt8(ascii: "4")), .file, .file, .directory,
+            ])
         #expect(read[0].member.linkTarget == "target/file")
         #expect(read[1].member.linkTarget == nil)
         #expect(read[4].content == [7, 7] && read[5].content == [9])
@@ -595,8 +649,10 @@ struct ArchiveReadTests {
         let first = try Self.compress(ArchiveFixtures.mixedData(2 << 20), workers: 2)
         let second = try Self.compress(ArchiveFixtures.mixedData(700_000), workers: 0)
         let both = first + second
-        let cuts = [1, 3, 4, 6, 100, first.count / 3, first.count / 2, first.count - 4, first.count - 1,
-                    first.count + 2, first.count + second.count / 2, both.count - 1]
+        let cuts = [
+            1, 3, 4, 6, 100, first.count / 3, first.count / 2, first.count - 4, first.count - 1,
+            first.count + 2, first.count + second.count / 2, both.count - 1,
+        ]
         for cut in cuts {
             let error = try Self.decompressError(Array(both.prefix(cut)), in: work)
             #expect(error == .truncated, "cut at \(cut) of \(both.count)")
@@ -627,7 +683,8 @@ struct ArchiveReadTests {
         }
         // Garbage after a complete frame.
         let trailing = try Self.compress(Array("hello".utf8), workers: 0) + Array("not zstd at all".utf8)
-        if case .corrupt = try Self.decompressError(trailing, in: work) {} else {
+        if case .corrupt = try Self.decompressError(trailing, in: work) {
+        } else {
             Issue.record("trailing garbage not reported as corrupt")
         }
     }
@@ -656,18 +713,24 @@ struct ArchiveReadTests {
     // MARK: - BackupManifest
 
     static let manifestRecords: [ManifestFileRecord] = [
-        ManifestFileRecord(path: "PG_VERSION", size: 3, modificationTime: 0, checksumAlgorithm: .crc32c,
-                           checksum: "839206e3"),
-        ManifestFileRecord(path: "global/pg_control", size: 8192, modificationTime: 1_700_000_000,
-                           checksumAlgorithm: .sha256, checksum: String(repeating: "0123456789abcdef", count: 4)),
-        ManifestFileRecord(path: "base/1/1259", size: 1_073_741_824, modificationTime: 1_600_000_000,
-                           checksumAlgorithm: .none, checksum: nil),
-        ManifestFileRecord(path: ArchiveReadTests.oddName, size: 7, modificationTime: -1, checksumAlgorithm: .crc32c,
-                           checksum: "deadbeef"),
-        ManifestFileRecord(path: RawPath(bytes: Array("odd/a\"b\\c\td\u{1}é\n".utf8)), size: 0,
-                           modificationTime: 4_102_444_800, checksumAlgorithm: .none, checksum: nil),
-        ManifestFileRecord(path: RawPath(bytes: [0x7a, 0xff, 0x00, 0x01]), size: 1, modificationTime: 86_399,
-                           checksumAlgorithm: .sha256, checksum: String(repeating: "f", count: 64)),
+        ManifestFileRecord(
+            path: "PG_VERSION", size: 3, modificationTime: 0, checksumAlgorithm: .crc32c,
+            checksum: "839206e3"),
+        ManifestFileRecord(
+            path: "global/pg_control", size: 8192, modificationTime: 1_700_000_000,
+            checksumAlgorithm: .sha256, checksum: String(repeating: "0123456789abcdef", count: 4)),
+        ManifestFileRecord(
+            path: "base/1/1259", size: 1_073_741_824, modificationTime: 1_600_000_000,
+            checksumAlgorithm: .none, checksum: nil),
+        ManifestFileRecord(
+            path: ArchiveReadTests.oddName, size: 7, modificationTime: -1, checksumAlgorithm: .crc32c,
+            checksum: "deadbeef"),
+        ManifestFileRecord(
+            path: RawPath(bytes: Array("odd/a\"b\\c\td\u{1}é\n".utf8)), size: 0,
+            modificationTime: 4_102_444_800, checksumAlgorithm: .none, checksum: nil),
+        ManifestFileRecord(
+            path: RawPath(bytes: [0x7a, 0xff, 0x00, 0x01]), size: 1, modificationTime: 86_399,
+            checksumAlgorithm: .sha256, checksum: String(repeating: "f", count: 64)),
     ]
 
     static let manifestRanges = [
@@ -729,10 +792,13 @@ struct ArchiveReadTests {
         #expect(computed != recorded && computed.count == 64)
         // The checksum itself edited: also a mismatch.
         var badChecksum = bytes
-        badChecksum[bytes.count - 4] = badChecksum[bytes.count - 4] == UInt8(ascii: "0") ? UInt8(ascii: "1")
+        badChecksum[bytes.count - 4] =
+            badChecksum[bytes.count - 4] == UInt8(ascii: "0")
+            ? UInt8(ascii: "1")
             : UInt8(ascii: "0")
         let checksumError = #expect(throws: ManifestError.self) { try BackupManifest.parse(badChecksum) }
-        if case .checksumMismatch = checksumError {} else {
+        if case .checksumMismatch = checksumError {
+        } else {
             Issue.record("an edited Manifest-Checksum: \(String(describing: checksumError))")
         }
     }
@@ -765,27 +831,52 @@ struct ArchiveReadTests {
             return Array((body + "\"Manifest-Checksum\": \"\(sha.finalize())\"}\n").utf8)
         }
         #expect(isInvalid(sealed("not json at all,\n")))
-        #expect(isInvalid(sealed("{ \"PostgreSQL-Backup-Manifest-Version\": 3,\n\"Files\": [\n],\n\"WAL-Ranges\": [\n],\n")))
-        #expect(isInvalid(sealed("{ \"PostgreSQL-Backup-Manifest-Version\": 2,\n\"Files\": [\n],\n\"WAL-Ranges\": [\n],\n")))
-        #expect(isInvalid(sealed("{ \"PostgreSQL-Backup-Manifest-Version\": 1,\n\"Files\": [\n{ \"Path\": \"x\" }\n],\n\"WAL-Ranges\": [\n],\n")))
-        #expect(isInvalid(sealed("{ \"PostgreSQL-Backup-Manifest-Version\": 1,\n\"Files\": [\n{ \"Encoded-Path\": \"6\", \"Size\": 1, \"Last-Modified\": \"1970-01-01 00:00:00 GMT\" }\n],\n\"WAL-Ranges\": [\n],\n")))
-        #expect(isInvalid(sealed("{ \"PostgreSQL-Backup-Manifest-Version\": 1,\n\"Files\": [\n{ \"Path\": \"x\", \"Size\": 1, \"Last-Modified\": \"1970-01-01 00:00:00 GMT\", \"Checksum-Algorithm\": \"MD5\", \"Checksum\": \"00\" }\n],\n\"WAL-Ranges\": [\n],\n")))
-        #expect(isInvalid(sealed("{ \"PostgreSQL-Backup-Manifest-Version\": 1,\n\"Files\": [\n],\n\"WAL-Ranges\": [\n{ \"Timeline\": 1, \"Start-LSN\": \"nonsense\", \"End-LSN\": \"0/1\" }\n],\n")))
+        #expect(
+            isInvalid(sealed("{ \"PostgreSQL-Backup-Manifest-Version\": 3,\n\"Files\": [\n],\n\"WAL-Ranges\": [\n],\n"))
+        )
+        #expect(
+            isInvalid(sealed("{ \"PostgreSQL-Backup-Manifest-Version\": 2,\n\"Files\": [\n],\n\"WAL-Ranges\": [\n],\n"))
+        )
+        #expect(
+            isInvalid(
+                sealed(
+                    "{ \"PostgreSQL-Backup-Manifest-Version\": 1,\n\"Files\": [\n{ \"Path\": \"x\" }\n],\n\"WAL-Ranges\": [\n],\n"
+                )))
+        #expect(
+            isInvalid(
+                sealed(
+                    "{ \"PostgreSQL-Backup-Manifest-Version\": 1,\n\"Files\": [\n{ \"Encoded-Path\": \"6\", \"Size\": 1, \"Last-Modified\": \"1970-01-01 00:00:00 GMT\" }\n],\n\"WAL-Ranges\": [\n],\n"
+                )))
+        #expect(
+            isInvalid(
+                sealed(
+                    "{ \"PostgreSQL-Backup-Manifest-Version\": 1,\n\"Files\": [\n{ \"Path\": \"x\", \"Size\": 1, \"Last-Modified\": \"1970-01-01 00:00:00 GMT\", \"Checksum-Algorithm\": \"MD5\", \"Checksum\": \"00\" }\n],\n\"WAL-Ranges\": [\n],\n"
+                )))
+        #expect(
+            isInvalid(
+                sealed(
+                    "{ \"PostgreSQL-Backup-Manifest-Version\": 1,\n\"Files\": [\n],\n\"WAL-Ranges\": [\n{ \"Timeline\": 1, \"Start-LSN\": \"nonsense\", \"End-LSN\": \"0/1\" }\n],\n"
+                )))
         // And the sealed helper itself produces something parse accepts.
-        let minimal = try BackupManifest.parse(sealed("{ \"PostgreSQL-Backup-Manifest-Version\": 1,\n\"Files\": [\n],\n\"WAL-Ranges\": [\n],\n"))
+        let minimal = try BackupManifest.parse(
+            sealed("{ \"PostgreSQL-Backup-Manifest-Version\": 1,\n\"Files\": [\n],\n\"WAL-Ranges\": [\n],\n"))
         #expect(minimal.version == 1 && minimal.files.isEmpty)
     }
 
-    @Test(arguments: [Int64(0), 1, -1, 59, 86_399, 86_400, 951_782_400, 1_700_000_123, 2_147_483_647, 2_147_483_648,
-                      4_102_444_800, 253_402_300_799, -2_208_988_800])
+    @Test(arguments: [
+        Int64(0), 1, -1, 59, 86_399, 86_400, 951_782_400, 1_700_000_123, 2_147_483_647, 2_147_483_648,
+        4_102_444_800, 253_402_300_799, -2_208_988_800,
+    ])
     func timestampsRoundTrip(seconds: Int64) {
         let text = ManifestBuilder.timestamp(seconds)
         #expect(BackupManifest.parseTimestamp(text) == seconds, "\(text)")
     }
 
     @Test func badTimestampsAreRejected() {
-        for text in ["", "garbage", "2023-11-14 22:13:20", "2023-11-14 22:13:20 UTC", "2023-11-14T22:13:20 GMT",
-                     "2023-11-14 22:13:xx GMT"] {
+        for text in [
+            "", "garbage", "2023-11-14 22:13:20", "2023-11-14 22:13:20 UTC", "2023-11-14T22:13:20 GMT",
+            "2023-11-14 22:13:xx GMT",
+        ] {
             #expect(BackupManifest.parseTimestamp(text) == nil, "\(text)")
         }
     }
@@ -802,16 +893,21 @@ struct ArchiveReadTests {
                 let parent = try TemporaryDirectory.make(prefix: "pgsnap-read-basebackup-", owner: TestCluster.user)
                 defer { ArchiveFixtures.remove(parent) }
                 let backup = parent + "/backup"
-                try Command.output(cluster.installation.tool("pg_basebackup"),
-                                   ["-h", cluster.socketDirectory, "-p", "\(cluster.port)", "-U", "postgres", "-D", backup,
-                                    "-Fp", "-X", "none", "-c", "fast", "--manifest-checksums=\(algorithm)"],
-                                   asUser: TestCluster.user)
+                try Command.output(
+                    cluster.installation.tool("pg_basebackup"),
+                    [
+                        "-h", cluster.socketDirectory, "-p", "\(cluster.port)", "-U", "postgres", "-D", backup,
+                        "-Fp", "-X", "none", "-c", "fast", "--manifest-checksums=\(algorithm)",
+                    ],
+                    asUser: TestCluster.user)
                 let bytes = try ArchiveFixtures.bytes(RawPath(backup + "/backup_manifest"))
                 let manifest = try BackupManifest.parse(bytes)
                 #expect(manifest.version == 1)
                 #expect(manifest.systemIdentifier == nil)
                 #expect(manifest.walRanges.count == 1)
-                #expect(manifest.walRanges.first.map { $0.timeline == 1 && $0.start <= $0.end && $0.start.value > 0 } == true)
+                #expect(
+                    manifest.walRanges.first.map { $0.timeline == 1 && $0.start <= $0.end && $0.start.value > 0 }
+                        == true)
                 let paths = Set(manifest.files.map(\.path))
                 #expect(paths.count == manifest.files.count)
                 for required: RawPath in ["PG_VERSION", "global/pg_control", Self.oddName, "quote\"back\\slash"] {
@@ -830,8 +926,9 @@ struct ArchiveReadTests {
                 // Our own file, which the server never touches, keeps its time to the second.
                 var status = stat()
                 #expect(RawPath(cluster.dataDirectory).appending(Self.oddName).withCString { lstat($0, &status) } == 0)
-                #expect(manifest.files.first { $0.path == Self.oddName }?.modificationTime
-                    == Int64(status.st_mtim.tv_sec))
+                #expect(
+                    manifest.files.first { $0.path == Self.oddName }?.modificationTime
+                        == Int64(status.st_mtim.tv_sec))
                 // Re-rendered (files sorted by path) it parses back to the same content.
                 let rendered = manifest.rendered()
                 let reparsed = try BackupManifest.parse(rendered)
@@ -844,7 +941,8 @@ struct ArchiveReadTests {
                 text.replaceSubrange(range, with: "\"Path\": \"PG_VERSION\", \"Size\": 4,")
                 let edited = Array(text.utf8)
                 let error = #expect(throws: ManifestError.self) { try BackupManifest.parse(edited) }
-                if case .checksumMismatch = error {} else {
+                if case .checksumMismatch = error {
+                } else {
                     Issue.record("an edited pg_basebackup manifest: \(String(describing: error))")
                 }
             }

@@ -1,8 +1,8 @@
 import Foundation
-@testable import PostgresFormat
 import Testing
 
 @testable import Archive
+@testable import PostgresFormat
 
 /// Our tar streams, compressed with zstd, extracted by GNU tar and by bsdtar: names, contents,
 /// modes, owners, times and link targets must all come back.
@@ -46,7 +46,9 @@ struct ArchiveTarTests {
         try ArchiveFixtures.file(longLatin1, "long latin-1", mode: 0o644)
 
         try ArchiveFixtures.symlink(at("relative-link"), to: "short.txt")
-        let longTarget = "/" + (1...12).map { String(repeating: Character(String($0 % 10)), count: 20) }
+        let longTarget =
+            "/"
+            + (1...12).map { String(repeating: Character(String($0 % 10)), count: 20) }
             .joined(separator: "/")
         try ArchiveFixtures.symlink(at("long-link"), to: RawPath(longTarget))
         try ArchiveFixtures.setTime(at("sticky"), oldTime)
@@ -86,8 +88,9 @@ struct ArchiveTarTests {
         if tool == "gnu" {
             try Command.output("/usr/bin/tar", ["-x", "--zstd", "--numeric-owner", "-p", "-f", archive, "-C", target])
         } else {
-            let bsdtar = try #require(["/usr/bin/bsdtar", "/bin/bsdtar"].first { FileManager.default.isExecutableFile(atPath: $0) },
-                                      "bsdtar missing: apt-get install libarchive-tools")
+            let bsdtar = try #require(
+                ["/usr/bin/bsdtar", "/bin/bsdtar"].first { FileManager.default.isExecutableFile(atPath: $0) },
+                "bsdtar missing: apt-get install libarchive-tools")
             try Command.output(bsdtar, ["-x", "--numeric-owner", "-p", "-f", archive, "-C", target])
         }
         try Self.compareTrees(source, target)
@@ -132,13 +135,15 @@ struct ArchiveTarTests {
     @Test func changedSizesKeepTheListedSize() throws {
         let work = try TemporaryDirectory.make(prefix: "pgsnap-tar-")
         defer { ArchiveFixtures.remove(work) }
-        let shrunk = RawPath(work + "/shrunk"), grown = RawPath(work + "/grown")
+        let shrunk = RawPath(work + "/shrunk")
+        let grown = RawPath(work + "/grown")
         let original = ArchiveFixtures.mixedData(5000)
         try ArchiveFixtures.file(shrunk, Array(original.prefix(1234)))
         try ArchiveFixtures.file(grown, original)
         func header(_ name: String, _ size: UInt64) -> TarHeader {
-            TarHeader(kind: .file, path: RawPath(name), mode: 0o600, uid: 0, gid: 0, modificationTime: Self.newTime,
-                      size: size)
+            TarHeader(
+                kind: .file, path: RawPath(name), mode: 0o600, uid: 0, gid: 0, modificationTime: Self.newTime,
+                size: size)
         }
         let entries = [
             ArchiveEntry(header: header("shrunk", 5000), sourcePath: shrunk),
@@ -155,7 +160,8 @@ struct ArchiveTarTests {
         let target = work + "/out"
         try ArchiveFixtures.directory(RawPath(target))
         try Command.output("/usr/bin/tar", ["-x", "--zstd", "-f", output, "-C", target])
-        #expect(try ArchiveFixtures.bytes(RawPath(target + "/shrunk"))
+        #expect(
+            try ArchiveFixtures.bytes(RawPath(target + "/shrunk"))
                 == Array(original.prefix(1234)) + [UInt8](repeating: 0, count: 5000 - 1234))
         #expect(try ArchiveFixtures.bytes(RawPath(target + "/grown")) == Array(original.prefix(1000)))
         #expect(!FileManager.default.fileExists(atPath: target + "/vanished"))
@@ -173,8 +179,10 @@ struct ArchiveTarTests {
         defer { ArchiveFixtures.remove(work) }
         let size: UInt64 = 9 << 30
         var encoder = TarHeaderEncoder()
-        let header = try encoder.encode(TarHeader(kind: .file, path: "huge", mode: 0o600, uid: 0, gid: 0,
-                                                  modificationTime: Self.newTime, size: size))
+        let header = try encoder.encode(
+            TarHeader(
+                kind: .file, path: "huge", mode: 0o600, uid: 0, gid: 0,
+                modificationTime: Self.newTime, size: size))
         #expect(header.count == 3 * 512)
         #expect(String(decoding: header[512..<1024], as: UTF8.self).contains("size=9663676416\n"))
         #expect(header[1024 + 124] == 0x80)
@@ -182,7 +190,8 @@ struct ArchiveTarTests {
         try ArchiveFixtures.file(RawPath(path), header)
         let total = off_t(UInt64(header.count) + size + 1024)
         #expect(truncate(path, total) == 0)
-        let listing = tool == "gnu"
+        let listing =
+            tool == "gnu"
             ? try Command.output("/usr/bin/tar", ["-t", "-v", "-f", path])
             : try Command.output("/usr/bin/bsdtar", ["-t", "-v", "-f", path])
         #expect(listing.contains("9663676416"), "\(listing)")

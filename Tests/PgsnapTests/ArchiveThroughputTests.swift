@@ -1,8 +1,8 @@
 import Foundation
-@testable import PostgresFormat
 import Testing
 
 @testable import Archive
+@testable import PostgresFormat
 
 /// VolumeArchiver against `tar -c | zstd -3 -T2` on ~500 MB of half random, half repetitive
 /// data. A measurement for people, not a pass/fail check: it only runs when
@@ -21,7 +21,8 @@ struct ArchiveThroughputTests {
             var data = [UInt8]()
             data.reserveCapacity(fileSize)
             while data.count < fileSize {
-                data += data.count / 65536 % 2 == 0 ? Array(random.readData(ofLength: 65536)) : Array(text.prefix(65536))
+                data +=
+                    data.count / 65536 % 2 == 0 ? Array(random.readData(ofLength: 65536)) : Array(text.prefix(65536))
             }
             try ArchiveFixtures.file(RawPath(root + "/file\(index)"), data)
         }
@@ -48,12 +49,20 @@ struct ArchiveThroughputTests {
                     .archive(entries)
             }
             let theirs = try Self.seconds {
-                try Command.output("/bin/sh", ["-c", "tar -c -C \(data) . | zstd -3 -T2 -q -o \(work)/tar\(round).tar.zst"
-                                                + " && sync \(work)/tar\(round).tar.zst"])
+                try Command.output(
+                    "/bin/sh",
+                    [
+                        "-c",
+                        "tar -c -C \(data) . | zstd -3 -T2 -q -o \(work)/tar\(round).tar.zst"
+                            + " && sync \(work)/tar\(round).tar.zst",
+                    ])
             }
             let tarSize = try FileManager.default.attributesOfItem(atPath: "\(work)/tar\(round).tar.zst")[.size] as? Int
-            print(String(format: "round %d: VolumeArchiver %.0f MB/s (%.2f s, %d bytes); tar | zstd -3 -T2 %.0f MB/s (%.2f s, %d bytes)",
-                         round, total / ours / 1e6, ours, result.bytesWritten, total / theirs / 1e6, theirs, tarSize ?? -1))
+            print(
+                String(
+                    format:
+                        "round %d: VolumeArchiver %.0f MB/s (%.2f s, %d bytes); tar | zstd -3 -T2 %.0f MB/s (%.2f s, %d bytes)",
+                    round, total / ours / 1e6, ours, result.bytesWritten, total / theirs / 1e6, theirs, tarSize ?? -1))
         }
     }
 }

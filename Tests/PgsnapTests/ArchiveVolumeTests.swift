@@ -1,16 +1,17 @@
 import Foundation
-@testable import PostgresFormat
 import Testing
 
 @testable import Archive
+@testable import PostgresFormat
 
 /// VolumeArchiver's contract beyond the tar format: generated files first, manifest records,
 /// progress, and the failure paths (full target, unreadable file, stop request).
 @Suite("Archive volume archiver")
 struct ArchiveVolumeTests {
     static func header(_ path: String, size: UInt64 = 0, kind: EntryKind = .file) -> TarHeader {
-        TarHeader(kind: kind, path: RawPath(path), mode: kind == .directory ? 0o700 : 0o600, uid: 0, gid: 0,
-                  modificationTime: 1_700_000_000, size: size)
+        TarHeader(
+            kind: kind, path: RawPath(path), mode: kind == .directory ? 0o700 : 0o600, uid: 0, gid: 0,
+            modificationTime: 1_700_000_000, size: size)
     }
 
     @Test func generatedFilesComeFirstAndGetManifestRecords() throws {
@@ -18,31 +19,41 @@ struct ArchiveVolumeTests {
         defer { ArchiveFixtures.remove(work) }
         try ArchiveFixtures.directory(RawPath(work + "/data"), mode: 0o700)
         try ArchiveFixtures.file(RawPath(work + "/data/PG_VERSION"), "15\n", mode: 0o600, mtime: 1_600_000_000)
-        let entry = try #require(try ArchiveEntry.regularFile(at: RawPath(work + "/data/PG_VERSION"), named: "PG_VERSION"))
+        let entry = try #require(
+            try ArchiveEntry.regularFile(at: RawPath(work + "/data/PG_VERSION"), named: "PG_VERSION"))
         #expect(try ArchiveEntry.regularFile(at: RawPath(work + "/data/missing"), named: "missing") == nil)
-        let label = GeneratedFile(path: "backup_label", text: "START WAL LOCATION: 0/2000028 (file 000000010000000000000002)\n")
+        let label = GeneratedFile(
+            path: "backup_label", text: "START WAL LOCATION: 0/2000028 (file 000000010000000000000002)\n")
         let map = GeneratedFile(path: "tablespace_map", text: "16500 /srv/ts\n")
         let progress = ArchiveProgress()
         let output = work + "/base.tar.zst"
         let marker = GeneratedFile(path: "archive_status/000000010000000000000002.done", contents: [])
         var trailingCalls = 0
         let result = try VolumeArchiver(outputPath: output, checksumAlgorithm: .sha256, progress: progress)
-            .archive([entry], generatedFiles: [label, map], trailingFiles: { () throws(ArchiveError) in
-                trailingCalls += 1
-                return [marker]
-            })
+            .archive(
+                [entry], generatedFiles: [label, map],
+                trailingFiles: { () throws(ArchiveError) in
+                    trailingCalls += 1
+                    return [marker]
+                })
         #expect(trailingCalls == 1)
 
         let listing = try Command.output("/usr/bin/tar", ["-t", "--zstd", "-f", output])
-        #expect(listing.split(separator: "\n").map(String.init) == ["backup_label", "tablespace_map", "PG_VERSION", marker.path.description])
+        #expect(
+            listing.split(separator: "\n").map(String.init) == [
+                "backup_label", "tablespace_map", "PG_VERSION", marker.path.description,
+            ])
         #expect(result.manifestRecords.map(\.path) == ["backup_label", "tablespace_map", "PG_VERSION", marker.path])
         #expect(result.manifestRecords.allSatisfy { $0.checksumAlgorithm == .sha256 })
         var sha = SHA256()
         sha.update(label.contents)
         #expect(result.manifestRecords[0].checksum == sha.finalize())
         #expect(result.manifestRecords[2].modificationTime == 1_600_000_000)
-        #expect(progress.current == ArchiveCounters(bytesRead: 3,
-                                                   bytesWritten: result.bytesWritten, files: 4))
+        #expect(
+            progress.current
+                == ArchiveCounters(
+                    bytesRead: 3,
+                    bytesWritten: result.bytesWritten, files: 4))
         let extracted = work + "/out"
         try ArchiveFixtures.directory(RawPath(extracted))
         try Command.output("/usr/bin/tar", ["-x", "--zstd", "-f", output, "-C", extracted])
@@ -107,8 +118,9 @@ struct ArchiveVolumeTests {
         let entry = try #require(try ArchiveEntry.regularFile(at: RawPath(work + "/big"), named: "big"))
         let progress = ArchiveProgress()
         // Stop once the first mebibytes went through: the check runs between chunks too.
-        let archiver = VolumeArchiver(outputPath: work + "/base.tar.zst", progress: progress,
-                                      shouldStop: { progress.current.bytesRead >= 2 << 20 })
+        let archiver = VolumeArchiver(
+            outputPath: work + "/base.tar.zst", progress: progress,
+            shouldStop: { progress.current.bytesRead >= 2 << 20 })
         let error = #expect(throws: ArchiveError.self) { try archiver.archive([entry]) }
         #expect(error?.code == .interrupted)
         #expect(error?.exitStatus == .interrupted)

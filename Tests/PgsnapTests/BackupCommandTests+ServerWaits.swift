@@ -5,9 +5,11 @@ import Testing
 /// whatever signal arrived: `pg_backup_stop` waiting for WAL archiving, `pg_backup_start`
 /// waiting for a spread checkpoint. And what the server says on a good run stays off stderr.
 extension BackupCommandTests {
-    /// A cluster that archives with `archiveCommand`, and a wal_archive directory for pgsnap.
-    private func withArchivingCluster(_ major: Int, archiveCommand: (String) -> String,
-                                      _ body: (TestCluster, _ archive: String, _ target: String, _ runDirectory: String) throws -> Void)
+    /// A cluster whose archiver succeeds (copying into `archive`) or always fails, and a wal_archive directory for pgsnap.
+    private func withArchivingCluster(
+        _ major: Int, archiverSucceeds: Bool,
+        _ body: (TestCluster, _ archive: String, _ target: String, _ runDirectory: String) throws -> Void
+    )
         throws
     {
         let archive = try TemporaryDirectory.make(prefix: "pgsnap-wal-archive-", owner: TestCluster.user)
@@ -16,19 +18,29 @@ extension BackupCommandTests {
         defer {
             for path in [archive, target, runDirectory] { try? FileManager.default.removeItem(atPath: path) }
         }
-        try withCluster(major, settings: ["archive_mode = on", "archive_command = '\(archiveCommand(archive))'"]) { cluster in
+        // A failing archiver ("false") or one that copies into `archive`.
+        let command = archiverSucceeds ? "cp %p \(archive)/%f" : "false"
+        try withCluster(major, settings: ["archive_mode = on", "archive_command = '\(command)'"]) {
+            cluster in
             try body(cluster, archive, target, runDirectory)
         }
     }
 
-    private func backupArguments(_ cluster: TestCluster, target: String, runDirectory: String, archive: String) -> [String] {
-        ["backup", "--snapshot", "none", "--target", target, "--run-directory", runDirectory, "--conninfo", cluster.conninfo,
-         "--wal-archive", archive]
+    private func backupArguments(_ cluster: TestCluster, target: String, runDirectory: String, archive: String)
+        -> [String]
+    {
+        [
+            "backup", "--snapshot", "none", "--target", target, "--run-directory", runDirectory, "--conninfo",
+            cluster.conninfo,
+            "--wal-archive", archive,
+        ]
     }
 
     /// Nothing of the run is left: no session, no slot, no `.partial`, the lock free.
-    private func expectNothingLeft(_ cluster: TestCluster, target: String, runDirectory: String,
-                                   sourceLocation: SourceLocation = #_sourceLocation) throws {
+    private func expectNothingLeft(
+        _ cluster: TestCluster, target: String, runDirectory: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         let sessionGone = try eventually(within: 2) {
             try cluster.psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgsnap'") == "0"
         }
@@ -44,7 +56,8 @@ extension BackupCommandTests {
     /// Waits until pgsnap's session runs `function` on the server, for at most `seconds`.
     private func waitUntilRunning(_ function: String, on cluster: TestCluster, within seconds: Double) throws -> Bool {
         try eventually(within: seconds) {
-            try cluster.psql("""
+            try cluster.psql(
+                """
                 SELECT count(*) FROM pg_stat_activity
                 WHERE application_name = 'pgsnap' AND state = 'active' AND query LIKE '%\(function)%'
                 """) == "1"
@@ -53,11 +66,12 @@ extension BackupCommandTests {
 
     @Test(arguments: PostgresInstallation.required)
     func sigtermDuringTheArchiveWaitExits8WithinFiveSeconds(major: Int) throws {
-        try withArchivingCluster(major, archiveCommand: { _ in "false" }) { cluster, archive, target, runDirectory in
+        try withArchivingCluster(major, archiverSucceeds: false) { cluster, archive, target, runDirectory in
             // The archiver has nothing to fail on yet, so check lets the backup start.
             #expect(try cluster.psql("SELECT failed_count FROM pg_stat_archiver") == "0")
             // The default wal_archive_timeout (60 s) is far longer than the test waits.
-            let process = try Pgsnap.start(backupArguments(cluster, target: target, runDirectory: runDirectory, archive: archive))
+            let process = try Pgsnap.start(
+                backupArguments(cluster, target: target, runDirectory: runDirectory, archive: archive))
             let waiting = try waitUntilRunning("pg_backup_stop", on: cluster, within: 60)
             #expect(waiting, "the backup never reached pg_backup_stop")
             Thread.sleep(forTimeInterval: 1)
@@ -75,10 +89,11 @@ extension BackupCommandTests {
     }
 
     @Test func aFailingArchiverFailsTheBackupAfterWalArchiveTimeout() throws {
-        try withArchivingCluster(15, archiveCommand: { _ in "false" }) { cluster, archive, target, runDirectory in
+        try withArchivingCluster(15, archiverSucceeds: false) { cluster, archive, target, runDirectory in
             #expect(try cluster.psql("SELECT failed_count FROM pg_stat_archiver") == "0")
-            let process = try Pgsnap.start(backupArguments(cluster, target: target, runDirectory: runDirectory, archive: archive)
-                                           + ["--wal-archive-timeout", "3"])
+            let process = try Pgsnap.start(
+                backupArguments(cluster, target: target, runDirectory: runDirectory, archive: archive)
+                    + ["--wal-archive-timeout", "3"])
             let (status, output) = process.wait(atMost: 120)
             #expect(status == 4, "\(output)")
             let lines = output.split(separator: "\n")
@@ -101,11 +116,16 @@ extension BackupCommandTests {
             // Thousands of dirty buffers: a spread checkpoint writes one per 100 ms at most.
             try cluster.psql("CREATE TABLE filler AS SELECT g, repeat('x', 200) AS t FROM generate_series(1, 100000) g")
             try cluster.psql("UPDATE filler SET g = g + 1")
-            let process = try Pgsnap.start(["backup", "--snapshot", "none", "--target", target, "--run-directory",
-                                             runDirectory, "--conninfo", cluster.conninfo, "--checkpoint", "spread"])
-            #expect(try waitUntilRunning("pg_backup_start", on: cluster, within: 60), "the backup never reached pg_backup_start")
+            let process = try Pgsnap.start([
+                "backup", "--snapshot", "none", "--target", target, "--run-directory",
+                runDirectory, "--conninfo", cluster.conninfo, "--checkpoint", "spread",
+            ])
+            #expect(
+                try waitUntilRunning("pg_backup_start", on: cluster, within: 60),
+                "the backup never reached pg_backup_start")
             Thread.sleep(forTimeInterval: 1)
-            #expect(try waitUntilRunning("pg_backup_start", on: cluster, within: 0), "the checkpoint was not slow enough")
+            #expect(
+                try waitUntilRunning("pg_backup_start", on: cluster, within: 0), "the checkpoint was not slow enough")
             let signalled = Date()
             kill(process.pid, SIGTERM)
             let (status, output) = process.wait(atMost: 60)
@@ -119,17 +139,21 @@ extension BackupCommandTests {
 
     @Test(arguments: PostgresInstallation.required)
     func aSuccessfulWalArchiveBackupPrintsNothingOnStderr(major: Int) throws {
-        try withArchivingCluster(major, archiveCommand: { "cp %p \($0)/%f" }) { cluster, archive, target, runDirectory in
-            let run = try Pgsnap.run(backupArguments(cluster, target: target, runDirectory: runDirectory, archive: archive))
+        try withArchivingCluster(major, archiverSucceeds: true) {
+            cluster, archive, target, runDirectory in
+            let run = try Pgsnap.run(
+                backupArguments(cluster, target: target, runDirectory: runDirectory, archive: archive))
             #expect(run.status == 0, "\(run.output)")
             #expect(run.stderr.isEmpty, "stderr: \(run.stderr)")
             #expect(run.stdout.split(separator: "\n").count == 1, "the summary line only: \(run.stdout)")
             // The server's notice went to the log, marked as the server's.
-            let verbose = try Pgsnap.run(backupArguments(cluster, target: target, runDirectory: runDirectory, archive: archive)
-                                         + ["--log-level", "info"])
+            let verbose = try Pgsnap.run(
+                backupArguments(cluster, target: target, runDirectory: runDirectory, archive: archive)
+                    + ["--log-level", "info"])
             #expect(verbose.status == 0, "\(verbose.output)")
-            #expect(verbose.lines(naming: "server: NOTICE: all required WAL segments have been archived").count == 1,
-                    "\(verbose.stderr)")
+            #expect(
+                verbose.lines(naming: "server: NOTICE: all required WAL segments have been archived").count == 1,
+                "\(verbose.stderr)")
         }
     }
 }

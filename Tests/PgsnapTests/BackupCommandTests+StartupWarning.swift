@@ -10,14 +10,18 @@ extension BackupCommandTests {
             let fixture = try TargetFixture()
             defer { withExtendedLifetime(fixture) {} }
             let (target, runDirectory) = (fixture.target, fixture.runDirectory)
-            let backup = ["backup", "--snapshot", "none", "--target", target, "--run-directory", runDirectory,
-                          "--conninfo", conninfo, "--checkpoint", "fast"]
+            let backup = [
+                "backup", "--snapshot", "none", "--target", target, "--run-directory", runDirectory,
+                "--conninfo", conninfo, "--checkpoint", "fast",
+            ]
             let run = try Pgsnap.run(backup)
             #expect(run.status == 0, "\(run.output)")
             #expect(run.stderr.isEmpty, "stderr: \(run.stderr)")
 
-            let check = try Pgsnap.run(["check", "--snapshot", "none", "--target", target, "--run-directory", runDirectory,
-                                        "--conninfo", conninfo])
+            let check = try Pgsnap.run([
+                "check", "--snapshot", "none", "--target", target, "--run-directory", runDirectory,
+                "--conninfo", conninfo,
+            ])
             #expect(check.status == 0, "\(check.output)")
             #expect(check.stderr.isEmpty, "stderr: \(check.stderr)")
 

@@ -29,15 +29,18 @@ struct BackupCommandTests {
             let load = Thread {
                 defer { loadDone.signal() }
                 while !backupDone.value {
-                    _ = Command.run(cluster.installation.tool("pgbench"),
-                                    ["-t", "200", "-c", "2", "-n", "-h", cluster.socketDirectory, "-U", "postgres", "postgres"],
-                                    asUser: TestCluster.user)
+                    _ = Command.run(
+                        cluster.installation.tool("pgbench"),
+                        ["-t", "200", "-c", "2", "-n", "-h", cluster.socketDirectory, "-U", "postgres", "postgres"],
+                        asUser: TestCluster.user)
                 }
             }
             load.start()
-            let run = try Pgsnap.run(["backup", "--json", "--snapshot", "none", "--target", target,
-                                      "--run-directory", runDirectory, "--conninfo", cluster.conninfo,
-                                      "--checkpoint", "fast"])
+            let run = try Pgsnap.run([
+                "backup", "--json", "--snapshot", "none", "--target", target,
+                "--run-directory", runDirectory, "--conninfo", cluster.conninfo,
+                "--checkpoint", "fast",
+            ])
             backupDone.set()
             loadDone.wait()
             #expect(run.status == 0, "\(run.output)")
@@ -49,7 +52,9 @@ struct BackupCommandTests {
             #expect((record["wal_segments"] as? [String])?.isEmpty == false)
             let oid = try cluster.psql("SELECT oid FROM pg_tablespace WHERE spcname = 'fast'")
             let files = try FileManager.default.contentsOfDirectory(atPath: backup).sorted()
-            #expect(files == ["\(oid).tar.zst", "backup.json", "backup_manifest", "base.tar.zst", "pg_wal.tar.zst"].sorted())
+            #expect(
+                files
+                    == ["\(oid).tar.zst", "backup.json", "backup_manifest", "base.tar.zst", "pg_wal.tar.zst"].sorted())
             for file in files {
                 let attributes = try FileManager.default.attributesOfItem(atPath: backup + "/" + file)
                 #expect((attributes[.posixPermissions] as? Int) == 0o600, "\(file)")
@@ -69,12 +74,14 @@ struct BackupCommandTests {
             #expect(try restored.psql("SELECT spcname FROM pg_tablespace WHERE oid = \(oid)") == "fast")
             // The unlogged table comes back empty (only its init fork was archived).
             #expect(try restored.psql("SELECT count(*) FROM scratch") == "0")
-            if FileManager.default.fileExists(atPath: cluster.installation.binDirectory + "/../share/extension/amcheck.control")
+            if FileManager.default.fileExists(
+                atPath: cluster.installation.binDirectory + "/../share/extension/amcheck.control")
                 || FileManager.default.fileExists(atPath: "/usr/share/postgresql/\(major)/extension/amcheck.control")
             {
-                let amcheck = Command.run(cluster.installation.tool("pg_amcheck"),
-                                          ["--install-missing", "-h", restored.socketDirectory, "-U", "postgres", "--all"],
-                                          asUser: TestCluster.user)
+                let amcheck = Command.run(
+                    cluster.installation.tool("pg_amcheck"),
+                    ["--install-missing", "-h", restored.socketDirectory, "-U", "postgres", "--all"],
+                    asUser: TestCluster.user)
                 #expect(amcheck.status == 0, "pg_amcheck: \(amcheck.output)")
             }
         }
@@ -87,8 +94,10 @@ struct BackupCommandTests {
             let (target, runDirectory) = (fixture.target, fixture.runDirectory)
             let descriptor = fixture.holdLock()
             defer { close(descriptor) }
-            let run = try Pgsnap.run(["backup", "--snapshot", "none", "--target", target, "--run-directory", runDirectory,
-                                      "--conninfo", cluster.conninfo])
+            let run = try Pgsnap.run([
+                "backup", "--snapshot", "none", "--target", target, "--run-directory", runDirectory,
+                "--conninfo", cluster.conninfo,
+            ])
             #expect(run.status == 7, "\(run.output)")
             #expect(run.output.contains("another pgsnap run"))
             #expect(try FileManager.default.contentsOfDirectory(atPath: target).isEmpty)
@@ -129,18 +138,23 @@ struct BackupCommandTests {
         try SmallFileSystem.withMounted(prefix: "pgsnap-target-img-") { mountPoint, _ in
             try withCluster(15) { cluster in
                 // Random text compresses about 2:1, so ~40 MB of it cannot fit in 8 MB.
-                try cluster.psql("CREATE TABLE noise AS SELECT g, md5(random()::text) || md5(random()::text) AS t FROM generate_series(1, 400000) g")
+                try cluster.psql(
+                    "CREATE TABLE noise AS SELECT g, md5(random()::text) || md5(random()::text) AS t FROM generate_series(1, 400000) g"
+                )
                 let runDirectory = try TemporaryDirectory.make(prefix: "pgsnap-target-run-")
                 defer { try? FileManager.default.removeItem(atPath: runDirectory) }
-                let run = try Pgsnap.run(["backup", "--snapshot", "none", "--target", mountPoint, "--run-directory",
-                                          runDirectory, "--conninfo", cluster.conninfo, "--compress-level", "1"])
+                let run = try Pgsnap.run([
+                    "backup", "--snapshot", "none", "--target", mountPoint, "--run-directory",
+                    runDirectory, "--conninfo", cluster.conninfo, "--compress-level", "1",
+                ])
                 #expect(run.status == 6, "\(run.output)")
                 #expect(run.output.contains("No space left on device"), "\(run.output)")
                 // The archives are gone; only the small failed-run record remains.
                 let failed = try FailedRun.onlyRecord(in: mountPoint)
                 #expect((failed["error"] as? String)?.contains("No space left on device") == true, "\(failed)")
                 #expect(try cluster.psql("SELECT count(*) FROM pg_replication_slots") == "0")
-                #expect(try cluster.psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgsnap'") == "0")
+                #expect(
+                    try cluster.psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgsnap'") == "0")
             }
         }
     }
@@ -153,12 +167,16 @@ struct BackupCommandTests {
             let fixture = try TargetFixture()
             defer { withExtendedLifetime(fixture) {} }
             let (target, runDirectory) = (fixture.target, fixture.runDirectory)
-            let process = try Pgsnap.start(["backup", "--snapshot", "none", "--target", target, "--run-directory",
-                                             runDirectory, "--conninfo", cluster.conninfo, "--compress-level", "19"])
+            let process = try Pgsnap.start([
+                "backup", "--snapshot", "none", "--target", target, "--run-directory",
+                runDirectory, "--conninfo", cluster.conninfo, "--compress-level", "19",
+            ])
             var streaming = false
             for _ in 0..<200 where !streaming {
                 Thread.sleep(forTimeInterval: 0.05)
-                streaming = ((try? FileManager.default.contentsOfDirectory(atPath: target)) ?? []).contains { $0.hasSuffix(".partial") }
+                streaming = ((try? FileManager.default.contentsOfDirectory(atPath: target)) ?? []).contains {
+                    $0.hasSuffix(".partial")
+                }
             }
             #expect(streaming, "the backup never started streaming")
             try body(cluster, process, target)
@@ -172,11 +190,14 @@ final class LockedFlag: @unchecked Sendable {
     private var flag = false
 
     var value: Bool {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         return flag
     }
 
     func set() {
-        lock.lock(); flag = true; lock.unlock()
+        lock.lock()
+        flag = true
+        lock.unlock()
     }
 }

@@ -1,4 +1,3 @@
-@testable import TargetLayout
 import Foundation
 import Testing
 
@@ -6,29 +5,38 @@ import Testing
 @testable import Backup
 @testable import Catalog
 @testable import Restore
+@testable import TargetLayout
 @testable import Verify
 
 /// The rule of what a backup directory may hold and declare, which restore (through
 /// `StoredBackup`) and verify (through `BackupVerifier`) both apply, and backup.json's checksum.
 @Suite("Backup contents rule and backup.json checksum", .unit)
 struct BackupContentsTests {
-    static let record = TargetFixture.record(id: "20200101T000000Z", label: "nightly", start: Date(timeIntervalSince1970: 1_577_836_800))
+    static let record = TargetFixture.record(
+        id: "20200101T000000Z", label: "nightly", start: Date(timeIntervalSince1970: 1_577_836_800))
 
     /// Hostile records, each refused by both readers: restore's `StoredBackup.open` and
     /// verify's report, on the same directory.
-    @Test(arguments: ["oid mismatch", "extra archive", "relative location", "dotdot location", "root owner",
-                      "bad stop_lsn", "bad segment name", "duplicate archive"])
+    @Test(arguments: [
+        "oid mismatch", "extra archive", "relative location", "dotdot location", "root owner",
+        "bad stop_lsn", "bad segment name", "duplicate archive",
+    ])
     func restoreAndVerifyRefuseTheSameHostileRecord(_ attack: String) throws {
         var record = Self.record
-        record.volumes.append(.init(archive: "16384.tar.zst", origin: nil, snapshotType: nil, snapshotBytes: nil,
-                                    peakFillPercent: nil, bytesRead: 1, bytesWritten: 1, files: 1))
+        record.volumes.append(
+            .init(
+                archive: "16384.tar.zst", origin: nil, snapshotType: nil, snapshotBytes: nil,
+                peakFillPercent: nil, bytesRead: 1, bytesWritten: 1, files: 1))
         #expect(BackupContents.recordProblems(record).isEmpty)
         #expect(throws: Never.self) { try BackupContents.archives(of: record, in: "/x").get() }
         switch attack {
         case "oid mismatch": record.tablespaces[0].oid = 16385
-        case "extra archive": record.volumes.append(.init(archive: "99999.tar.zst", origin: nil, snapshotType: nil,
-                                                          snapshotBytes: nil, peakFillPercent: nil, bytesRead: 1,
-                                                          bytesWritten: 1, files: 1))
+        case "extra archive":
+            record.volumes.append(
+                .init(
+                    archive: "99999.tar.zst", origin: nil, snapshotType: nil,
+                    snapshotBytes: nil, peakFillPercent: nil, bytesRead: 1,
+                    bytesWritten: 1, files: 1))
         case "relative location": record.tablespaces[0].location = "../../etc"
         case "dotdot location": record.tablespaces[0].location = "/srv/../etc"
         case "root owner": record.dataDirectoryOwner = 0
@@ -56,8 +64,10 @@ struct BackupContentsTests {
 
     @Test func locationsMustBeAbsoluteAndNormalized() {
         for good in ["/srv/fast", "/a b/c"] { #expect(BackupContents.locationProblem(good) == nil, "\(good)") }
-        for bad in ["", "/", "srv", "../../etc", "/srv/../etc", "/srv/./x", "/srv//x", "/srv/x/", "/a\nb",
-                    "/" + String(repeating: "a", count: 2000)] {
+        for bad in [
+            "", "/", "srv", "../../etc", "/srv/../etc", "/srv/./x", "/srv//x", "/srv/x/", "/a\nb",
+            "/" + String(repeating: "a", count: 2000),
+        ] {
             #expect(BackupContents.locationProblem(bad) != nil, "\(bad)")
         }
     }
@@ -74,8 +84,11 @@ struct BackupContentsTests {
         let unsealed = Data([UInt8(ascii: "{")] + sealed.dropFirst(prefixLength(sealed)))
         #expect(RecordChecksum.status(of: unsealed) == .absent)
         // A checksum key elsewhere claims what it does not prove.
-        let elsewhere = Data(String(decoding: unsealed, as: UTF8.self)
-            .replacingOccurrences(of: "{\n", with: "{\n  \"zzz\" : 1,\n  \"checksum\" : \"\(String(repeating: "0", count: 64))\",\n").utf8)
+        let elsewhere = Data(
+            String(decoding: unsealed, as: UTF8.self)
+                .replacingOccurrences(
+                    of: "{\n", with: "{\n  \"zzz\" : 1,\n  \"checksum\" : \"\(String(repeating: "0", count: 64))\",\n"
+                ).utf8)
         #expect(RecordChecksum.status(of: elsewhere) == .mismatch)
         #expect(try CatalogRecord.decode(sealed).checksum == .valid)
     }
@@ -91,7 +104,8 @@ struct BackupContentsTests {
             _ = try Self.decoder.decode(BackupRecord.self, from: data)
             Issue.record("decoded a record with a number for stop_lsn")
         } catch {
-            #expect(DecodeFailure.describe(error, file: "backup.json") == "backup.json: key 'stop_lsn': expected a string")
+            #expect(
+                DecodeFailure.describe(error, file: "backup.json") == "backup.json: key 'stop_lsn': expected a string")
         }
         object["stop_lsn"] = "0/5000028"
         object["tablespaces"] = spaces
@@ -99,10 +113,18 @@ struct BackupContentsTests {
             _ = try Self.decoder.decode(BackupRecord.self, from: try JSONSerialization.data(withJSONObject: object))
             Issue.record("decoded a record with a string OID")
         } catch {
-            #expect(DecodeFailure.describe(error, file: "backup.json").hasPrefix("backup.json: key 'tablespaces[0].oid': expected"))
+            #expect(
+                DecodeFailure.describe(error, file: "backup.json").hasPrefix(
+                    "backup.json: key 'tablespaces[0].oid': expected"))
         }
-        #expect(BackupContents.recordProblems({ var record = Self.record; record.stopLSN = "x"; return record }())
-            == ["backup.json: key 'stop_lsn': expected a string like 0/5000028, found \"x\""])
+        #expect(
+            BackupContents.recordProblems(
+                {
+                    var record = Self.record
+                    record.stopLSN = "x"
+                    return record
+                }())
+                == ["backup.json: key 'stop_lsn': expected a string like 0/5000028, found \"x\""])
     }
 
     static var decoder: JSONDecoder {

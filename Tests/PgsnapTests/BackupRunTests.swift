@@ -1,4 +1,3 @@
-@testable import TargetLayout
 import Catalog
 import ExitStatus
 import Foundation
@@ -7,6 +6,7 @@ import Storage
 import Testing
 
 @testable import Backup
+@testable import TargetLayout
 
 /// The real `BackupRun`, driven through `BackupEnvironment` with scripted sessions, LVM,
 /// device-mapper, mounts and hooks (`BackupRunBench`): the order of stages and hooks, what
@@ -17,13 +17,16 @@ struct BackupRunTests {
     /// The whole LVM run, as the journal records it. Written out rather than derived from
     /// `BackupStage.allCases`, so swapping two stages (or moving what one does) fails here.
     static func successJournal(snapshot: String) -> [String] {
-        ["stage:lock", "pre-backup", "stage:leftovers", "stage:plan", "close 1",
-         "stage:start", "pg_create_physical_replication_slot", "pg_backup_start",
-         "stage:snapshot", "pre-snapshot", "lvcreate vg0/\(snapshot)", "post-snapshot",
-         "stage:stop", "pg_backup_stop",
-         "stage:mount", "mount /dev/vg0/\(snapshot)",
-         "stage:stream", "stage:wal", "pg_drop_replication_slot", "stage:manifest", "stage:commit", "stage:retention",
-         "umount", "lvremove vg0/\(snapshot)", "close 2", "post-backup"]
+        [
+            "stage:lock", "pre-backup", "stage:leftovers", "stage:plan", "close 1",
+            "stage:start", "pg_create_physical_replication_slot", "pg_backup_start",
+            "stage:snapshot", "pre-snapshot", "lvcreate vg0/\(snapshot)", "post-snapshot",
+            "stage:stop", "pg_backup_stop",
+            "stage:mount", "mount /dev/vg0/\(snapshot)",
+            "stage:stream", "stage:wal", "pg_drop_replication_slot", "stage:manifest", "stage:commit",
+            "stage:retention",
+            "umount", "lvremove vg0/\(snapshot)", "close 2", "post-backup",
+        ]
     }
 
     static func snapshotName(_ record: BackupRecord) -> String { "data_pgsnap_" + record.id }
@@ -56,14 +59,15 @@ struct BackupRunTests {
         let bench = try BackupRunBench(snapshot: .none)
         let (outcome, _) = bench.run()
         let record = try outcome.get()
-        #expect(bench.recorder.journal == [
-            "stage:lock", "pre-backup", "stage:leftovers", "stage:plan", "close 1",
-            "stage:start", "pg_create_physical_replication_slot", "pg_backup_start",
-            "stage:snapshot", "stage:stop", "stage:mount",
-            "stage:stream", "pg_backup_stop",
-            "stage:wal", "pg_drop_replication_slot", "stage:manifest", "stage:commit", "stage:retention",
-            "close 2", "post-backup",
-        ])
+        #expect(
+            bench.recorder.journal == [
+                "stage:lock", "pre-backup", "stage:leftovers", "stage:plan", "close 1",
+                "stage:start", "pg_create_physical_replication_slot", "pg_backup_start",
+                "stage:snapshot", "stage:stop", "stage:mount",
+                "stage:stream", "pg_backup_stop",
+                "stage:wal", "pg_drop_replication_slot", "stage:manifest", "stage:commit", "stage:retention",
+                "close 2", "post-backup",
+            ])
         let members = try Self.members(bench.target + "/" + record.id + "/base.tar.zst")
         #expect(members.last == "backup_label")
         #expect(members.firstIndex(of: "base/1/1259").map { $0 < members.count - 1 } == true)
@@ -73,7 +77,8 @@ struct BackupRunTests {
 
     @Test func withoutSnapshotsAFailedEndOfBackupModeRefusesTheBaseArchive() throws {
         let bench = try BackupRunBench(snapshot: .none)
-        bench.failingStatements["pg_backup_stop($1"] = PostgresError(code: .queryFailed, libpqMessage: "ERROR:  planted")
+        bench.failingStatements["pg_backup_stop($1"] = PostgresError(
+            code: .queryFailed, libpqMessage: "ERROR:  planted")
         let (outcome, run) = bench.run()
         guard case .failure(let error) = outcome else {
             Issue.record("a failed pg_backup_stop must fail the run")
@@ -83,8 +88,11 @@ struct BackupRunTests {
         let journal = bench.recorder.journal
         let from = try #require(journal.firstIndex(of: "stage:stream"))
         // The stop is tried once in the stage, once more by teardown, then the slot goes.
-        #expect(Array(journal[(from + 1)...]) == ["pg_backup_stop", "pg_backup_stop", "pg_drop_replication_slot", "close 2",
-                                                  "post-backup"])
+        #expect(
+            Array(journal[(from + 1)...]) == [
+                "pg_backup_stop", "pg_backup_stop", "pg_drop_replication_slot", "close 2",
+                "post-backup",
+            ])
         #expect(bench.statementThreads == [UInt(pthread_self())])
         let failed = try #require(run.failedRunDirectory)
         #expect(try FileManager.default.contentsOfDirectory(atPath: failed) == ["backup.json"])
@@ -106,26 +114,42 @@ struct BackupRunTests {
         Failure(stage: .lock, exitStatus: .lockBusy, after: [], keepsRecord: false),
         Failure(stage: .leftovers, exitStatus: .storage, after: ["post-backup"], keepsRecord: false),
         Failure(stage: .plan, exitStatus: .postgres, after: ["close 1", "post-backup"], keepsRecord: false),
-        Failure(stage: .start, exitStatus: .postgres,
-                after: ["pg_create_physical_replication_slot", "pg_backup_start", "pg_drop_replication_slot", "close 2",
-                        "post-backup"], keepsRecord: false),
-        Failure(stage: .snapshot, exitStatus: .storage,
-                after: ["pre-snapshot", "lvcreate vg0/S", "post-snapshot", "pg_backup_stop", "pg_drop_replication_slot",
-                        "close 2", "post-backup"], keepsRecord: false),
-        Failure(stage: .stop, exitStatus: .postgres,
-                after: ["pg_backup_stop", "lvremove vg0/S", "pg_backup_stop", "pg_drop_replication_slot", "close 2",
-                        "post-backup"], keepsRecord: false),
-        Failure(stage: .mount, exitStatus: .storage,
-                after: ["mount /dev/vg0/S", "lvremove vg0/S", "pg_drop_replication_slot", "close 2", "post-backup"],
-                keepsRecord: false),
-        Failure(stage: .stream, exitStatus: .postgres,
-                after: ["umount", "lvremove vg0/S", "pg_drop_replication_slot", "close 2", "post-backup"], keepsRecord: true),
-        Failure(stage: .wal, exitStatus: .postgres,
-                after: ["umount", "lvremove vg0/S", "pg_drop_replication_slot", "close 2", "post-backup"], keepsRecord: true),
-        Failure(stage: .manifest, exitStatus: .target,
-                after: ["umount", "lvremove vg0/S", "close 2", "post-backup"], keepsRecord: true),
-        Failure(stage: .commit, exitStatus: .target,
-                after: ["umount", "lvremove vg0/S", "close 2", "post-backup"], keepsRecord: true),
+        Failure(
+            stage: .start, exitStatus: .postgres,
+            after: [
+                "pg_create_physical_replication_slot", "pg_backup_start", "pg_drop_replication_slot", "close 2",
+                "post-backup",
+            ], keepsRecord: false),
+        Failure(
+            stage: .snapshot, exitStatus: .storage,
+            after: [
+                "pre-snapshot", "lvcreate vg0/S", "post-snapshot", "pg_backup_stop", "pg_drop_replication_slot",
+                "close 2", "post-backup",
+            ], keepsRecord: false),
+        Failure(
+            stage: .stop, exitStatus: .postgres,
+            after: [
+                "pg_backup_stop", "lvremove vg0/S", "pg_backup_stop", "pg_drop_replication_slot", "close 2",
+                "post-backup",
+            ], keepsRecord: false),
+        Failure(
+            stage: .mount, exitStatus: .storage,
+            after: ["mount /dev/vg0/S", "lvremove vg0/S", "pg_drop_replication_slot", "close 2", "post-backup"],
+            keepsRecord: false),
+        Failure(
+            stage: .stream, exitStatus: .postgres,
+            after: ["umount", "lvremove vg0/S", "pg_drop_replication_slot", "close 2", "post-backup"], keepsRecord: true
+        ),
+        Failure(
+            stage: .wal, exitStatus: .postgres,
+            after: ["umount", "lvremove vg0/S", "pg_drop_replication_slot", "close 2", "post-backup"], keepsRecord: true
+        ),
+        Failure(
+            stage: .manifest, exitStatus: .target,
+            after: ["umount", "lvremove vg0/S", "close 2", "post-backup"], keepsRecord: true),
+        Failure(
+            stage: .commit, exitStatus: .target,
+            after: ["umount", "lvremove vg0/S", "close 2", "post-backup"], keepsRecord: true),
     ]
 
     /// Plants the fault that makes `stage` fail, through the boundary that stage reaches.
@@ -144,8 +168,9 @@ struct BackupRunTests {
         case .manifest:
             // The last thing the WAL stage does; then the manifest's name is taken.
             bench.onStatement["pg_drop_replication_slot"] = { [unowned bench] in
-                try? FileManager.default.createDirectory(atPath: bench.partialDirectory! + "/backup_manifest",
-                                                         withIntermediateDirectories: false)
+                try? FileManager.default.createDirectory(
+                    atPath: bench.partialDirectory! + "/backup_manifest",
+                    withIntermediateDirectories: false)
             }
         case .commit:
             // An archive removed before the commit proves what it renames into place.
@@ -170,8 +195,12 @@ struct BackupRunTests {
         #expect((error as? any PgsnapError)?.exitStatus == failure.exitStatus, "\(error)")
         let journal = bench.recorder.journal
         let from = try #require(journal.firstIndex(of: "stage:" + failure.stage.rawValue), "\(journal)")
-        #expect(!journal.contains("stage:" + (BackupStage.allCases.drop { $0 != failure.stage }.dropFirst().first?.rawValue ?? "")))
-        let snapshot = journal.first { $0.hasPrefix("lvcreate vg0/") }.map { String($0.dropFirst("lvcreate vg0/".count)) }
+        #expect(
+            !journal.contains(
+                "stage:" + (BackupStage.allCases.drop { $0 != failure.stage }.dropFirst().first?.rawValue ?? "")))
+        let snapshot = journal.first { $0.hasPrefix("lvcreate vg0/") }.map {
+            String($0.dropFirst("lvcreate vg0/".count))
+        }
         let expected = failure.after.map { $0.replacingOccurrences(of: "vg0/S", with: "vg0/" + (snapshot ?? "S")) }
         #expect(Array(journal[(from + 1)...]) == expected)
         // Every post-* event whose pre-* turn came runs, after teardown, with the outcome.
@@ -213,12 +242,14 @@ struct BackupRunTests {
         let journal = bench.recorder.journal
         #expect(!journal.contains("stage:wal"))
         let stream = try #require(journal.firstIndex(of: "stage:stream"))
-        #expect(journal[(stream + 1)...].prefix(3).map { $0.hasPrefix("lvremove") ? "lvremove" : $0 }
+        #expect(
+            journal[(stream + 1)...].prefix(3).map { $0.hasPrefix("lvremove") ? "lvremove" : $0 }
                 == ["umount", "lvremove", "pg_drop_replication_slot"])
         #expect(journal.suffix(2) == ["close 2", "post-backup"])
         #expect(bench.lvm.snapshots.isEmpty && bench.mounter.mounted.isEmpty)
         #expect(run.failedRunDirectory != nil)
-        #expect(bench.recorder.environment(.postBackup)?["PGSNAP_EXIT_STATUS"] == String(PgsnapExitStatus.storage.rawValue))
+        #expect(
+            bench.recorder.environment(.postBackup)?["PGSNAP_EXIT_STATUS"] == String(PgsnapExitStatus.storage.rawValue))
     }
 
     @Test func aFailingPreBackupHookStopsTheRunBeforeAnythingIsCreated() throws {
@@ -248,8 +279,11 @@ struct BackupRunTests {
         #expect((error as? HookError)?.event == .preSnapshot)
         let journal = bench.recorder.journal
         let from = try #require(journal.firstIndex(of: "stage:snapshot"))
-        #expect(Array(journal[(from + 1)...]) == ["pre-snapshot", "post-snapshot", "pg_backup_stop", "pg_drop_replication_slot",
-                                                  "close 2", "post-backup"])
+        #expect(
+            Array(journal[(from + 1)...]) == [
+                "pre-snapshot", "post-snapshot", "pg_backup_stop", "pg_drop_replication_slot",
+                "close 2", "post-backup",
+            ])
         #expect(bench.recorder.environment(.postSnapshot)?["PGSNAP_STATUS"] == "failure")
         #expect(bench.recorder.environment(.postSnapshot)?["PGSNAP_SNAPSHOTS"] == nil)
         #expect(bench.lvm.volumes.count == 1, "no snapshot was taken")
@@ -279,8 +313,9 @@ struct BackupRunTests {
         bench.lvm.failing = ["lvcreate"]
         let (outcome, _) = bench.run()
         #expect(throws: (any Error).self) { try outcome.get() }
-        #expect(bench.recorder.journal.filter { HookEvent(rawValue: $0) != nil } == ["post-snapshot"],
-                "a thaw without a freeze hook still runs: the freeze may live elsewhere")
+        #expect(
+            bench.recorder.journal.filter { HookEvent(rawValue: $0) != nil } == ["post-snapshot"],
+            "a thaw without a freeze hook still runs: the freeze may live elsewhere")
     }
 
     @Test func teardownRunsEveryStepLastFirstEvenAfterAFailingOne() {

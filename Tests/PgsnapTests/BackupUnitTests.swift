@@ -1,13 +1,13 @@
-@testable import TargetLayout
-import Foundation
-@testable import PostgresClient
-import Catalog
-import Storage
 import CSystemShims
-@testable import PostgresFormat
+import Catalog
+import Foundation
+import Storage
 import Testing
 
 @testable import Backup
+@testable import PostgresClient
+@testable import PostgresFormat
+@testable import TargetLayout
 
 @Suite("Backup building blocks", .unit)
 struct BackupUnitTests {
@@ -25,42 +25,54 @@ struct BackupUnitTests {
 
     @Test func leftoversAreOnlyPgsnapsOwnSnapshots() {
         func volume(_ name: String, origin: String?, tags: [String] = []) -> LogicalVolume {
-            LogicalVolume(volumeGroup: "vg", name: name, uuid: name, kind: .snapshot, origin: origin, sizeBytes: 1,
-                          volumeGroupFreeBytes: 1, tags: tags)
+            LogicalVolume(
+                volumeGroup: "vg", name: name, uuid: name, kind: .snapshot, origin: origin, sizeBytes: 1,
+                volumeGroupFreeBytes: 1, tags: tags)
         }
         #expect(Leftovers.isPgsnapSnapshot(volume("data_pgsnap_20261124T031500Z", origin: "data")))
         #expect(Leftovers.isPgsnapSnapshot(volume("anything", origin: "data", tags: ["pgsnap"])))
         #expect(!Leftovers.isPgsnapSnapshot(volume("data_pgsnap_nightly", origin: "data")))
-        #expect(!Leftovers.isPgsnapSnapshot(volume("data_pgsnap_20261124T031500Z", origin: nil)),
-                "a volume that is not a snapshot is never removed")
+        #expect(
+            !Leftovers.isPgsnapSnapshot(volume("data_pgsnap_20261124T031500Z", origin: nil)),
+            "a volume that is not a snapshot is never removed")
         #expect(!Leftovers.isPgsnapSnapshot(volume("mysnap", origin: "data", tags: ["backup"])))
     }
 
     @Test func walSegmentNamesFollowXLogFileName() throws {
         let start = try #require(LSN(parsing: "0/2FFFFF8"))
         let stop = try #require(LSN(parsing: "1/000001A0"))
-        #expect(WALFileName(timeline: 1, containing: start, segmentSize: 16 << 20).name(segmentSize: 16 << 20)
-            == "000000010000000000000002")
-        #expect(WALFileName(timeline: 3, containing: stop, segmentSize: 16 << 20).name(segmentSize: 16 << 20)
-            == "000000030000000100000000")
-        let names = WALFileName.names(from: try #require(LSN(parsing: "0/FE000000")), through: stop, timeline: 1,
-                                      segmentSize: 16 << 20)
+        #expect(
+            WALFileName(timeline: 1, containing: start, segmentSize: 16 << 20).name(segmentSize: 16 << 20)
+                == "000000010000000000000002")
+        #expect(
+            WALFileName(timeline: 3, containing: stop, segmentSize: 16 << 20).name(segmentSize: 16 << 20)
+                == "000000030000000100000000")
+        let names = WALFileName.names(
+            from: try #require(LSN(parsing: "0/FE000000")), through: stop, timeline: 1,
+            segmentSize: 16 << 20)
         #expect(names == ["0000000100000000000000FE", "0000000100000000000000FF", "000000010000000100000000"])
         #expect(LSN(parsing: "16/B374D848")?.description == "16/B374D848")
     }
 
     @Test func labelTimelineIsRead() {
-        let stopped = BackupMode.Stopped(lsn: LSN(1), labelFile: "START WAL LOCATION: 0/2000028 (file 000000020000000000000002)\nSTART TIMELINE: 2\n",
-                                         tablespaceMap: "")
+        let stopped = BackupMode.Stopped(
+            lsn: LSN(1),
+            labelFile: "START WAL LOCATION: 0/2000028 (file 000000020000000000000002)\nSTART TIMELINE: 2\n",
+            tablespaceMap: "")
         #expect(stopped.timeline == 2)
     }
 
     @Test func backupModeSQLPerVersion() throws {
-        let old = ScriptedSession(version: 140_000, answers: [
-            ("pg_start_backup", .success(.init(columns: ["x"], rows: [["0/2000028"]]))),
-            ("pg_stop_backup", .success(.init(columns: ["lsn", "labelfile", "spcmapfile"], rows: [["0/2000100", "L", ""]]))),
-            ("", .success(.init(columns: [], rows: []))),
-        ])
+        let old = ScriptedSession(
+            version: 140_000,
+            answers: [
+                ("pg_start_backup", .success(.init(columns: ["x"], rows: [["0/2000028"]]))),
+                (
+                    "pg_stop_backup",
+                    .success(.init(columns: ["lsn", "labelfile", "spcmapfile"], rows: [["0/2000100", "L", ""]]))
+                ),
+                ("", .success(.init(columns: [], rows: []))),
+            ])
         let mode = BackupMode(session: old)
         try mode.prepareSession()
         try mode.reserveWAL(slotName: "pgsnap_x")
@@ -69,7 +81,9 @@ struct BackupUnitTests {
         _ = try mode.stop(waitForArchive: false)
         #expect(!mode.isActive)
         #expect(old.statements.contains("SET idle_session_timeout = 0"))
-        #expect(old.statements.contains { $0.contains("pg_start_backup($1, $2, false)") }, "exclusive must be false explicitly")
+        #expect(
+            old.statements.contains { $0.contains("pg_start_backup($1, $2, false)") },
+            "exclusive must be false explicitly")
         #expect(old.statements.contains { $0.contains("pg_stop_backup(false, $1)") })
         #expect(old.statements.contains { $0.contains("pg_create_physical_replication_slot($1, true, true)") })
         let older = ScriptedSession(version: 130_000, answers: [("", .success(.init(columns: [], rows: [])))])
@@ -78,11 +92,16 @@ struct BackupUnitTests {
     }
 
     @Test func abandonEndsBackupModeAndDropsTheSlotEvenWhenTheStopFails() throws {
-        let session = ScriptedSession(version: 150_000, answers: [
-            ("pg_backup_start", .success(.init(columns: ["x"], rows: [["0/2000028"]]))),
-            ("pg_backup_stop", .failure(PostgresError(code: .queryFailed, libpqMessage: "backup is not in progress"))),
-            ("", .success(.init(columns: [], rows: []))),
-        ])
+        let session = ScriptedSession(
+            version: 150_000,
+            answers: [
+                ("pg_backup_start", .success(.init(columns: ["x"], rows: [["0/2000028"]]))),
+                (
+                    "pg_backup_stop",
+                    .failure(PostgresError(code: .queryFailed, libpqMessage: "backup is not in progress"))
+                ),
+                ("", .success(.init(columns: [], rows: []))),
+            ])
         let mode = BackupMode(session: session)
         try mode.reserveWAL(slotName: "pgsnap_x")
         _ = try mode.start(label: "l", fastCheckpoint: true)
@@ -128,7 +147,9 @@ struct BackupUnitTests {
         let removed = #expect(throws: BackupError.self) { try written.check(in: directory) }
         #expect(removed?.code == .archiveChanged)
         #expect(removed?.exitStatus == .target)
-        #expect(removed?.message.contains("base.tar.zst was removed during the run") == true, "\(String(describing: removed))")
+        #expect(
+            removed?.message.contains("base.tar.zst was removed during the run") == true,
+            "\(String(describing: removed))")
 
         try write("base.tar.zst", 100)  // same name, same size, another file (maybe the freed inode)
         let recreated = #expect(throws: BackupError.self) { try written.check(in: directory) }

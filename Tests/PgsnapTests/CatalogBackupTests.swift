@@ -1,10 +1,10 @@
-@testable import TargetLayout
 import Catalog
 import Configuration
 import Foundation
 import Testing
 
 @testable import Backup
+@testable import TargetLayout
 
 /// The catalog with real `pgsnap backup --snapshot none` runs of a PostgreSQL 15 cluster:
 /// list after backups, retention after a backup, and the record a failed run leaves.
@@ -33,18 +33,22 @@ struct CatalogBackupTests {
         try withTarget { cluster, target, runDirectory in
             let emptyArchive = try TemporaryDirectory.make(prefix: "pgsnap-empty-wal-")
             defer { try? FileManager.default.removeItem(atPath: emptyArchive) }
-            let failing = try Pgsnap.run(["backup", "--snapshot", "none", "--target", target, "--run-directory",
-                                          runDirectory, "--conninfo", cluster.conninfo, "--wal-archive", emptyArchive,
-                                          "--label", "needs the archive"])
+            let failing = try Pgsnap.run([
+                "backup", "--snapshot", "none", "--target", target, "--run-directory",
+                runDirectory, "--conninfo", cluster.conninfo, "--wal-archive", emptyArchive,
+                "--label", "needs the archive",
+            ])
             #expect(failing.status == 4, "\(failing.output)")
             let record = try FailedRun.onlyRecord(in: target)
             let failedID = try #require(record["id"] as? String)
             #expect(record["exit_status"] as? Int == 4)
             #expect(record["label"] as? String == "needs the archive")
             #expect((record["error"] as? String)?.contains("WAL segment") == true, "\(record)")
-            #expect((record["error"] as? String).map { failing.output.contains($0) } == true,
-                    "the record holds the message pgsnap printed")
-            #expect(record["pgsnap_version"] is String && record["start_time"] is String && record["stop_time"] is String)
+            #expect(
+                (record["error"] as? String).map { failing.output.contains($0) } == true,
+                "the record holds the message pgsnap printed")
+            #expect(
+                record["pgsnap_version"] is String && record["start_time"] is String && record["stop_time"] is String)
             #expect(try cluster.psql("SELECT count(*) FROM pg_replication_slots") == "0")
 
             let list = try Pgsnap.run(["list", "--json", "--target", target, "--run-directory", runDirectory])
@@ -52,13 +56,17 @@ struct CatalogBackupTests {
             #expect(rows.map { $0["status"] as? String } == ["failed"])
             #expect(rows.first?["restorable"] as? Bool == false)
             // No newer complete backup yet: the failure stays.
-            let early = try Pgsnap.run(["prune", "--keep-last", "1", "--json", "--target", target, "--run-directory",
-                                        runDirectory])
+            let early = try Pgsnap.run([
+                "prune", "--keep-last", "1", "--json", "--target", target, "--run-directory",
+                runDirectory,
+            ])
             #expect((try early.json()["removed"] as? [Any])?.isEmpty == true)
 
             let good = try backup(cluster, target, runDirectory)
-            let prune = try Pgsnap.run(["prune", "--keep-last", "1", "--json", "--target", target, "--run-directory",
-                                        runDirectory])
+            let prune = try Pgsnap.run([
+                "prune", "--keep-last", "1", "--json", "--target", target, "--run-directory",
+                runDirectory,
+            ])
             #expect(prune.status == 0, "\(prune.output)")
             #expect(try prune.json()["removed"] as? [[String: String]] == [["id": failedID, "status": "failed"]])
             #expect(try FileManager.default.contentsOfDirectory(atPath: target).sorted() == [good, "pgsnap.target"])
@@ -72,8 +80,9 @@ struct CatalogBackupTests {
             let first = try backup(cluster, target, runDirectory)
             let owner = try cluster.psql("SELECT system_identifier FROM pg_control_system()")
             let bindingPath = target + "/pgsnap.target"
-            let binding = try #require(try JSONSerialization.jsonObject(
-                with: Data(contentsOf: URL(fileURLWithPath: bindingPath))) as? [String: Any])
+            let binding = try #require(
+                try JSONSerialization.jsonObject(
+                    with: Data(contentsOf: URL(fileURLWithPath: bindingPath))) as? [String: Any])
             #expect(binding["system_identifier"] as? String == owner)
             #expect(binding["bound_at"] is String && binding["pgsnap_version"] is String)
             var info = stat()
@@ -84,23 +93,32 @@ struct CatalogBackupTests {
                 #expect(intruder != owner)
                 // The owner's run in progress (on this host, so the marker alone would not
                 // protect it): a refused run must not touch it before it is refused.
-                let live = try Leftovers.createPartial(in: target, id: BackupID.make(at: Date().addingTimeInterval(-60)))
+                let live = try Leftovers.createPartial(
+                    in: target, id: BackupID.make(at: Date().addingTimeInterval(-60)))
                 let before = try FileManager.default.contentsOfDirectory(atPath: target).sorted()
                 Thread.sleep(forTimeInterval: 1.05)
-                let refused = try Pgsnap.run(["backup", "--snapshot", "none", "--target", target, "--run-directory",
-                                              runDirectory, "--conninfo", other.conninfo, "--keep-last", "1"])
+                let refused = try Pgsnap.run([
+                    "backup", "--snapshot", "none", "--target", target, "--run-directory",
+                    runDirectory, "--conninfo", other.conninfo, "--keep-last", "1",
+                ])
                 #expect(refused.status == 6, "\(refused.output)")
-                #expect(refused.output.contains("holds the backups of cluster \(owner), not of this server's cluster \(intruder)"),
-                        "\(refused.output)")
+                #expect(
+                    refused.output.contains(
+                        "holds the backups of cluster \(owner), not of this server's cluster \(intruder)"),
+                    "\(refused.output)")
                 #expect(refused.output.contains("use another target"), "\(refused.output)")
                 #expect(refused.output.split(separator: "\n").count == 1, "one line: \(refused.output)")
-                #expect(try FileManager.default.contentsOfDirectory(atPath: target).sorted() == before,
-                        "nothing written, nothing pruned (keep_last = 1), the owner's .partial left alone")
+                #expect(
+                    try FileManager.default.contentsOfDirectory(atPath: target).sorted() == before,
+                    "nothing written, nothing pruned (keep_last = 1), the owner's .partial left alone")
                 try FileManager.default.removeItem(atPath: live)
-                #expect(try other.psql("SELECT count(*) FROM pg_replication_slots") == "0", "PostgreSQL was not touched")
+                #expect(
+                    try other.psql("SELECT count(*) FROM pg_replication_slots") == "0", "PostgreSQL was not touched")
 
-                let check = try Pgsnap.run(["check", "--json", "--snapshot", "none", "--target", target, "--run-directory",
-                                            runDirectory, "--conninfo", other.conninfo])
+                let check = try Pgsnap.run([
+                    "check", "--json", "--snapshot", "none", "--target", target, "--run-directory",
+                    runDirectory, "--conninfo", other.conninfo,
+                ])
                 #expect(check.status == 6, "\(check.output)")
                 let problems = try #require(try check.json()["problems"] as? [[String: Any]])
                 #expect(problems.map { $0["code"] as? String } == ["target_other_cluster"], "\(problems)")
@@ -126,14 +144,16 @@ struct CatalogBackupTests {
             try cluster.stop()
             try Command.output("/usr/bin/touch", [cluster.dataDirectory + "/standby.signal"], asUser: TestCluster.user)
             try cluster.start()
-            try Command.output(cluster.installation.tool("pg_ctl"), ["-D", cluster.dataDirectory, "-w", "promote"],
-                               asUser: TestCluster.user)
+            try Command.output(
+                cluster.installation.tool("pg_ctl"), ["-D", cluster.dataDirectory, "-w", "promote"],
+                asUser: TestCluster.user)
             #expect(try cluster.psql("SELECT pg_is_in_recovery()") == "f")
             let second = try backup(cluster, target, runDirectory, extra: ["--keep-last", "1"])
             let info = try Pgsnap.run(["info", second, "--json", "--target", target])
             #expect(try info.json()["timeline"] as? Int == 2, "\(info.output)")
-            #expect(try FileManager.default.contentsOfDirectory(atPath: target).sorted() == [second, "pgsnap.target"],
-                    "retention counted the timeline-2 backup as the cluster's own and removed \(first)")
+            #expect(
+                try FileManager.default.contentsOfDirectory(atPath: target).sorted() == [second, "pgsnap.target"],
+                "retention counted the timeline-2 backup as the cluster's own and removed \(first)")
         }
     }
 
@@ -144,13 +164,18 @@ struct CatalogBackupTests {
             let first = try backup(cluster, target, runDirectory)
             #expect(unlink(target + "/pgsnap.target") == 0)
             try withCluster(15) { other in
-                let refused = try Pgsnap.run(["backup", "--snapshot", "none", "--target", target, "--run-directory",
-                                              runDirectory, "--conninfo", other.conninfo])
+                let refused = try Pgsnap.run([
+                    "backup", "--snapshot", "none", "--target", target, "--run-directory",
+                    runDirectory, "--conninfo", other.conninfo,
+                ])
                 #expect(refused.status == 6, "\(refused.output)")
             }
             #expect(try FileManager.default.contentsOfDirectory(atPath: target) == [first])
             let second = try backup(cluster, target, runDirectory)
-            #expect(try FileManager.default.contentsOfDirectory(atPath: target).sorted() == [first, second, "pgsnap.target"])
+            #expect(
+                try FileManager.default.contentsOfDirectory(atPath: target).sorted() == [
+                    first, second, "pgsnap.target",
+                ])
         }
     }
 
@@ -167,7 +192,9 @@ struct CatalogBackupTests {
                 try? FileManager.default.removeItem(atPath: hooks)
                 try? FileManager.default.removeItem(atPath: out)
             }
-            try HookDirectoryFixture.write("pre-backup", """
+            try HookDirectoryFixture.write(
+                "pre-backup",
+                """
                 #!/bin/sh
                 setsid sh -c 'for i in $(seq 1 6000); do
                     for f in "$PGSNAP_TARGET"/*.partial/base.tar.zst; do
@@ -177,8 +204,10 @@ struct CatalogBackupTests {
                 done' </dev/null >/dev/null 2>&1 &
                 exit 0
                 """, in: hooks)
-            let run = try Pgsnap.run(["backup", "--snapshot", "none", "--target", target, "--run-directory", runDirectory,
-                                      "--conninfo", cluster.conninfo, "--hook-directory", hooks])
+            let run = try Pgsnap.run([
+                "backup", "--snapshot", "none", "--target", target, "--run-directory", runDirectory,
+                "--conninfo", cluster.conninfo, "--hook-directory", hooks,
+            ])
             #expect(FileManager.default.fileExists(atPath: out + "/deleted"), "the hook's process deleted the archive")
             #expect(run.status == 6, "\(run.output)")
             #expect(run.output.contains("base.tar.zst was removed during the run"), "\(run.output)")
@@ -202,22 +231,30 @@ struct CatalogBackupTests {
                 try? FileManager.default.removeItem(atPath: hooks)
                 try? FileManager.default.removeItem(atPath: emptyArchive)
             }
-            try HookDirectoryFixture.write("pre-backup", """
+            try HookDirectoryFixture.write(
+                "pre-backup",
+                """
                 #!/bin/sh
                 mkdir "$PGSNAP_TARGET/$PGSNAP_BACKUP_ID.failed"
                 """, in: hooks)
-            let run = try Pgsnap.run(["backup", "--snapshot", "none", "--target", target, "--run-directory", runDirectory,
-                                      "--conninfo", cluster.conninfo, "--hook-directory", hooks,
-                                      "--wal-archive", emptyArchive])
+            let run = try Pgsnap.run([
+                "backup", "--snapshot", "none", "--target", target, "--run-directory", runDirectory,
+                "--conninfo", cluster.conninfo, "--hook-directory", hooks,
+                "--wal-archive", emptyArchive,
+            ])
             #expect(run.status == 4, "\(run.output)")
-            let failed = try FileManager.default.contentsOfDirectory(atPath: target).filter { $0.hasSuffix(".failed") }.sorted()
+            let failed = try FileManager.default.contentsOfDirectory(atPath: target).filter { $0.hasSuffix(".failed") }
+                .sorted()
             #expect(failed.count == 2, "\(failed)")
             guard failed.count == 2 else { return }
             let runID = String(failed[0].dropLast(".failed".count))
-            #expect(try FileManager.default.contentsOfDirectory(atPath: target + "/" + failed[0]).isEmpty,
-                    "the other directory is untouched")
-            let record = try #require(try JSONSerialization.jsonObject(
-                with: Data(contentsOf: URL(fileURLWithPath: target + "/" + failed[1] + "/backup.json"))) as? [String: Any])
+            #expect(
+                try FileManager.default.contentsOfDirectory(atPath: target + "/" + failed[0]).isEmpty,
+                "the other directory is untouched")
+            let record = try #require(
+                try JSONSerialization.jsonObject(
+                    with: Data(contentsOf: URL(fileURLWithPath: target + "/" + failed[1] + "/backup.json")))
+                    as? [String: Any])
             #expect(record["id"] as? String == runID, "the record keeps the run's own ID")
             #expect(record["status"] as? String == "failed")
         }
@@ -270,8 +307,11 @@ struct CatalogBackupTests {
         throws -> String
     {
         Thread.sleep(forTimeInterval: 1.05)
-        let run = try Pgsnap.run(["backup", "--json", "--snapshot", "none", "--target", target, "--run-directory",
-                                  runDirectory, "--conninfo", cluster.conninfo] + extra)
+        let run = try Pgsnap.run(
+            [
+                "backup", "--json", "--snapshot", "none", "--target", target, "--run-directory",
+                runDirectory, "--conninfo", cluster.conninfo,
+            ] + extra)
         #expect(run.status == 0, "\(run.output)")
         return try #require(try run.json()["id"] as? String)
     }

@@ -20,9 +20,12 @@ struct CatalogCommandTests {
         #expect(rows.map { $0["status"] as? String } == ["failed", "complete"])
         #expect(rows.map { $0["restorable"] as? Bool } == [false, true])
         let complete = rows[1]
-        #expect(Set(complete.keys) == ["id", "label", "status", "start_time", "stop_time", "duration_seconds",
-                                       "postgresql_version", "bytes_read", "bytes_written", "timeline", "start_lsn",
-                                       "stop_lsn", "wal_start", "wal_stop", "system_identifier", "restorable", "record_checksum"])
+        #expect(
+            Set(complete.keys) == [
+                "id", "label", "status", "start_time", "stop_time", "duration_seconds",
+                "postgresql_version", "bytes_read", "bytes_written", "timeline", "start_lsn",
+                "stop_lsn", "wal_start", "wal_stop", "system_identifier", "restorable", "record_checksum",
+            ])
         #expect(complete["record_checksum"] as? String == "valid")
         #expect(Set(rows[0].keys) == Set(complete.keys), "every row has every key")
         #expect(complete["label"] as? String == "weekly")
@@ -43,7 +46,8 @@ struct CatalogCommandTests {
         #expect(run.status == 0, "\(run.output)")
         var lines = run.stdout.split(separator: "\n").map(String.init)
         #expect(lines.count == 4)
-        #expect(lines.first == "cluster \(TargetFixture.systemIdentifier) (target not bound yet: its next backup binds it)")
+        #expect(
+            lines.first == "cluster \(TargetFixture.systemIdentifier) (target not bound yet: its next backup binds it)")
         lines.removeFirst()
         #expect(lines[0].hasPrefix("ID "))
         #expect(lines[1].hasPrefix(partial + "  partial "))
@@ -83,10 +87,12 @@ struct CatalogCommandTests {
         #expect(run.status == 0, "\(run.output)")
         #expect(run.stdout.hasPrefix("id "))
         let text = Self.collapsed(run.stdout)
-        for expected in ["id \(id)", "status complete", "postgresql version 15.8", "duration 1m05s",
-                         "wal segments 000000010000000000000002..000000010000000000000003 (2 segments)",
-                         "tablespaces 16384 fast /srv/fast", "bytes read 38.1 MiB (40000000 bytes)",
-                         "data directory /var/lib/postgresql/15/main", "archives", "base.tar.zst 4.0 KiB"] {
+        for expected in [
+            "id \(id)", "status complete", "postgresql version 15.8", "duration 1m05s",
+            "wal segments 000000010000000000000002..000000010000000000000003 (2 segments)",
+            "tablespaces 16384 fast /srv/fast", "bytes read 38.1 MiB (40000000 bytes)",
+            "data directory /var/lib/postgresql/15/main", "archives", "base.tar.zst 4.0 KiB",
+        ] {
             #expect(text.contains(expected), "\(expected) in \(run.stdout)")
         }
     }
@@ -109,7 +115,9 @@ struct CatalogCommandTests {
         #expect(rows.map { $0["restorable"] as? Bool } == [false, true])
         #expect(rows.map { $0["status"] as? String } == ["damaged", "complete"])
         let listed = try pgsnap(fixture, ["list"])
-        #expect(listed.stdout.split(separator: "\n").contains { $0.hasPrefix(edited) && $0.contains(" damaged ") }, "\(listed.stdout)")
+        #expect(
+            listed.stdout.split(separator: "\n").contains { $0.hasPrefix(edited) && $0.contains(" damaged ") },
+            "\(listed.stdout)")
         let info = try pgsnap(fixture, ["info", edited])
         #expect(info.status == 9, "\(info.output)")
         #expect(info.lines(naming: "pgsnap: ").contains { $0.contains("fails its checksum") }, "\(info.output)")
@@ -143,8 +151,9 @@ struct CatalogCommandTests {
         let list = try pgsnap(fixture, ["list"])
         #expect(list.status == 0, "\(list.output)")
         let lines = list.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.first?.hasPrefix("cluster \(TargetFixture.systemIdentifier) (target bound since ") == true,
-                "\(list.stdout)")
+        #expect(
+            lines.first?.hasPrefix("cluster \(TargetFixture.systemIdentifier) (target bound since ") == true,
+            "\(list.stdout)")
         #expect(lines[2].hasPrefix(foreign + "  foreign "), "\(list.stdout)")
         let json = try pgsnap(fixture, ["list", "--json"]).json()
         #expect(json["system_identifier"] as? String == TargetFixture.systemIdentifier)
@@ -156,8 +165,10 @@ struct CatalogCommandTests {
         #expect(try pgsnap(fixture, ["info", "latest", "--json"]).json()["id"] as? String == own)
         let refused = try pgsnap(fixture, ["info", foreign])
         #expect(refused.status == 9, "\(refused.output)")
-        #expect(refused.output.contains("is of cluster 7400000000000000001, not of cluster \(TargetFixture.systemIdentifier)"),
-                "\(refused.output)")
+        #expect(
+            refused.output.contains(
+                "is of cluster 7400000000000000001, not of cluster \(TargetFixture.systemIdentifier)"),
+            "\(refused.output)")
         let verify = try pgsnap(fixture, ["verify", "latest", "--json"])
         let verified = try #require(try verify.json()["backups"] as? [[String: Any]])
         #expect(verified.map { $0["id"] as? String } == [own], "\(verify.output)")
@@ -254,7 +265,9 @@ struct CatalogCommandTests {
 
     /// Text with runs of spaces collapsed, so expectations do not depend on column widths.
     static func collapsed(_ text: String) -> String {
-        text.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
-            .joined(separator: "\n")
+        text.split(separator: "\n").map {
+            $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
+        }
+        .joined(separator: "\n")
     }
 }

@@ -1,4 +1,3 @@
-@testable import TargetLayout
 import Catalog
 import ExitStatus
 import Foundation
@@ -6,6 +5,7 @@ import Testing
 
 @testable import Backup
 @testable import Restore
+@testable import TargetLayout
 
 /// What the catalog must never believe: a damaged record, a record whose checksum line was
 /// removed after the target was bound, a binding someone else owns, and `latest` in a target
@@ -13,12 +13,15 @@ import Testing
 @Suite("Catalog integrity")
 struct CatalogIntegrityTests {
     private func editOwner(_ fixture: TargetFixture, _ id: String, seal: RecordEditing.Seal) throws {
-        try RecordEditing.edit(fixture.target + "/" + id + "/backup.json", seal: seal) { $0["data_directory_owner"] = 1 }
+        try RecordEditing.edit(fixture.target + "/" + id + "/backup.json", seal: seal) {
+            $0["data_directory_owner"] = 1
+        }
     }
 
     private func keepLast(_ count: Int, _ fixture: TargetFixture) throws -> PrunePlan {
-        try Pruner.plan(try fixture.catalog(), policy: try #require(RetentionPolicy(keepLast: count, keepDays: nil)),
-                        now: fixture.now)
+        try Pruner.plan(
+            try fixture.catalog(), policy: try #require(RetentionPolicy(keepLast: count, keepDays: nil)),
+            now: fixture.now)
     }
 
     /// A newest backup whose record fails its checksum is neither `latest` nor the one
@@ -62,8 +65,9 @@ struct CatalogIntegrityTests {
         }
         #expect(refused?.code == .damaged)
         #expect(refused?.message.contains("no checksum") == true, "\(refused?.message ?? "")")
-        #expect(try StoredBackup.resolve(stripped, in: fixture.target) == stripped,
-                "named by its ID, it is opened so the record check can say what is wrong")
+        #expect(
+            try StoredBackup.resolve(stripped, in: fixture.target) == stripped,
+            "named by its ID, it is opened so the record check can say what is wrong")
         #expect(try StoredBackup.resolve("latest", in: fixture.target) == good)
 
         // Without a binding, or with one made after the backup ended, it is an older pgsnap's.
@@ -99,11 +103,14 @@ struct CatalogIntegrityTests {
     /// prune holds the run lock itself: a crashed run's `.partial` must not look running to it.
     @Test func pruneRemovesACrashedPartialOlderThanTheNewestCompleteBackup() throws {
         let fixture = try TargetFixture()
-        let crashed = try fixture.partial(daysAgo: fixture.now.timeIntervalSince(Date(timeIntervalSince1970: 1_590_000_000)) / 86400)
+        let crashed = try fixture.partial(
+            daysAgo: fixture.now.timeIntervalSince(Date(timeIntervalSince1970: 1_590_000_000)) / 86400)
         #expect(crashed.hasPrefix("2020"))
         let complete = try fixture.complete(daysAgo: 1)
-        let run = try Pgsnap.run(["prune", "--keep-last", "1", "--json", "--target", fixture.target,
-                                  "--run-directory", fixture.runDirectory])
+        let run = try Pgsnap.run([
+            "prune", "--keep-last", "1", "--json", "--target", fixture.target,
+            "--run-directory", fixture.runDirectory,
+        ])
         #expect(run.status == 0, "\(run.output)")
         #expect(try run.json()["removed"] as? [[String: String]] == [["id": crashed, "status": "partial"]])
         #expect(try fixture.names() == [complete])
@@ -118,12 +125,15 @@ struct CatalogIntegrityTests {
         let fixture = try TargetFixture()
         let own = try fixture.complete(daysAgo: 2)
         try fixture.complete(daysAgo: 1, systemIdentifier: "7400000000000000001")
-        let refused = #expect(throws: RestoreError.self) { try BaseBackupChoice.candidates(in: fixture.target, for: "latest") }
+        let refused = #expect(throws: RestoreError.self) {
+            try BaseBackupChoice.candidates(in: fixture.target, for: "latest")
+        }
         #expect(refused?.exitStatus == .target)
         #expect(refused?.message.contains("several clusters") == true, "\(refused?.message ?? "")")
         let mixedHint = CatalogError.mixedClusters(target: "", systemIdentifiers: []).hint
         #expect(refused?.hint == mixedHint)
-        #expect(try BaseBackupChoice.candidates(in: fixture.target, for: own).count == 2, "an explicit ID needs no owner")
+        #expect(
+            try BaseBackupChoice.candidates(in: fixture.target, for: own).count == 2, "an explicit ID needs no owner")
 
         let plain = #expect(throws: LayoutError.self) { try StoredBackup.resolve("latest", in: fixture.target) }
         #expect(plain?.exitStatus == .target)
@@ -179,12 +189,14 @@ struct CatalogIntegrityTests {
         let youngUnmarked = BackupID.make(at: fixture.date(daysAgo: 0.3))
         let oldUnmarked = BackupID.make(at: fixture.date(daysAgo: 3))
         for id in [youngUnmarked, oldUnmarked] { try fixture.makeDirectory(fixture.target + "/" + id + ".partial") }
-        try FileManager.default.setAttributes([.modificationDate: fixture.date(daysAgo: 3)],
-                                              ofItemAtPath: fixture.target + "/" + oldUnmarked + ".partial")
+        try FileManager.default.setAttributes(
+            [.modificationDate: fixture.date(daysAgo: 3)],
+            ofItemAtPath: fixture.target + "/" + oldUnmarked + ".partial")
         let now = Date()
         var logged: [String] = []
         let removed = Leftovers.removePartialBackups(in: fixture.target, now: now) { logged.append($0) }
-        #expect(Set(removed) == [fixture.target + "/" + own + ".partial", fixture.target + "/" + oldUnmarked + ".partial"])
+        #expect(
+            Set(removed) == [fixture.target + "/" + own + ".partial", fixture.target + "/" + oldUnmarked + ".partial"])
         #expect(logged.contains { $0.contains(elsewhere) && $0.contains("db2.example") }, "\(logged)")
         #expect(logged.contains { $0.contains(youngUnmarked) && $0.contains("younger than a day") }, "\(logged)")
         let later = Leftovers.removePartialBackups(in: fixture.target, now: now.addingTimeInterval(2 * 86_400)) { _ in }

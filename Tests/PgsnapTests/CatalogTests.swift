@@ -1,4 +1,3 @@
-@testable import TargetLayout
 import Catalog
 import Configuration
 import ExitStatus
@@ -7,6 +6,7 @@ import Testing
 
 @testable import Backup
 @testable import Preflight
+@testable import TargetLayout
 
 /// The catalog on hand-made targets: statuses, ordering, lookups and retention.
 @Suite("Catalog", .unit)
@@ -71,8 +71,9 @@ struct CatalogTests {
         #expect(try catalog.completeBackup("latest").id == newest)
         #expect(try catalog.completeBackup(old).id == old)
         #expect(try catalog.entry(failed).status == .failed)
-        #expect(try catalog.files(of: catalog.completeBackup(old)).map(\.name)
-                    == ["backup_manifest", "base.tar.zst", "pg_wal.tar.zst"])
+        #expect(
+            try catalog.files(of: catalog.completeBackup(old)).map(\.name)
+                == ["backup_manifest", "base.tar.zst", "pg_wal.tar.zst"])
         #expect(try catalog.files(of: catalog.completeBackup(old)).first { $0.name == "base.tar.zst" }?.bytes == 4096)
 
         let unknown = #expect(throws: CatalogError.self) { try catalog.completeBackup("20990101T000000Z") }
@@ -117,14 +118,18 @@ struct CatalogTests {
         #expect(catalog.entries.map(\.status) == [.foreign, .complete, .complete])
         #expect(catalog.entries.map(\.restorable) == [false, true, true])
         #expect(try catalog.entry("latest").id == ownNewer, "latest is the bound cluster's newest")
-        #expect(throws: CatalogError.foreignBackup(id: foreign, systemIdentifier: "7400000000000000001",
-                                                   owner: TargetFixture.systemIdentifier)) {
+        #expect(
+            throws: CatalogError.foreignBackup(
+                id: foreign, systemIdentifier: "7400000000000000001",
+                owner: TargetFixture.systemIdentifier)
+        ) {
             try catalog.completeBackup(foreign)
         }
         #expect(CatalogError.foreignBackup(id: foreign, systemIdentifier: "1", owner: "2").exitStatus == .damaged)
 
-        let plan = try Pruner.plan(catalog, policy: try #require(RetentionPolicy(keepLast: 1, keepDays: nil)),
-                                   now: fixture.now)
+        let plan = try Pruner.plan(
+            catalog, policy: try #require(RetentionPolicy(keepLast: 1, keepDays: nil)),
+            now: fixture.now)
         #expect(plan.removed.map(\.id) == [own], "keep_last counts only the bound cluster's backups")
         #expect(Set(plan.kept.map(\.id)) == [foreign, ownNewer], "another cluster's backup is never removed")
     }
@@ -155,8 +160,10 @@ struct CatalogTests {
         let path = fixture.target + "/" + TargetBinding.fileName
         var info = stat()
         #expect(stat(path, &info) == 0 && info.st_mode & 0o777 == 0o600)
-        let second = try TargetBinding(systemIdentifier: "7400000000000000001", boundAt: fixture.now, pgsnapVersion: "x")
-            .write(target: fixture.target)
+        let second = try TargetBinding(
+            systemIdentifier: "7400000000000000001", boundAt: fixture.now, pgsnapVersion: "x"
+        )
+        .write(target: fixture.target)
         #expect(second == first, "a second binding returns the one in force")
         #expect(try TargetBinding.read(target: fixture.target) == first)
         #expect(try fixture.names() == [TargetBinding.fileName], "no temporary file is left")
@@ -164,8 +171,10 @@ struct CatalogTests {
         chmod(path, 0o622)
         #expect(throws: CatalogError.self, "a binding others may write is no binding") { try fixture.catalog() }
         chmod(path, 0o600)
-        for bad in ["{\"system_identifier\": \"12; rm -rf /\", \"bound_at\": \"2026-01-01T00:00:00Z\", \"pgsnap_version\": \"1\"}",
-                    "not json", String(repeating: " ", count: 5000)] {
+        for bad in [
+            "{\"system_identifier\": \"12; rm -rf /\", \"bound_at\": \"2026-01-01T00:00:00Z\", \"pgsnap_version\": \"1\"}",
+            "not json", String(repeating: " ", count: 5000),
+        ] {
             try Data(bad.utf8).write(to: URL(fileURLWithPath: path))
             #expect(throws: CatalogError.self) { try fixture.catalog() }
             #expect(TargetOwnership.problems(target: fixture.target, cluster: "1").map(\.code) == ["target_unreadable"])
@@ -304,17 +313,24 @@ struct CatalogTests {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let json = String(decoding: try encoder.encode(report), as: UTF8.self)
-        #expect(json == #"{"dry_run":true,"kept":[{"id":"\#(newest)","status":"complete"}],"removed":[{"id":"\#(old)","status":"failed"}]}"#)
+        #expect(
+            json
+                == #"{"dry_run":true,"kept":[{"id":"\#(newest)","status":"complete"}],"removed":[{"id":"\#(old)","status":"failed"}]}"#
+        )
     }
 
     @Test func aFailedRunRecordRoundTripsThroughTheCatalog() throws {
         let start = Date(timeIntervalSince1970: 1_795_000_000)
-        let record = FailedRunRecord(id: "20261118T110640Z", label: "nightly", startTime: start,
-                                     stopTime: start.addingTimeInterval(2), error: "boom: Input/output error",
-                                     exitStatus: 6, pgsnapVersion: "0.1.0")
+        let record = FailedRunRecord(
+            id: "20261118T110640Z", label: "nightly", startTime: start,
+            stopTime: start.addingTimeInterval(2), error: "boom: Input/output error",
+            exitStatus: 6, pgsnapVersion: "0.1.0")
         let object = try #require(try JSONSerialization.jsonObject(with: try record.encoded()) as? [String: Any])
-        #expect(Set(object.keys) == ["id", "label", "status", "start_time", "stop_time", "error", "exit_status",
-                                     "pgsnap_version", "checksum"])
+        #expect(
+            Set(object.keys) == [
+                "id", "label", "status", "start_time", "stop_time", "error", "exit_status",
+                "pgsnap_version", "checksum",
+            ])
         #expect(object["status"] as? String == "failed")
         #expect(RecordChecksum.status(of: try record.encoded()) == .valid, "sealed like a complete backup's record")
         #expect(object["start_time"] as? String == "2026-11-18T11:06:40Z")

@@ -6,9 +6,11 @@ import Testing
 /// `check` answers for the next backup, not only for the server and the volumes: a held run
 /// lock, a refused hook_directory, a failing archiver with wal_archive, a target too small.
 extension CheckCommandTests {
-    private func check(_ cluster: TestCluster, target: String, _ extra: [String] = []) throws -> (Pgsnap.Run, [String]) {
-        let run = try Pgsnap.run(["check", "--json", "--snapshot", "none", "--target", target, "--conninfo", cluster.conninfo]
-                                 + extra)
+    private func check(_ cluster: TestCluster, target: String, _ extra: [String] = []) throws -> (Pgsnap.Run, [String])
+    {
+        let run = try Pgsnap.run(
+            ["check", "--json", "--snapshot", "none", "--target", target, "--conninfo", cluster.conninfo]
+                + extra)
         let problems = (try run.json()["problems"] as? [[String: Any]]) ?? []
         return (run, problems.compactMap { $0["code"] as? String })
     }

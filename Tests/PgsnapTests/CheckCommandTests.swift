@@ -11,8 +11,10 @@ struct CheckCommandTests {
             let oid = try cluster.psql("SELECT oid FROM pg_tablespace WHERE spcname = 'fast'")
             let target = try TemporaryDirectory.make(prefix: "pgsnap-target-")
             defer { try? FileManager.default.removeItem(atPath: target) }
-            let run = try Pgsnap.run(["check", "--json", "--snapshot", "none", "--target", target,
-                                      "--conninfo", cluster.conninfo])
+            let run = try Pgsnap.run([
+                "check", "--json", "--snapshot", "none", "--target", target,
+                "--conninfo", cluster.conninfo,
+            ])
             #expect(run.status == 0, "\(run.output)")
             let report = try run.json()
             #expect(report["ok"] as? Bool == true)
@@ -40,8 +42,10 @@ struct CheckCommandTests {
             try cluster.psql("CREATE ROLE plain LOGIN")
             let target = try TemporaryDirectory.make(prefix: "pgsnap-target-")
             defer { try? FileManager.default.removeItem(atPath: target) }
-            let run = try Pgsnap.run(["check", "--json", "--snapshot", "none", "--target", target, "--conninfo",
-                                      "host=\(cluster.socketDirectory) port=\(cluster.port) user=plain dbname=postgres"])
+            let run = try Pgsnap.run([
+                "check", "--json", "--snapshot", "none", "--target", target, "--conninfo",
+                "host=\(cluster.socketDirectory) port=\(cluster.port) user=plain dbname=postgres",
+            ])
             #expect(run.status == 4, "\(run.output)")
             let codes = (try run.json()["problems"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }
             #expect(codes == ["data_directory_hidden", "backup_privilege", "replication_privilege"])
@@ -61,16 +65,19 @@ struct CheckCommandTests {
             let run = try Pgsnap.run(["check", "--snapshot", "lvm", "--target", target, "--conninfo", cluster.conninfo])
             #expect(run.status == 5, "\(run.output)")
             #expect(run.output.contains("no device-mapper"))
-            #expect(FileManager.default.fileExists(atPath: "/dev/mapper/control") == controlExisted,
-                    "libdevmapper must not be called on a kernel without device-mapper")
+            #expect(
+                FileManager.default.fileExists(atPath: "/dev/mapper/control") == controlExisted,
+                "libdevmapper must not be called on a kernel without device-mapper")
         }
     }
 
     @Test func unreachableServerExits4() throws {
         let socket = try TemporaryDirectory.make(prefix: "pgsnap-nosrv-")
         defer { try? FileManager.default.removeItem(atPath: socket) }
-        let run = try Pgsnap.run(["check", "--snapshot", "none", "--target", socket, "--conninfo",
-                                  "host=\(socket) port=9 connect_timeout=2"])
+        let run = try Pgsnap.run([
+            "check", "--snapshot", "none", "--target", socket, "--conninfo",
+            "host=\(socket) port=9 connect_timeout=2",
+        ])
         #expect(run.status == 4)
         #expect(run.output.contains("cannot connect to PostgreSQL"))
     }
@@ -82,9 +89,11 @@ struct CheckCommandTests {
         #expect(missing.status == 3)
         #expect(missing.output.contains("absent.conf does not exist"))
         let file = directory + "/pgsnap.conf"
-        for (text, expected) in [("target = /srv\nsnapshot_sise = 10%\n", "pgsnap.conf:2: unknown setting 'snapshot_sise'"),
-                                 ("json = perhaps\n", "pgsnap.conf:1: invalid value 'perhaps' for 'json'"),
-                                 ("target /srv\n", "pgsnap.conf:1: syntax error")] {
+        for (text, expected) in [
+            ("target = /srv\nsnapshot_sise = 10%\n", "pgsnap.conf:2: unknown setting 'snapshot_sise'"),
+            ("json = perhaps\n", "pgsnap.conf:1: invalid value 'perhaps' for 'json'"),
+            ("target /srv\n", "pgsnap.conf:1: syntax error"),
+        ] {
             try text.write(toFile: file, atomically: true, encoding: .utf8)
             let run = try Pgsnap.run(["check", "--config", file])
             #expect(run.status == 3, "\(text)")
@@ -98,12 +107,16 @@ struct CheckCommandTests {
 
     @Test func targetProblemsExit6() throws {
         try withCluster(15) { cluster in
-            let missing = try Pgsnap.run(["check", "--snapshot", "none", "--target", "/nonexistent/pgsnap",
-                                          "--conninfo", cluster.conninfo])
+            let missing = try Pgsnap.run([
+                "check", "--snapshot", "none", "--target", "/nonexistent/pgsnap",
+                "--conninfo", cluster.conninfo,
+            ])
             #expect(missing.status == 6, "\(missing.output)")
             #expect(missing.output.contains("/nonexistent/pgsnap does not exist"))
-            let inside = try Pgsnap.run(["check", "--json", "--snapshot", "none", "--target", cluster.dataDirectory + "/base",
-                                         "--conninfo", cluster.conninfo])
+            let inside = try Pgsnap.run([
+                "check", "--json", "--snapshot", "none", "--target", cluster.dataDirectory + "/base",
+                "--conninfo", cluster.conninfo,
+            ])
             #expect(inside.status == 6, "\(inside.output)")
             let codes = (try inside.json()["problems"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }
             #expect(codes.contains("target_inside_cluster"))

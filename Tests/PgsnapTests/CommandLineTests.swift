@@ -22,9 +22,11 @@ struct CommandLineTests {
         "list": common,
         "info": common,
         "verify": common.union(["--all"]),
-        "restore": common.union(["--pgdata", "--tablespace", "--waldir", "--overwrite", "--owner", "--standby",
-                                 "--restore-command", "--target-time", "--target-name", "--target-lsn",
-                                 "--target-action", "--archive-mode"]),
+        "restore": common.union([
+            "--pgdata", "--tablespace", "--waldir", "--overwrite", "--owner", "--standby",
+            "--restore-command", "--target-time", "--target-name", "--target-lsn",
+            "--target-action", "--archive-mode",
+        ]),
         "prune": common.union(retention).union(["--dry-run"]),
     ]
 
@@ -45,8 +47,11 @@ struct CommandLineTests {
         #expect(run.status == 0, "\(run.output)")
         let listed = Self.listedFlags(run.stdout)
         let expected = try #require(Self.expected[command])
-        #expect(listed.subtracting(expected).isEmpty, "\(command) --help lists flags it does not read: \(listed.subtracting(expected).sorted())")
-        #expect(expected.subtracting(listed).isEmpty, "\(command) --help misses \(expected.subtracting(listed).sorted())")
+        #expect(
+            listed.subtracting(expected).isEmpty,
+            "\(command) --help lists flags it does not read: \(listed.subtracting(expected).sorted())")
+        #expect(
+            expected.subtracting(listed).isEmpty, "\(command) --help misses \(expected.subtracting(listed).sorted())")
     }
 
     @Test func backupListsEveryConfigurationKeyAndListNoneOfTheCopyOnes() throws {
@@ -83,7 +88,10 @@ struct CommandLineTests {
     @Test(arguments: [
         (["restore", "latest", "--pgdata", "relative/data"], "--pgdata"),
         (["restore", "latest", "--pgdata", "/nonexistent/pgsnap-restore", "--waldir", "wal"], "--waldir"),
-        (["restore", "latest", "--pgdata", "/nonexistent/pgsnap-restore", "--target-action", "later"], "--target-action"),
+        (
+            ["restore", "latest", "--pgdata", "/nonexistent/pgsnap-restore", "--target-action", "later"],
+            "--target-action"
+        ),
         (["restore", "latest", "--pgdata", "/nonexistent/pgsnap-restore", "--archive-mode", "on"], "--archive-mode"),
         (["restore", "latest", "--pgdata", "/nonexistent/pgsnap-restore", "--tablespace", "fast"], "--tablespace"),
         (["restore", "latest", "--pgdata", "/nonexistent/pgsnap-restore", "--target-lsn", "0/1"], "--restore-command"),

@@ -6,7 +6,8 @@ import Testing
 @Suite("Configuration file and flags", .unit)
 struct ConfigurationTests {
     @Test func parsesPostgresqlConfSyntax() throws {
-        let file = try ConfigFile.parse("""
+        let file = try ConfigFile.parse(
+            """
             # a comment
             conninfo = 'host=/run/postgresql user=backup dbname=postgres'   # trailing comment
             target=/srv/backups
@@ -101,8 +102,9 @@ struct ConfigurationTests {
         }
         let path = NSTemporaryDirectory() + "/pgsnap-conf-\(getpid())"
         defer { unlink(path) }
-        _ = FileManager.default.createFile(atPath: path, contents: Data("target = /srv\n".utf8),
-                                       attributes: [.posixPermissions: 0o640])
+        _ = FileManager.default.createFile(
+            atPath: path, contents: Data("target = /srv\n".utf8),
+            attributes: [.posixPermissions: 0o640])
         let file = try ConfigFile.load(path: path)
         #expect(file.mode == 0o640)
         #expect(file.entries == [ConfigFile.Entry(key: "target", value: "/srv", line: 1)])

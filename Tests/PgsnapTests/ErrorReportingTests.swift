@@ -31,7 +31,9 @@ struct ErrorReportingTests {
     /// The `| code | name |` rows of a markdown table, in order.
     private static func exitCodeRows(_ markdown: String) -> [(code: Int32, name: String)] {
         markdown.split(separator: "\n").compactMap { line in
-            guard let match = line.firstMatch(of: /^\| (\d+) \| ([^|]+?) \|/), let code = Int32(match.1) else { return nil }
+            guard let match = line.firstMatch(of: /^\| (\d+) \| ([^|]+?) \|/), let code = Int32(match.1) else {
+                return nil
+            }
             return (code, String(match.2))
         }
     }
@@ -41,14 +43,18 @@ struct ErrorReportingTests {
     @Test func theExitCodeTablesMatchExitStatus() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
-        let documented = Self.exitCodeRows(try String(contentsOf: root.appendingPathComponent("docs/exit-codes.md"), encoding: .utf8))
+        let documented = Self.exitCodeRows(
+            try String(contentsOf: root.appendingPathComponent("docs/exit-codes.md"), encoding: .utf8))
         #expect(documented.map(\.code) == ExitStatus.allCases.map(\.rawValue), "docs/exit-codes.md: \(documented)")
         for (status, row) in zip(ExitStatus.allCases, documented) {
             // "lock busy" for lockBusy, "PostgreSQL" for postgres.
             let name = row.name.lowercased().replacingOccurrences(of: " ", with: "")
-            #expect(name.hasPrefix(String(describing: status).lowercased()), "code \(row.code) is '\(row.name)', not \(status)")
+            #expect(
+                name.hasPrefix(String(describing: status).lowercased()),
+                "code \(row.code) is '\(row.name)', not \(status)")
         }
-        let readme = Self.exitCodeRows(try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8))
+        let readme = Self.exitCodeRows(
+            try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8))
         #expect(readme.map(\.code) == ExitStatus.allCases.map(\.rawValue), "README.md: \(readme.map(\.code))")
     }
 
@@ -65,12 +71,15 @@ struct ErrorReportingTests {
         let directory = try TemporaryDirectory.make(prefix: "pgsnap-errors-")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let file = directory + "/pgsnap.conf"
-        try "label = '\(String(repeating: "x", count: 1 << 20))'\n".write(toFile: file, atomically: true, encoding: .utf8)
+        try "label = '\(String(repeating: "x", count: 1 << 20))'\n".write(
+            toFile: file, atomically: true, encoding: .utf8)
         let run = try Pgsnap.run(["list", "--target", "/tmp", "--config", file])
         #expect(run.status == 3, "\(run.output.prefix(300))")
         let lines = stderrLines(run)
         #expect(lines.count == 1)
-        #expect((lines.first?.count ?? 0) < 1000, "a 1 MiB label gives a short line, not \(lines.first?.count ?? 0) characters")
+        #expect(
+            (lines.first?.count ?? 0) < 1000,
+            "a 1 MiB label gives a short line, not \(lines.first?.count ?? 0) characters")
         #expect(run.output.contains("(1048576 bytes)"), "the cut says how long the value was")
     }
 
@@ -98,7 +107,9 @@ struct ErrorReportingTests {
         let target = try TemporaryDirectory.make(prefix: "pgsnap-errors-")
         defer { try? FileManager.default.removeItem(atPath: target) }
         let pgdata = target + "/restored"
-        let run = try Pgsnap.run(["restore", "latest", "--target", target, "--pgdata", pgdata, "--owner", "pgsnap-no-such-user"])
+        let run = try Pgsnap.run([
+            "restore", "latest", "--target", target, "--pgdata", pgdata, "--owner", "pgsnap-no-such-user",
+        ])
         #expect(run.status == 10, "docs/exit-codes.md: unknown --owner is 10: \(run.output)")
         #expect(run.output.contains("no such user"))
         #expect(!FileManager.default.fileExists(atPath: pgdata))
@@ -107,16 +118,21 @@ struct ErrorReportingTests {
     @Test func cleanupJSONPrintsWhatItRemoved() throws {
         let fixture = try TargetFixture()
         let partial = try fixture.partial(daysAgo: 0.5)
-        let run = try Pgsnap.run(["cleanup", "--json", "--snapshot", "none", "--target", fixture.target,
-                                  "--run-directory", fixture.runDirectory])
+        let run = try Pgsnap.run([
+            "cleanup", "--json", "--snapshot", "none", "--target", fixture.target,
+            "--run-directory", fixture.runDirectory,
+        ])
         #expect(run.status == 0, "\(run.output)")
         let object = try run.json()
         #expect(object["ok"] as? Bool == true)
-        #expect(object["partial_backups"] as? [String] == [fixture.target + "/" + partial + ".partial"], "\(run.stdout)")
+        #expect(
+            object["partial_backups"] as? [String] == [fixture.target + "/" + partial + ".partial"], "\(run.stdout)")
         #expect(object["snapshots"] as? [String] == [])
         #expect(object["unmounted"] as? [String] == [])
-        let again = try Pgsnap.run(["cleanup", "--json", "--snapshot", "none", "--target", fixture.target,
-                                    "--run-directory", fixture.runDirectory])
+        let again = try Pgsnap.run([
+            "cleanup", "--json", "--snapshot", "none", "--target", fixture.target,
+            "--run-directory", fixture.runDirectory,
+        ])
         #expect(try again.json()["partial_backups"] as? [String] == [], "nothing left the second time")
     }
 
@@ -125,8 +141,10 @@ struct ErrorReportingTests {
             let conninfo = cluster.conninfo.replacingOccurrences(of: "user=postgres", with: "user=pgsnap_nobody")
             let target = try TemporaryDirectory.make(prefix: "pgsnap-errors-")
             defer { try? FileManager.default.removeItem(atPath: target) }
-            let run = try Pgsnap.run(["backup", "--snapshot", "none", "--target", target, "--run-directory", target + "/run",
-                                      "--conninfo", conninfo])
+            let run = try Pgsnap.run([
+                "backup", "--snapshot", "none", "--target", target, "--run-directory", target + "/run",
+                "--conninfo", conninfo,
+            ])
             #expect(run.status == 4, "\(run.output)")
             #expect(run.output.contains("no such role"), "\(run.output)")
             #expect(!run.output.contains("check that the server runs"), "the server does run: \(run.output)")
@@ -147,8 +165,9 @@ struct ErrorReportingTests {
         }
         let run = try Pgsnap.run(["verify", id, "--target", target])
         #expect(run.status == 9, "\(run.output)")
-        #expect(!run.stdout.split(separator: "\n").contains { $0.hasPrefix("pgsnap: backup \(id) verified") },
-                "a forged line: \(run.stdout)")
+        #expect(
+            !run.stdout.split(separator: "\n").contains { $0.hasPrefix("pgsnap: backup \(id) verified") },
+            "a forged line: \(run.stdout)")
         #expect(stderrLines(run).count == 1, "\(run.output)")
     }
 
@@ -163,8 +182,10 @@ struct ErrorReportingTests {
         try BackupTampering.truncateByHalf(copy + "/base.tar.zst")
         let root = try TemporaryDirectory.make(prefix: "pgsnap-errors-dest-")
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let run = try Pgsnap.run(["restore", id, "--target", target, "--pgdata", root + "/a/b/pgdata",
-                                  "--tablespace", "fast=\(root)/c/d/fast"])
+        let run = try Pgsnap.run([
+            "restore", id, "--target", target, "--pgdata", root + "/a/b/pgdata",
+            "--tablespace", "fast=\(root)/c/d/fast",
+        ])
         #expect(run.status == 9, "\(run.output)")
         let left = try FileManager.default.subpathsOfDirectory(atPath: root)
         #expect(left.isEmpty, "left behind: \(left)")
@@ -180,9 +201,12 @@ struct ErrorReportingTests {
             defer { for path in [hooks, target, runDirectory] { try? FileManager.default.removeItem(atPath: path) } }
             let started = target + "/../" + URL(fileURLWithPath: target).lastPathComponent + ".hook-started"
             defer { unlink(started) }
-            try HookDirectoryFixture.write("pre-backup", "#!/bin/sh\ntouch '\(started)'\nsleep 30\n", in: hooks, mode: 0o755)
-            let running = try Pgsnap.start(["backup", "--snapshot", "none", "--target", target, "--run-directory", runDirectory,
-                                            "--conninfo", cluster.conninfo, "--hook-directory", hooks])
+            try HookDirectoryFixture.write(
+                "pre-backup", "#!/bin/sh\ntouch '\(started)'\nsleep 30\n", in: hooks, mode: 0o755)
+            let running = try Pgsnap.start([
+                "backup", "--snapshot", "none", "--target", target, "--run-directory", runDirectory,
+                "--conninfo", cluster.conninfo, "--hook-directory", hooks,
+            ])
             let deadline = Date().addingTimeInterval(30)
             while !FileManager.default.fileExists(atPath: started) && Date() < deadline { usleep(50_000) }
             kill(running.pid, SIGTERM)

@@ -1,6 +1,7 @@
 import Foundation
-@testable import PostgresFormat
 import Testing
+
+@testable import PostgresFormat
 
 /// The read side's faults: a backup directory that is hostile or damaged (bad types, huge
 /// ranges, traversal, OID mismatches, foreign WAL, an edited record) must make both `verify`
@@ -34,16 +35,19 @@ extension FaultInjectionTests {
             },
             hostile("tablespace OID of backup.json and the archives disagree", good) { backup in
                 let oid = UInt32(good.tablespaceOID) ?? 0
-                try FileManager.default.moveItem(atPath: backup + "/\(good.tablespaceOID).tar.zst",
-                                                 toPath: backup + "/\(oid + 1).tar.zst")
+                try FileManager.default.moveItem(
+                    atPath: backup + "/\(good.tablespaceOID).tar.zst",
+                    toPath: backup + "/\(oid + 1).tar.zst")
             },
             hostile("backup_manifest: WAL range 0/0 to FFFFFFFF/FFFFFFFF", good) { backup in
                 try BackupTampering.editManifest(backup + "/backup_manifest", fixChecksum: true) { text in
                     var text = text
                     for key in ["\"Start-LSN\": \"", "\"End-LSN\": \""] {
                         guard let range = text.range(of: key),
-                              let end = text[range.upperBound...].firstIndex(of: "\"") else { continue }
-                        text.replaceSubrange(range.upperBound..<end, with: key.hasPrefix("\"Start") ? "0/0" : "FFFFFFFF/FFFFFFFF")
+                            let end = text[range.upperBound...].firstIndex(of: "\"")
+                        else { continue }
+                        text.replaceSubrange(
+                            range.upperBound..<end, with: key.hasPrefix("\"Start") ? "0/0" : "FFFFFFFF/FFFFFFFF")
                     }
                     return text
                 }
@@ -64,18 +68,29 @@ extension FaultInjectionTests {
 
     /// A copy of the good backup damaged by `damage`: verify and restore must both exit 9
     /// with one line on stderr, and the restore must leave its destination empty.
-    static func hostile(_ name: String, _ good: GoodBackup, _ damage: @escaping @Sendable (String) throws -> Void) -> FaultCase {
+    static func hostile(_ name: String, _ good: GoodBackup, _ damage: @escaping @Sendable (String) throws -> Void)
+        -> FaultCase
+    {
         FaultCase(name: name, expectedStatus: 9) { context in
             let id = "20200101T000000Z"
             let backup = try copy(good, into: context.target, as: id)
             try damage(backup)
-            let verify = try Pgsnap.run(["verify", id, "--target", context.target, "--run-directory", context.runDirectory])
-            if verify.status != 9 { context.problems.append("verify exited \(verify.status): \(verify.output.prefix(300))") }
-            if stderrLines(verify) != 1 { context.problems.append("verify printed \(stderrLines(verify)) lines on stderr: \(verify.output.prefix(500))") }
+            let verify = try Pgsnap.run([
+                "verify", id, "--target", context.target, "--run-directory", context.runDirectory,
+            ])
+            if verify.status != 9 {
+                context.problems.append("verify exited \(verify.status): \(verify.output.prefix(300))")
+            }
+            if stderrLines(verify) != 1 {
+                context.problems.append(
+                    "verify printed \(stderrLines(verify)) lines on stderr: \(verify.output.prefix(500))")
+            }
             let destination = try TemporaryDirectory.make(prefix: "pgsnap-fault-dest-")
             defer { try? FileManager.default.removeItem(atPath: destination) }
-            let restore = try Pgsnap.run(["restore", id, "--target", context.target, "--pgdata", destination + "/pgdata",
-                                          "--tablespace", "\(good.tablespaceOID)=\(destination)/fast"])
+            let restore = try Pgsnap.run([
+                "restore", id, "--target", context.target, "--pgdata", destination + "/pgdata",
+                "--tablespace", "\(good.tablespaceOID)=\(destination)/fast",
+            ])
             let left = (try? FileManager.default.subpathsOfDirectory(atPath: destination)) ?? []
             if !left.isEmpty { context.problems.append("restore left \(left.prefix(5)) in its destination") }
             // Take the backup out again: the bench's "every complete backup verifies" check is
@@ -88,14 +103,17 @@ extension FaultInjectionTests {
     /// `restore latest` into a new data directory with the tablespace at its original
     /// location, which the running bench cluster uses: exit 10, live files untouched.
     static func liveRestore(overwrite: Bool, _ good: GoodBackup) -> FaultCase {
-        FaultCase(name: "restore next to the live cluster into its tablespace\(overwrite ? " with --overwrite" : "")",
-                  expectedStatus: 10) { context in
+        FaultCase(
+            name: "restore next to the live cluster into its tablespace\(overwrite ? " with --overwrite" : "")",
+            expectedStatus: 10
+        ) { context in
             _ = try copy(good, into: context.target, as: good.id)
             let before = try context.cluster.psql("SELECT count(*), sum(g) FROM kept")
             let destination = try TemporaryDirectory.make(prefix: "pgsnap-fault-dest-")
             defer { try? FileManager.default.removeItem(atPath: destination) }
-            let run = try Pgsnap.run(["restore", "latest", "--target", context.target, "--pgdata", destination + "/pgdata"]
-                                     + (overwrite ? ["--overwrite"] : []))
+            let run = try Pgsnap.run(
+                ["restore", "latest", "--target", context.target, "--pgdata", destination + "/pgdata"]
+                    + (overwrite ? ["--overwrite"] : []))
             let after = try context.cluster.psql("SELECT count(*), sum(g) FROM kept")
             if before != after { context.problems.append("the live table changed: \(before) → \(after)") }
             let tablespace = try #require(context.cluster.tablespaces["fast"])
@@ -103,7 +121,9 @@ extension FaultInjectionTests {
             if entries.count != 1 || !(entries.first ?? "").hasPrefix("PG_") {
                 context.problems.append("the live tablespace directory now holds \(entries)")
             }
-            if overwrite && run.output.contains("pass --overwrite") { context.problems.append("the hint suggests --overwrite again") }
+            if overwrite && run.output.contains("pass --overwrite") {
+                context.problems.append("the hint suggests --overwrite again")
+            }
             return (run.status, String(run.output.dropFirst(run.stdout.count)))
         }
     }

@@ -16,7 +16,9 @@ struct FaultInjectionTests {
         try withCluster(major, settings: ["archive_mode = on", "archive_command = '/bin/true'"]) { cluster in
             try cluster.initializePgbench(scale: 10)
             // Random text that compresses about 2:1, so a backup cannot fit a tiny target.
-            try cluster.psql("CREATE TABLE noise AS SELECT g, md5(random()::text) || md5(random()::text) AS t FROM generate_series(1, 250000) g")
+            try cluster.psql(
+                "CREATE TABLE noise AS SELECT g, md5(random()::text) || md5(random()::text) AS t FROM generate_series(1, 250000) g"
+            )
             try cluster.createTablespace("fast")
             try cluster.psql("CREATE TABLE kept TABLESPACE fast AS SELECT g FROM generate_series(1, 5000) g")
             let good = try Self.takeGoodBackup(cluster)
@@ -36,8 +38,10 @@ struct FaultInjectionTests {
         let target = try TemporaryDirectory.make(prefix: "pgsnap-fault-good-")
         let runDirectory = try TemporaryDirectory.make(prefix: "pgsnap-fault-good-run-")
         defer { try? FileManager.default.removeItem(atPath: runDirectory) }
-        let run = try Pgsnap.run(["backup", "--json", "--snapshot", "none", "--target", target, "--run-directory", runDirectory,
-                                  "--conninfo", cluster.conninfo, "--compress-level", "1"])
+        let run = try Pgsnap.run([
+            "backup", "--json", "--snapshot", "none", "--target", target, "--run-directory", runDirectory,
+            "--conninfo", cluster.conninfo, "--compress-level", "1",
+        ])
         try #require(run.status == 0, "\(run.output)")
         let id = try #require(try run.json()["id"] as? String)
         let oid = try cluster.psql("SELECT oid FROM pg_tablespace WHERE spcname = 'fast'")
@@ -52,40 +56,46 @@ struct FaultInjectionTests {
     static let signals: [FaultCase] = {
         var cases: [FaultCase] = []
         for (name, number) in [("SIGTERM", SIGTERM), ("SIGINT", SIGINT), ("SIGHUP", SIGHUP)] {
-            cases.append(FaultCase(name: "\(name) in the pre-backup hook", expectedStatus: 8) { context in
-                let hooks = try HookDirectoryFixture.make(events: [])
-                defer { try? FileManager.default.removeItem(atPath: hooks) }
-                let started = hooks + ".started"
-                defer { unlink(started) }
-                try HookDirectoryFixture.write("pre-backup", "#!/bin/sh\ntouch '\(started)'\nsleep 60\n", in: hooks)
-                let process = try context.start(["--hook-directory", hooks])
-                context.wait("the pre-backup hook") { FileManager.default.fileExists(atPath: started) }
-                let (status, output, _) = context.signal(process, number)
-                return (status, output)
-            })
-            cases.append(FaultCase(name: "\(name) as backup mode starts", expectedStatus: 8) { context in
-                let process = try context.start(slow)
-                context.wait("the slot") { context.slotExists }
-                let (status, output, _) = context.signal(process, number)
-                return (status, output)
-            })
-            cases.append(FaultCase(name: "\(name) mid-copy", expectedStatus: 8) { context in
+            cases.append(
+                FaultCase(name: "\(name) in the pre-backup hook", expectedStatus: 8) { context in
+                    let hooks = try HookDirectoryFixture.make(events: [])
+                    defer { try? FileManager.default.removeItem(atPath: hooks) }
+                    let started = hooks + ".started"
+                    defer { unlink(started) }
+                    try HookDirectoryFixture.write("pre-backup", "#!/bin/sh\ntouch '\(started)'\nsleep 60\n", in: hooks)
+                    let process = try context.start(["--hook-directory", hooks])
+                    context.wait("the pre-backup hook") { FileManager.default.fileExists(atPath: started) }
+                    let (status, output, _) = context.signal(process, number)
+                    return (status, output)
+                })
+            cases.append(
+                FaultCase(name: "\(name) as backup mode starts", expectedStatus: 8) { context in
+                    let process = try context.start(slow)
+                    context.wait("the slot") { context.slotExists }
+                    let (status, output, _) = context.signal(process, number)
+                    return (status, output)
+                })
+            cases.append(
+                FaultCase(name: "\(name) mid-copy", expectedStatus: 8) { context in
+                    let process = try context.start(slow)
+                    context.wait("the copy") { context.streaming }
+                    let (status, output, seconds) = context.signal(process, number)
+                    if seconds > 5 { context.problems.append("took \(Int(seconds)) s to exit after \(name)") }
+                    return (status, output)
+                })
+        }
+        cases.append(
+            FaultCase(name: "SIGKILL mid-copy, then pgsnap cleanup", expectedStatus: 0, oneLine: false) { context in
                 let process = try context.start(slow)
                 context.wait("the copy") { context.streaming }
-                let (status, output, seconds) = context.signal(process, number)
-                if seconds > 5 { context.problems.append("took \(Int(seconds)) s to exit after \(name)") }
-                return (status, output)
+                let (killed, _, _) = context.signal(process, SIGKILL)
+                if killed != 128 + SIGKILL { context.problems.append("SIGKILL gave \(killed)") }
+                let cleanup = try Pgsnap.run([
+                    "cleanup", "--snapshot", "none", "--target", context.target,
+                    "--run-directory", context.runDirectory,
+                ])
+                return (cleanup.status, cleanup.output)
             })
-        }
-        cases.append(FaultCase(name: "SIGKILL mid-copy, then pgsnap cleanup", expectedStatus: 0, oneLine: false) { context in
-            let process = try context.start(slow)
-            context.wait("the copy") { context.streaming }
-            let (killed, _, _) = context.signal(process, SIGKILL)
-            if killed != 128 + SIGKILL { context.problems.append("SIGKILL gave \(killed)") }
-            let cleanup = try Pgsnap.run(["cleanup", "--snapshot", "none", "--target", context.target,
-                                          "--run-directory", context.runDirectory])
-            return (cleanup.status, cleanup.output)
-        })
         return cases
     }()
 
@@ -95,7 +105,8 @@ struct FaultInjectionTests {
         FaultCase(name: "pg_terminate_backend of pgsnap's session mid-copy", expectedStatus: 4) { context in
             let process = try context.start(slow)
             context.wait("the copy") { context.streaming }
-            try context.cluster.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'pgsnap'")
+            try context.cluster.psql(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'pgsnap'")
             return context.finish(process)
         },
         FaultCase(name: "server restarted mid-copy", expectedStatus: 4) { context in
@@ -108,8 +119,9 @@ struct FaultInjectionTests {
         FaultCase(name: "server crashed mid-copy", expectedStatus: 4) { context in
             let process = try context.start(slow)
             context.wait("the copy") { context.streaming }
-            try Command.output(context.cluster.installation.tool("pg_ctl"),
-                               ["-D", context.cluster.dataDirectory, "-m", "immediate", "-w", "stop"], asUser: TestCluster.user)
+            try Command.output(
+                context.cluster.installation.tool("pg_ctl"),
+                ["-D", context.cluster.dataDirectory, "-m", "immediate", "-w", "stop"], asUser: TestCluster.user)
             let result = context.finish(process)
             try context.cluster.start()
             return result
@@ -125,8 +137,12 @@ struct FaultInjectionTests {
                 context.target = mountPoint
                 result = try context.run(["--compress-level", "1"])
                 // The failed-run record is all that may stay.
-                let names = try FileManager.default.contentsOfDirectory(atPath: mountPoint).filter { $0 != "lost+found" && $0 != "pgsnap.target" }
-                if !names.allSatisfy({ $0.hasSuffix(".failed") }) { context.problems.append("left in the full target: \(names)") }
+                let names = try FileManager.default.contentsOfDirectory(atPath: mountPoint).filter {
+                    $0 != "lost+found" && $0 != "pgsnap.target"
+                }
+                if !names.allSatisfy({ $0.hasSuffix(".failed") }) {
+                    context.problems.append("left in the full target: \(names)")
+                }
             }
             return result
         },
@@ -136,7 +152,9 @@ struct FaultInjectionTests {
                 try Command.output("/bin/mount", ["-o", "remount,ro", mountPoint])
                 context.target = mountPoint
                 result = try context.run()
-                if (try? context.cluster.psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgsnap'")) != "0" {
+                if (try? context.cluster.psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgsnap'"))
+                    != "0"
+                {
                     context.problems.append("a session was opened for a target that cannot be written")
                 }
             }
@@ -225,7 +243,9 @@ struct FaultInjectionTests {
             try withFailingArchiver(context) { archive in
                 let started = Date()
                 let (status, output) = try context.run(["--wal-archive", archive, "--wal-archive-timeout", "3"])
-                if Date().timeIntervalSince(started) > 60 { context.problems.append("the archive wait was not bounded") }
+                if Date().timeIntervalSince(started) > 60 {
+                    context.problems.append("the archive wait was not bounded")
+                }
                 if !output.contains("pg_stat_archiver") && !output.contains("archiv") {
                     context.problems.append("the error does not name the archiver: \(output.prefix(300))")
                 }

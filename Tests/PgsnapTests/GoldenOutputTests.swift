@@ -1,8 +1,8 @@
 import Catalog
 import ExitStatus
 import Foundation
-import Preflight
 import PostgresClient
+import Preflight
 import Storage
 import TargetLayout
 import Testing
@@ -33,7 +33,9 @@ struct GoldenOutputTests {
         try fixture.partial(daysAgo: 0.1)
         try fixture.incomplete(daysAgo: 2)
         try fixture.complete(daysAgo: 3, systemIdentifier: "7399999999999999999")
-        let run = try Pgsnap.run(["list", "--json", "--target", fixture.target, "--run-directory", fixture.runDirectory])
+        let run = try Pgsnap.run([
+            "list", "--json", "--target", fixture.target, "--run-directory", fixture.runDirectory,
+        ])
         #expect(run.status == 0, "\(run.output)")
         try Golden.check(run.stdout, against: "list.json")
     }
@@ -46,24 +48,32 @@ struct GoldenOutputTests {
             version: "16.4", versionNumber: 160004, systemIdentifier: TargetFixture.systemIdentifier,
             dataDirectory: "/var/lib/postgresql/16/main", walLevel: "replica", archiveMode: "on", dataChecksums: true,
             role: "primary", canRunBackupFunctions: true, canCreateReplicationSlot: true, databaseBytes: 7_516_192_768,
-            archiver: ArchiverStatus(archivedCount: 42, lastArchivedWAL: "00000001000000000000002A",
-                                     lastArchivedTime: "2026-11-24 03:14:00+00"))
+            archiver: ArchiverStatus(
+                archivedCount: 42, lastArchivedWAL: "00000001000000000000002A",
+                lastArchivedTime: "2026-11-24 03:14:00+00"))
         let device = DeviceNumber(major: 253, minor: 3)
-        let data = LogicalVolume(volumeGroup: "vg0", name: "pgdata", uuid: "uuid-pgdata", kind: .classic,
-                                 sizeBytes: 20 << 30, volumeGroupFreeBytes: 4 << 30, device: device)
+        let data = LogicalVolume(
+            volumeGroup: "vg0", name: "pgdata", uuid: "uuid-pgdata", kind: .classic,
+            sizeBytes: 20 << 30, volumeGroupFreeBytes: 4 << 30, device: device)
         report.directories = [
             LocatedDirectory(
-                directory: ClusterDirectory(role: .dataDirectory, name: "pg_default", oid: 1663,
-                                            path: "/var/lib/postgresql/16/main"),
-                location: PathLocation(path: "/var/lib/postgresql/16/main", resolvedPath: "/var/lib/postgresql/16/main",
-                                       device: device, logicalVolume: data))
+                directory: ClusterDirectory(
+                    role: .dataDirectory, name: "pg_default", oid: 1663,
+                    path: "/var/lib/postgresql/16/main"),
+                location: PathLocation(
+                    path: "/var/lib/postgresql/16/main", resolvedPath: "/var/lib/postgresql/16/main",
+                    device: device, logicalVolume: data))
         ]
-        report.snapshots = [PlannedSnapshot(origin: data, sizeBytes: 2 << 30, directories: ["pg_default", "pg_global"])]
-        report.target = TargetFacts(path: "/backup/pgsnap", exists: true, writable: true, freeBytes: 1 << 40,
-                                    device: DeviceNumber(major: 8, minor: 17), mountPoint: "/backup", filesystem: "xfs")
+        report.snapshots = [
+            PlannedSnapshot(origin: data, sizeBytes: 2 << 30, directories: ["pg_default", "pg_global"])
+        ]
+        report.target = TargetFacts(
+            path: "/backup/pgsnap", exists: true, writable: true, freeBytes: 1 << 40,
+            device: DeviceNumber(major: 8, minor: 17), mountPoint: "/backup", filesystem: "xfs")
         report.problems = [
-            Problem(code: "target_too_small", message: "the target has 1.0 TiB free; the last backup wrote 1.2 TiB",
-                    hint: "free space in /backup/pgsnap or prune", exitStatus: .target)
+            Problem(
+                code: "target_too_small", message: "the target has 1.0 TiB free; the last backup wrote 1.2 TiB",
+                hint: "free space in /backup/pgsnap or prune", exitStatus: .target)
         ]
         try Golden.check(try #require(JSONOutput.render(report)) + "\n", against: "check.json")
     }
@@ -84,7 +94,8 @@ enum Golden {
         let got = text.split(separator: "\n", omittingEmptySubsequences: false)
         let want = expected.split(separator: "\n", omittingEmptySubsequences: false)
         let line = (0..<min(got.count, want.count)).first { got[$0] != want[$0] } ?? min(got.count, want.count)
-        Issue.record("""
+        Issue.record(
+            """
             \(name) differs from Tests/PgsnapTests/Golden/\(name) at line \(line + 1): \
             got '\(line < got.count ? got[line] : "<end>")', golden '\(line < want.count ? want[line] : "<end>")' \
             (a deliberate format change: rerun with PGSNAP_UPDATE_GOLDEN=1 and review the diff)

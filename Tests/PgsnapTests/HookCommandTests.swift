@@ -26,7 +26,9 @@ struct HookCommandTests {
 
         /// A hook that records its event in `order` and its environment in `env.<event>`, then runs `tail`.
         func hook(_ name: String, _ tail: String = "exit 0", mode: mode_t = 0o755) throws {
-            try HookDirectoryFixture.write(name, """
+            try HookDirectoryFixture.write(
+                name,
+                """
                 #!/bin/sh
                 # written by HookCommandTests
                 echo "$PGSNAP_EVENT" >> "\(out)/order"
@@ -36,7 +38,8 @@ struct HookCommandTests {
         }
 
         var order: [String] {
-            ((try? String(contentsOfFile: out + "/order", encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+            ((try? String(contentsOfFile: out + "/order", encoding: .utf8)) ?? "").split(separator: "\n").map(
+                String.init)
         }
 
         func environment(_ event: String) throws -> [String: String] {
@@ -50,9 +53,12 @@ struct HookCommandTests {
         }
 
         func backup(_ cluster: TestCluster, _ extra: [String] = []) throws -> Pgsnap.Run {
-            try Pgsnap.run(["backup", "--json", "--snapshot", "none", "--target", target, "--run-directory", runDirectory,
-                            "--conninfo", cluster.conninfo, "--hook-directory", hooks] + extra,
-                           environment: ["PGPASSWORD": "not-for-hooks", "PGSNAP_LEAK": "not-for-hooks"])
+            try Pgsnap.run(
+                [
+                    "backup", "--json", "--snapshot", "none", "--target", target, "--run-directory", runDirectory,
+                    "--conninfo", cluster.conninfo, "--hook-directory", hooks,
+                ] + extra,
+                environment: ["PGPASSWORD": "not-for-hooks", "PGSNAP_LEAK": "not-for-hooks"])
         }
     }
 
@@ -94,8 +100,9 @@ struct HookCommandTests {
             #expect(post["PGSNAP_STOP_LSN"]?.contains("/") == true)
             #expect(post["PGSNAP_VOLUMES"] == nil, "no volumes without snapshots")
             for (name, value) in pre.merging(post, uniquingKeysWith: { $1 }) {
-                #expect(name.hasPrefix("PGSNAP_") || ["PATH", "PWD", "SHLVL", "_", "OLDPWD"].contains(name),
-                        "\(name) leaked into a hook")
+                #expect(
+                    name.hasPrefix("PGSNAP_") || ["PATH", "PWD", "SHLVL", "_", "OLDPWD"].contains(name),
+                    "\(name) leaked into a hook")
                 #expect(!value.contains("not-for-hooks"), "\(name) leaked into a hook")
                 #expect(!value.contains(cluster.conninfo), "the conninfo reached a hook in \(name)")
             }
@@ -108,8 +115,10 @@ struct HookCommandTests {
             try setup.hook("post-backup")
             let run = try setup.backup(cluster)
             #expect(run.status == 11, "\(run.output)")
-            #expect(run.output.contains("pre-backup hook \(setup.hooks)/pre-backup exited with status 2: storage not ready"),
-                    "\(run.output)")
+            #expect(
+                run.output.contains(
+                    "pre-backup hook \(setup.hooks)/pre-backup exited with status 2: storage not ready"),
+                "\(run.output)")
             #expect(setup.order == ["pre-backup", "post-backup"])
             let post = try setup.environment("post-backup")
             #expect(post["PGSNAP_STATUS"] == "failure")
@@ -125,7 +134,9 @@ struct HookCommandTests {
     @Test func aHookThatOutlivesTheTimeoutIsKilledWithItsChildren() throws {
         try withSetup { cluster, setup in
             // One child dies of SIGTERM; the hook and a second child ignore it and need SIGKILL.
-            try setup.hook("pre-backup", """
+            try setup.hook(
+                "pre-backup",
+                """
                 sleep 300 & echo $! > "\(setup.out)/child1"
                 trap '' TERM
                 sleep 301 & echo $! > "\(setup.out)/child2"
@@ -138,8 +149,10 @@ struct HookCommandTests {
             #expect(run.output.contains("timed out after 1 s"), "\(run.output)")
             #expect(elapsed < 1 + 5 + 4, "timeout 1 s, then 5 s to SIGKILL; took \(elapsed) s")
             for name in ["child1", "child2"] {
-                let pid = try #require(Int32(try String(contentsOfFile: setup.out + "/" + name, encoding: .utf8)
-                    .trimmingCharacters(in: .whitespacesAndNewlines)))
+                let pid = try #require(
+                    Int32(
+                        try String(contentsOfFile: setup.out + "/" + name, encoding: .utf8)
+                            .trimmingCharacters(in: .whitespacesAndNewlines)))
                 #expect(HookUnitTests.isGoneOrZombie(pid), "\(name) (\(pid)) outlived the hook")
             }
             #expect(try FileManager.default.contentsOfDirectory(atPath: setup.target).isEmpty)
@@ -166,8 +179,10 @@ struct HookCommandTests {
             let run = try setup.backup(cluster)
             #expect(run.status == 0, "\(run.output)")
             #expect(try run.json()["status"] as? String == "complete")
-            #expect(run.output.contains("post-backup hook \(setup.hooks)/post-backup exited with status 1; the run's outcome is unchanged"),
-                    "\(run.output)")
+            #expect(
+                run.output.contains(
+                    "post-backup hook \(setup.hooks)/post-backup exited with status 1; the run's outcome is unchanged"),
+                "\(run.output)")
             #expect(run.output.contains("hook post-backup: mail server down"))
             #expect(run.output.contains("pre-snapshot hook \(setup.hooks)/pre-snapshot is not executable"))
             #expect(setup.order == ["post-backup"])

@@ -11,8 +11,9 @@ struct HookUnitTests {
     static func makeHooks(_ recorder: RecordingHookRunner, directory: String?, warnings: WarningLog = WarningLog())
         throws -> BackupHooks
     {
-        try BackupHooks(directory: directory, timeout: 5, runner: recorder, context: ["PGSNAP_BACKUP_ID": "20261124T031500Z"],
-                        log: { _ in }, warn: { warnings.append($0) })
+        try BackupHooks(
+            directory: directory, timeout: 5, runner: recorder, context: ["PGSNAP_BACKUP_ID": "20261124T031500Z"],
+            log: { _ in }, warn: { warnings.append($0) })
     }
 
     final class WarningLog: @unchecked Sendable {
@@ -29,7 +30,10 @@ struct HookUnitTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let recorder = RecordingHookRunner()
         func refusal() -> HookError? {
-            do { _ = try Self.makeHooks(recorder, directory: directory); return nil } catch { return error as? HookError }
+            do {
+                _ = try Self.makeHooks(recorder, directory: directory)
+                return nil
+            } catch { return error as? HookError }
         }
         #expect(refusal() == nil)
         chmod(directory, 0o777)
@@ -78,7 +82,9 @@ struct HookUnitTests {
     @Test func theRunnerPassesOnlyTheGivenEnvironmentAndCapturesOutput() throws {
         let directory = try HookDirectoryFixture.make(events: [])
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        try HookDirectoryFixture.write("pre-backup", """
+        try HookDirectoryFixture.write(
+            "pre-backup",
+            """
             #!/bin/bash
             echo "cwd=$(pwd)"
             echo "inherited=$(ls -l /proc/$$/fd | grep -c pgsnap-sentinel)"
@@ -91,8 +97,9 @@ struct HookUnitTests {
         let sentinel = open(directory + "/pgsnap-sentinel", O_RDWR | O_CREAT, 0o600)
         defer { close(sentinel) }
         defer { unsetenv("PGSNAP_UNIT_SECRET") }
-        let result = SpawnedHookRunner().run(path: directory + "/pre-backup", environment: ["PATH": "/usr/bin:/bin", "PGSNAP_X": "y z"],
-                                             timeout: 10, shouldStop: { false })
+        let result = SpawnedHookRunner().run(
+            path: directory + "/pre-backup", environment: ["PATH": "/usr/bin:/bin", "PGSNAP_X": "y z"],
+            timeout: 10, shouldStop: { false })
         #expect(result.ending == .exited(0))
         #expect(result.stdout == ["cwd=/", "inherited=0", "PATH=/usr/bin:/bin", "PGSNAP_X=y z"])
         #expect(result.stderr == ["to stderr"])
@@ -118,7 +125,9 @@ struct HookUnitTests {
         let directory = try HookDirectoryFixture.make(events: [])
         defer { try? FileManager.default.removeItem(atPath: directory) }
         // One child dies of SIGTERM; the leader and a second child ignore it and need SIGKILL.
-        try HookDirectoryFixture.write("slow", """
+        try HookDirectoryFixture.write(
+            "slow",
+            """
             #!/bin/sh
             sleep 300 & echo $! > "\(directory)/child1"
             trap '' TERM
@@ -126,14 +135,17 @@ struct HookUnitTests {
             wait
             """, in: directory)
         let started = Date()
-        let result = SpawnedHookRunner(killGrace: 1).run(path: directory + "/slow", environment: ["PATH": "/usr/bin:/bin"],
-                                                         timeout: 1, shouldStop: { false })
+        let result = SpawnedHookRunner(killGrace: 1).run(
+            path: directory + "/slow", environment: ["PATH": "/usr/bin:/bin"],
+            timeout: 1, shouldStop: { false })
         let elapsed = Date().timeIntervalSince(started)
         #expect(result.ending == .timedOut)
         #expect(elapsed < 4, "timeout 1 s + grace 1 s, took \(elapsed)")
         for name in ["child1", "child2"] {
-            let pid = try #require(Int32(try String(contentsOfFile: directory + "/" + name, encoding: .utf8)
-                .trimmingCharacters(in: .whitespacesAndNewlines)))
+            let pid = try #require(
+                Int32(
+                    try String(contentsOfFile: directory + "/" + name, encoding: .utf8)
+                        .trimmingCharacters(in: .whitespacesAndNewlines)))
             #expect(Self.isGoneOrZombie(pid), "\(name) (\(pid)) survived")
         }
     }
@@ -143,8 +155,9 @@ struct HookUnitTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try HookDirectoryFixture.write("slow", "#!/bin/sh\nsleep 300\n", in: directory)
         let deadline = Date().addingTimeInterval(0.5)
-        let result = SpawnedHookRunner(killGrace: 1).run(path: directory + "/slow", environment: [:], timeout: 60,
-                                                         shouldStop: { Date() > deadline })
+        let result = SpawnedHookRunner(killGrace: 1).run(
+            path: directory + "/slow", environment: [:], timeout: 60,
+            shouldStop: { Date() > deadline })
         #expect(result.ending == .stopped)
     }
 

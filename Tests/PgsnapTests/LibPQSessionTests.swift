@@ -51,13 +51,15 @@ struct LibPQSessionTests {
             setenv("PGPASSFILE", passfile, 1)
             defer { unsetenv("PGPASSFILE") }
             let error = #expect(throws: PostgresError.self) {
-                try LibPQSession(conninfo: "host=\(cluster.socketDirectory) port=\(cluster.port) user=guarded dbname=postgres")
+                try LibPQSession(
+                    conninfo: "host=\(cluster.socketDirectory) port=\(cluster.port) user=guarded dbname=postgres")
             }
             #expect(error?.code == .authenticationFailed)
             #expect(error?.message.contains("wrong-password") == false)
             try "*:*:*:guarded:right-horse-battery\n".write(toFile: passfile, atomically: true, encoding: .utf8)
             chmod(passfile, 0o600)
-            let session = try LibPQSession(conninfo: "host=\(cluster.socketDirectory) port=\(cluster.port) user=guarded dbname=postgres")
+            let session = try LibPQSession(
+                conninfo: "host=\(cluster.socketDirectory) port=\(cluster.port) user=guarded dbname=postgres")
             #expect(try session.query("SELECT current_user").scalar() == "guarded")
             session.close()
         }
@@ -66,14 +68,17 @@ struct LibPQSessionTests {
     @Test func aStopRequestCancelsARunningStatementAndTheSessionStaysUsable() throws {
         try withCluster(15) { cluster in
             let stop = LockedFlag()
-            let session = try LibPQSession(conninfo: cluster.conninfo, options: SessionOptions(shouldStop: { stop.value }))
+            let session = try LibPQSession(
+                conninfo: cluster.conninfo, options: SessionOptions(shouldStop: { stop.value }))
             defer { session.close() }
             DispatchQueue.global().asyncAfter(deadline: .now() + 0.5) { stop.set() }
             let started = Date()
             let error = #expect(throws: PostgresError.self) { try session.query("SELECT pg_sleep(60)") }
             #expect(error?.code == .cancelled)
             #expect(error?.exitStatus == .interrupted)
-            #expect(error?.libpqMessage.contains("canceling statement due to user request") == true, "\(String(describing: error))")
+            #expect(
+                error?.libpqMessage.contains("canceling statement due to user request") == true,
+                "\(String(describing: error))")
             #expect(Date().timeIntervalSince(started) < 5)
             // Teardown's statements still run after the stop request; ordinary ones do not start.
             #expect(try session.query("SELECT 1", [], limit: .teardown).scalar() == "1")
@@ -91,19 +96,26 @@ struct LibPQSessionTests {
             #expect(error?.code == .timedOut)
             #expect(error?.exitStatus == .postgres)
             #expect(try session.query("SELECT 1").scalar() == "1")
-            #expect(try cluster.psql("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%' AND state = 'active'") == "0")
+            #expect(
+                try cluster.psql(
+                    "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%' AND state = 'active'")
+                    == "0")
         }
     }
 
     @Test func serverNoticesGoToTheSinkAndAFailuresWarningsIntoItsLine() throws {
         try withCluster(15) { cluster in
             let received = LockedMessages()
-            let session = try LibPQSession(conninfo: cluster.conninfo,
-                                           options: SessionOptions(serverMessages: { received.append($0) }))
+            let session = try LibPQSession(
+                conninfo: cluster.conninfo,
+                options: SessionOptions(serverMessages: { received.append($0) }))
             defer { session.close() }
             _ = try session.query("DO $$ BEGIN RAISE NOTICE 'hello'; RAISE WARNING 'careful'; END $$")
-            #expect(received.all == [ServerMessage(severity: "NOTICE", text: "hello"),
-                                     ServerMessage(severity: "WARNING", text: "careful")])
+            #expect(
+                received.all == [
+                    ServerMessage(severity: "NOTICE", text: "hello"),
+                    ServerMessage(severity: "WARNING", text: "careful"),
+                ])
             #expect(received.all.last?.description == "server: WARNING: careful")
             let error = #expect(throws: PostgresError.self) {
                 try session.query("DO $$ BEGIN RAISE WARNING 'about to fail'; RAISE EXCEPTION 'boom'; END $$")
@@ -120,7 +132,8 @@ struct LibPQSessionTests {
         try withCluster(15) { cluster in
             let conninfo = try cluster.databaseWarningAtConnect()
             let received = LockedMessages()
-            let session = try LibPQSession(conninfo: conninfo, options: SessionOptions(serverMessages: { received.append($0) }))
+            let session = try LibPQSession(
+                conninfo: conninfo, options: SessionOptions(serverMessages: { received.append($0) }))
             defer { session.close() }
             let warning = try #require(received.all.first, "no startup warning reached the sink")
             #expect(received.all.count == 1)
@@ -154,8 +167,9 @@ struct LibPQSessionTests {
             let elapsed = Date().timeIntervalSince(started)
             #expect(elapsed < 0.5 + LibPQSession.cancelRequestBound + 1.5, "took \(elapsed) s")
             #expect(error?.code == .timedOut)
-            #expect(error?.libpqMessage.contains("the cancel request got no answer within 2 s; session closed") == true,
-                    "\(String(describing: error))")
+            #expect(
+                error?.libpqMessage.contains("the cancel request got no answer within 2 s; session closed") == true,
+                "\(String(describing: error))")
             let closed = #expect(throws: PostgresError.self) { try session.query("SELECT 1", [], limit: .teardown) }
             #expect(closed?.code == .connectionLost)
         }
@@ -173,7 +187,9 @@ struct LibPQSessionTests {
         let path = Array((directory + "/.s.PGSQL.5999").utf8CString)
         withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: path.map { UInt8(bitPattern: $0) }) }
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         try #require(bound == 0 && listen(listener, 8) == 0)
         let conninfo = "host=\(directory) port=5999 user=postgres connect_timeout=10"
@@ -189,7 +205,8 @@ struct LibPQSessionTests {
 
         started = Date()
         let timedOut = #expect(throws: PostgresError.self) {
-            try LibPQSession(conninfo: conninfo.replacingOccurrences(of: "connect_timeout=10", with: "connect_timeout=2"))
+            try LibPQSession(
+                conninfo: conninfo.replacingOccurrences(of: "connect_timeout=10", with: "connect_timeout=2"))
         }
         #expect(timedOut?.code == .connectionFailed)
         #expect(timedOut?.libpqMessage.contains("timeout") == true)

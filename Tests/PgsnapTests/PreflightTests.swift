@@ -13,10 +13,16 @@ struct PreflightTests {
         -> QueryResult
     {
         QueryResult(
-            columns: ["version", "wal_level", "archive_mode", "data_checksums", "data_directory", "role", "can_slot",
-                      "can_backup"],
-            rows: [["\(version / 10000).3", walLevel, "off", "on", "/pg/data", "backup", slot ? "t" : "f",
-                    backup ? "t" : "f"]])
+            columns: [
+                "version", "wal_level", "archive_mode", "data_checksums", "data_directory", "role", "can_slot",
+                "can_backup",
+            ],
+            rows: [
+                [
+                    "\(version / 10000).3", walLevel, "off", "on", "/pg/data", "backup", slot ? "t" : "f",
+                    backup ? "t" : "f",
+                ]
+            ])
     }
 
     static let tablespaces = QueryResult(
@@ -24,11 +30,13 @@ struct PreflightTests {
         rows: [["1663", "pg_default", ""], ["1664", "pg_global", ""], ["16384", "fast", "/pg/ts1"]])
 
     static func session(version: Int, facts: QueryResult? = nil) -> ScriptedSession {
-        ScriptedSession(version: version, answers: [
-            ("current_setting('server_version')", .success(facts ?? Self.facts(version: version))),
-            ("pg_control_system", .success(QueryResult(columns: ["s"], rows: [["7000000000000000001"]]))),
-            ("pg_tablespace", .success(tablespaces)),
-        ])
+        ScriptedSession(
+            version: version,
+            answers: [
+                ("current_setting('server_version')", .success(facts ?? Self.facts(version: version))),
+                ("pg_control_system", .success(QueryResult(columns: ["s"], rows: [["7000000000000000001"]]))),
+                ("pg_tablespace", .success(tablespaces)),
+            ])
     }
 
     @Test func version14UsesTheOldBackupFunctionSignatures() throws {
@@ -48,33 +56,42 @@ struct PreflightTests {
     }
 
     @Test func directoriesCoverBuiltInTablespacesUserTablespacesAndWAL() throws {
-        let directories = try ServerInspector(session: Self.session(version: 150_000)).directories(dataDirectory: "/pg/data")
+        let directories = try ServerInspector(session: Self.session(version: 150_000)).directories(
+            dataDirectory: "/pg/data")
         #expect(directories.map(\.name) == ["pg_default", "pg_global", "fast", "pg_wal"])
         #expect(directories.map(\.path) == ["/pg/data", "/pg/data", "/pg/ts1", "/pg/data/pg_wal"])
         #expect(directories[2].oid == 16384)
     }
 
     @Test func privilegeAndSettingProblemsAreAllReported() {
-        let facts = ServerFacts(version: "9.6.1", versionNumber: 90601, systemIdentifier: nil, dataDirectory: nil,
-                                walLevel: "minimal", archiveMode: "off", dataChecksums: false, role: "app",
-                                canRunBackupFunctions: false, canCreateReplicationSlot: false)
+        let facts = ServerFacts(
+            version: "9.6.1", versionNumber: 90601, systemIdentifier: nil, dataDirectory: nil,
+            walLevel: "minimal", archiveMode: "off", dataChecksums: false, role: "app",
+            canRunBackupFunctions: false, canCreateReplicationSlot: false)
         let codes = ServerRequirements.problems(facts).map(\.code)
-        #expect(codes == ["server_version", "wal_level", "data_directory_hidden", "backup_privilege", "replication_privilege"])
+        #expect(
+            codes == [
+                "server_version", "wal_level", "data_directory_hidden", "backup_privilege", "replication_privilege",
+            ])
     }
 
     @Test func aFailingArchiverIsAProblemOnlyWhileItFails() {
-        var facts = ServerFacts(version: "15.3", versionNumber: 150003, systemIdentifier: "1", dataDirectory: "/pg/data",
-                                walLevel: "replica", archiveMode: "on", dataChecksums: true, role: "postgres",
-                                canRunBackupFunctions: true, canCreateReplicationSlot: true)
+        var facts = ServerFacts(
+            version: "15.3", versionNumber: 150003, systemIdentifier: "1", dataDirectory: "/pg/data",
+            walLevel: "replica", archiveMode: "on", dataChecksums: true, role: "postgres",
+            canRunBackupFunctions: true, canCreateReplicationSlot: true)
         #expect(ServerRequirements.problems(facts).isEmpty, "without wal_archive the archiver is not read")
-        facts.archiver = ArchiverStatus(archivedCount: 3, lastArchivedWAL: "000000010000000000000003",
-                                        lastArchivedTime: "2026-12-01 02:00:00+00", failedCount: 7,
-                                        lastFailedWAL: "000000010000000000000004",
-                                        lastFailedTime: "2026-12-01 03:00:00+00", isFailing: true)
+        facts.archiver = ArchiverStatus(
+            archivedCount: 3, lastArchivedWAL: "000000010000000000000003",
+            lastArchivedTime: "2026-12-01 02:00:00+00", failedCount: 7,
+            lastFailedWAL: "000000010000000000000004",
+            lastFailedTime: "2026-12-01 03:00:00+00", isFailing: true)
         let problems = ServerRequirements.problems(facts)
         #expect(problems.map(\.code) == ["archiver_failing"])
         #expect(problems.first?.exitStatus == .postgres)
-        #expect(problems.first?.message.contains("last_failed_wal 000000010000000000000004 at 2026-12-01 03:00:00+00") == true)
+        #expect(
+            problems.first?.message.contains("last_failed_wal 000000010000000000000004 at 2026-12-01 03:00:00+00")
+                == true)
         facts.archiver?.isFailing = false
         #expect(ServerRequirements.problems(facts).isEmpty, "failures before the last success are history")
     }
@@ -96,26 +113,34 @@ struct PreflightTests {
 
     static let dataDevice = DeviceNumber(major: 253, minor: 1)
 
-    static func volume(_ name: String, kind: LogicalVolume.Kind, minor: UInt32, size: UInt64 = 10 << 30,
-                       free: UInt64 = 4 << 30, pool: String? = nil) -> LogicalVolume {
-        LogicalVolume(volumeGroup: "vg0", name: name, uuid: "uuid-\(name)", kind: kind, pool: pool, sizeBytes: size,
-                      volumeGroupFreeBytes: free, device: DeviceNumber(major: 253, minor: minor))
+    static func volume(
+        _ name: String, kind: LogicalVolume.Kind, minor: UInt32, size: UInt64 = 10 << 30,
+        free: UInt64 = 4 << 30, pool: String? = nil
+    ) -> LogicalVolume {
+        LogicalVolume(
+            volumeGroup: "vg0", name: name, uuid: "uuid-\(name)", kind: kind, pool: pool, sizeBytes: size,
+            volumeGroupFreeBytes: free, device: DeviceNumber(major: 253, minor: minor))
     }
 
-    static func located(_ name: String, role: ClusterDirectory.Role = .tablespace, volume: LogicalVolume?) -> LocatedDirectory {
+    static func located(_ name: String, role: ClusterDirectory.Role = .tablespace, volume: LogicalVolume?)
+        -> LocatedDirectory
+    {
         let device = volume?.device ?? DeviceNumber(major: 8, minor: 1)
         return LocatedDirectory(
             directory: ClusterDirectory(role: role, name: name, oid: 1, path: "/pg/\(name)"),
-            location: PathLocation(path: "/pg/\(name)", resolvedPath: "/pg/\(name)", device: device,
-                                   logicalVolume: volume))
+            location: PathLocation(
+                path: "/pg/\(name)", resolvedPath: "/pg/\(name)", device: device,
+                logicalVolume: volume))
     }
 
     @Test func directoriesSharingAVolumeGetOneSnapshot() {
         let data = Self.volume("data", kind: .classic, minor: 1)
         let (snapshots, problems) = SnapshotPlanner.plan(
-            [Self.located("pg_default", role: .dataDirectory, volume: data),
-             Self.located("pg_global", role: .dataDirectory, volume: data),
-             Self.located("pg_wal", role: .wal, volume: data)],
+            [
+                Self.located("pg_default", role: .dataDirectory, volume: data),
+                Self.located("pg_global", role: .dataDirectory, volume: data),
+                Self.located("pg_wal", role: .wal, volume: data),
+            ],
             size: .percentOfOrigin(10))
         #expect(problems.isEmpty)
         #expect(snapshots.count == 1)
@@ -126,8 +151,12 @@ struct PreflightTests {
 
     @Test func thinSnapshotsNeedNoSizeAndClassicOnesMustFit() {
         let (snapshots, problems) = SnapshotPlanner.plan(
-            [Self.located("pg_default", role: .dataDirectory, volume: Self.volume("data", kind: .classic, minor: 1, free: 1 << 30)),
-             Self.located("ts", volume: Self.volume("ts", kind: .thin, minor: 2, free: 1 << 30, pool: "pool"))],
+            [
+                Self.located(
+                    "pg_default", role: .dataDirectory,
+                    volume: Self.volume("data", kind: .classic, minor: 1, free: 1 << 30)),
+                Self.located("ts", volume: Self.volume("ts", kind: .thin, minor: 2, free: 1 << 30, pool: "pool")),
+            ],
             size: .bytes(2 << 30))
         #expect(snapshots.map(\.sizeBytes) == [2 << 30, nil])
         #expect(problems.map(\.code) == ["vg_free_space"])
@@ -165,14 +194,25 @@ struct PreflightTests {
         defer { try? FileManager.default.removeItem(atPath: root) }
         try FileManager.default.createDirectory(atPath: root + "/pg_wal", withIntermediateDirectories: true)
         let device = try VolumeResolver.identify(root).device
-        let session = ScriptedSession(version: 160_000, answers: [
-            ("current_setting('server_version')", .success(QueryResult(
-                columns: Self.facts(version: 160_000).columns,
-                rows: [["16.3", "replica", "on", "on", root, "postgres", "t", "t"]]))),
-            ("pg_control_system", .success(QueryResult(columns: ["s"], rows: [["1"]]))),
-            ("pg_tablespace", .success(QueryResult(columns: ["oid", "spcname", "location"],
-                                                   rows: [["1663", "pg_default", ""], ["1664", "pg_global", ""]]))),
-        ])
+        let session = ScriptedSession(
+            version: 160_000,
+            answers: [
+                (
+                    "current_setting('server_version')",
+                    .success(
+                        QueryResult(
+                            columns: Self.facts(version: 160_000).columns,
+                            rows: [["16.3", "replica", "on", "on", root, "postgres", "t", "t"]]))
+                ),
+                ("pg_control_system", .success(QueryResult(columns: ["s"], rows: [["1"]]))),
+                (
+                    "pg_tablespace",
+                    .success(
+                        QueryResult(
+                            columns: ["oid", "spcname", "location"],
+                            rows: [["1663", "pg_default", ""], ["1664", "pg_global", ""]]))
+                ),
+            ])
         var volume = Self.volume("data", kind: .classic, minor: device.minor, size: 1 << 30, free: 1 << 30)
         volume.device = device
         let environment = PreflightEnvironment(
@@ -202,8 +242,11 @@ struct PreflightTests {
             mounts: { () throws(StorageError) in MountTable(entries: []) },
             deviceMapper: { () throws(StorageError) in FakeDeviceMapper([]) },
             lvm: { () throws(StorageError) in
-                FakeLVM([], failure: StorageError(code: .lvmFailed, detail: "LVM could not list logical volumes",
-                                                  underlying: "Locking failed"))
+                FakeLVM(
+                    [],
+                    failure: StorageError(
+                        code: .lvmFailed, detail: "LVM could not list logical volumes",
+                        underlying: "Locking failed"))
             })
         var settings = Settings()
         settings.target = "/nonexistent-target"

@@ -1,7 +1,7 @@
 import Foundation
-@testable import PostgresFormat
 import Testing
 
+@testable import PostgresFormat
 @testable import Restore
 
 /// `pgsnap restore` end to end on real servers: a backup taken with `--snapshot none` is
@@ -36,8 +36,10 @@ struct RestoreCommandTests {
                 try FileManager.default.createDirectory(atPath: relocated, withIntermediateDirectories: false)
                 chmod(relocated, 0o755)
             }
-            let run = try Pgsnap.run(["restore", id, "--target", target, "--pgdata", pgdata, "--json",
-                                      "--tablespace", (byOID ? oid : "fast") + "=" + relocated])
+            let run = try Pgsnap.run([
+                "restore", id, "--target", target, "--pgdata", pgdata, "--json",
+                "--tablespace", (byOID ? oid : "fast") + "=" + relocated,
+            ])
             try #require(run.status == 0, "\(run.output)")
 
             let summary = try run.json()
@@ -52,8 +54,9 @@ struct RestoreCommandTests {
             #expect((summary["files"] as? Int ?? 0) > 0)
             #expect((summary["bytes"] as? Int ?? 0) > 0)
 
-            expectRestoredLayout(pgdata, major: major, tablespaces: [oid: relocated], walSegments: walSegments,
-                                 signal: nil)
+            expectRestoredLayout(
+                pgdata, major: major, tablespaces: [oid: relocated], walSegments: walSegments,
+                signal: nil)
             #expect(FileTree.children(originalLocation).count == 1, "the original tablespace was written to")
             expectVerifyBackup(pgdata, cluster.installation)
 
@@ -113,7 +116,8 @@ struct RestoreCommandTests {
             try #require(run.status == 0, "\(run.output)")
             let spaces = try run.json()["tablespaces"] as? [[String: Any]]
             #expect(spaces?.first?["location"] as? String == original)
-            expectRestoredLayout(pgdata, major: major, tablespaces: [oid: original], walSegments: walSegments, signal: nil)
+            expectRestoredLayout(
+                pgdata, major: major, tablespaces: [oid: original], walSegments: walSegments, signal: nil)
             expectVerifyBackup(pgdata, cluster.installation)
             try start(restored)
             #expect(try restored.psql(BackupCommandTests.invariantSQL) == "t")
@@ -155,7 +159,9 @@ struct RestoreCommandTests {
 
             // The same with --overwrite: replaced, and nothing of the old content survives
             // (pg_verifybackup would report it as a file not in the manifest).
-            let overwritten = try restore([id, "--pgdata", occupied, "--tablespace", "fast=" + relocated, "--overwrite"])
+            let overwritten = try restore([
+                id, "--pgdata", occupied, "--tablespace", "fast=" + relocated, "--overwrite",
+            ])
             #expect(overwritten.status == 0, "\(overwritten.output)")
             #expect(!FileTree.exists(occupied + "/keep.txt"))
             #expect(!FileTree.exists(occupied + "/base/1/99999"))
@@ -177,14 +183,16 @@ struct RestoreCommandTests {
             #expect(FileTree.isAbsentOrEmpty(fresh), "\(FileTree.paths(fresh))")
 
             // Backups that do not exist or are not complete: exit 9, named.
-            try FileManager.default.createDirectory(atPath: target + "/20200102T000000Z.partial",
-                                                    withIntermediateDirectories: false)
-            try FileManager.default.createDirectory(atPath: target + "/20200103T000000Z.failed",
-                                                    withIntermediateDirectories: false)
+            try FileManager.default.createDirectory(
+                atPath: target + "/20200102T000000Z.partial",
+                withIntermediateDirectories: false)
+            try FileManager.default.createDirectory(
+                atPath: target + "/20200103T000000Z.failed",
+                withIntermediateDirectories: false)
             try """
-                {"id":"20200103T000000Z","label":"failed run","status":"failed","start_time":"2020-01-03T00:00:00Z",
-                 "stop_time":"2020-01-03T00:00:05Z","error":"PostgreSQL went away","exit_status":4,"pgsnap_version":"0.1.0"}
-                """.write(toFile: target + "/20200103T000000Z.failed/backup.json", atomically: false, encoding: .utf8)
+            {"id":"20200103T000000Z","label":"failed run","status":"failed","start_time":"2020-01-03T00:00:00Z",
+             "stop_time":"2020-01-03T00:00:05Z","error":"PostgreSQL went away","exit_status":4,"pgsnap_version":"0.1.0"}
+            """.write(toFile: target + "/20200103T000000Z.failed/backup.json", atomically: false, encoding: .utf8)
             for missing in ["20200101T000000Z", "20200102T000000Z", "20200103T000000Z"] {
                 let run = try restore([missing, "--pgdata", fresh, "--tablespace", "fast=" + relocated + "-2"])
                 #expect(run.status == 9, "\(missing): \(run.output)")
@@ -204,8 +212,10 @@ struct RestoreCommandTests {
             }
 
             // Last, since a wrong answer destroys it: never over a running server, even with --overwrite.
-            let running = try restore([id, "--pgdata", cluster.dataDirectory, "--overwrite", "--tablespace",
-                                       "fast=" + relocated + "-4"])
+            let running = try restore([
+                id, "--pgdata", cluster.dataDirectory, "--overwrite", "--tablespace",
+                "fast=" + relocated + "-4",
+            ])
             #expect(running.status == 10, "\(running.output)")
             expectOneLineMessage(running, naming: cluster.dataDirectory)
             #expect(try cluster.psql("SELECT count(*) FROM kept") == "1000")
@@ -229,7 +239,8 @@ struct RestoreCommandTests {
             try other.stop()
             let wal = other.root + "/wal"
             try FileManager.default.moveItem(atPath: other.dataDirectory + "/pg_wal", toPath: wal)
-            try FileManager.default.createSymbolicLink(atPath: other.dataDirectory + "/pg_wal", withDestinationPath: wal)
+            try FileManager.default.createSymbolicLink(
+                atPath: other.dataDirectory + "/pg_wal", withDestinationPath: wal)
             try other.start()
             try other.psql("CHECKPOINT")
             let scratch = try TemporaryDirectory.make(prefix: "pgsnap-restore-in-use-", owner: TestCluster.user)
@@ -239,7 +250,8 @@ struct RestoreCommandTests {
             // inodes: nothing removed or replaced).
             let sums = checksums(tablespace)
             func walFiles() -> [String] {
-                Command.run("/usr/bin/find", [wal, "-printf", "%P %i\n"]).output.split(separator: "\n").map(String.init).sorted()
+                Command.run("/usr/bin/find", [wal, "-printf", "%P %i\n"]).output.split(separator: "\n").map(String.init)
+                    .sorted()
             }
             let walBefore = walFiles()
             let cases: [(arguments: [String], named: String)] = [
@@ -275,9 +287,11 @@ struct RestoreCommandTests {
         let root = try TemporaryDirectory.make(prefix: "pgsnap-pg15-restore-", owner: TestCluster.user)
         let restored = try RestoredCluster(adopting: root, installation: shared.installation)
         defer { restored.destroy() }
-        let pgdata = restored.dataDirectory, walDirectory = root + "/wal"
+        let pgdata = restored.dataDirectory
+        let walDirectory = root + "/wal"
         func oldWAL(_ directory: String, ready: String, done: String) throws {
-            try FileManager.default.createDirectory(atPath: directory + "/archive_status", withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: directory + "/archive_status", withIntermediateDirectories: true)
             for name in [ready, done] {
                 try Data(repeating: 7, count: 4096).write(to: URL(fileURLWithPath: directory + "/" + name))
             }
@@ -287,13 +301,17 @@ struct RestoreCommandTests {
         try oldWAL(pgdata + "/pg_wal", ready: "000000010000000000000042", done: "000000010000000000000041")
         try "old\n".write(toFile: pgdata + "/PG_VERSION", atomically: false, encoding: .utf8)
         try oldWAL(walDirectory, ready: "000000030000000000000099", done: "000000030000000000000098")
-        let run = try Pgsnap.run(["restore", shared.id, "--target", shared.target, "--pgdata", pgdata, "--waldir",
-                                  walDirectory, "--tablespace", "fast=\(root)/fast", "--overwrite", "--json"])
+        let run = try Pgsnap.run([
+            "restore", shared.id, "--target", shared.target, "--pgdata", pgdata, "--waldir",
+            walDirectory, "--tablespace", "fast=\(root)/fast", "--overwrite", "--json",
+        ])
         try #require(run.status == 0, "\(run.output)")
         let kept = try #require(try run.json()["unarchived_wal"] as? [String], "\(run.output)")
         #expect(kept.count == 2, "\(kept)")
-        for (directory, owner, ready) in [(kept.first ?? "", pgdata, "000000010000000000000042"),
-                                          (kept.last ?? "", walDirectory, "000000030000000000000099")] {
+        for (directory, owner, ready) in [
+            (kept.first ?? "", pgdata, "000000010000000000000042"),
+            (kept.last ?? "", walDirectory, "000000030000000000000099"),
+        ] {
             #expect(directory.hasPrefix(owner + ".pgsnap-unarchived-wal-"), "\(directory)")
             #expect(FileTree.mode(directory) == 0o700)
             #expect(FileTree.children(directory) == [ready, "archive_status"].sorted())
@@ -319,13 +337,18 @@ struct RestoreCommandTests {
         let restored = try RestoredCluster(adopting: root, installation: shared.installation)
         defer { restored.destroy() }
         let walDirectory = root + "/wal"
-        let run = try Pgsnap.run(["restore", shared.id, "--target", shared.target, "--pgdata", restored.dataDirectory,
-                                  "--tablespace", "fast=\(root)/fast", "--waldir", walDirectory, "--json"])
+        let run = try Pgsnap.run([
+            "restore", shared.id, "--target", shared.target, "--pgdata", restored.dataDirectory,
+            "--tablespace", "fast=\(root)/fast", "--waldir", walDirectory, "--json",
+        ])
         try #require(run.status == 0, "\(run.output)")
         #expect(try run.json()["wal_directory"] as? String == walDirectory)
-        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: restored.dataDirectory + "/pg_wal") == walDirectory)
-        let record = try JSONSerialization.jsonObject(
-            with: Data(contentsOf: URL(fileURLWithPath: shared.directory + "/backup.json"))) as? [String: Any]
+        #expect(
+            try FileManager.default.destinationOfSymbolicLink(atPath: restored.dataDirectory + "/pg_wal")
+                == walDirectory)
+        let record =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: shared.directory + "/backup.json"))) as? [String: Any]
         let segments = try #require(record?["wal_segments"] as? [String])
         let present = try FileManager.default.contentsOfDirectory(atPath: walDirectory)
         #expect(!segments.isEmpty && segments.allSatisfy(present.contains), "\(present)")
@@ -352,11 +375,14 @@ struct RestoreCommandTests {
             let id = try #require(try backup(cluster, into: target)["id"] as? String)
             let root = try TemporaryDirectory.make(prefix: "pgsnap-pg15-restore-", owner: TestCluster.user)
             defer { try? FileManager.default.removeItem(atPath: root) }
-            let pgdata = root + "/data", relocated = root + "/fast"
+            let pgdata = root + "/data"
+            let relocated = root + "/fast"
             var interrupted = false
             for _ in 0..<3 where !interrupted {
-                let process = try Pgsnap.start(["restore", id, "--target", target, "--pgdata", pgdata,
-                                                "--tablespace", "fast=\(relocated)"])
+                let process = try Pgsnap.start([
+                    "restore", id, "--target", target, "--pgdata", pgdata,
+                    "--tablespace", "fast=\(relocated)",
+                ])
                 var started = false
                 for _ in 0..<4000 where !started {
                     started = FileManager.default.fileExists(atPath: pgdata + "/base")
@@ -390,8 +416,10 @@ struct RestoreCommandTests {
         let shared = try SharedBackup.get()
         try SmallFileSystem.withMounted(prefix: "pgsnap-pg15-restore-img-") { mountPoint, image in
             try FileManager.default.removeItem(atPath: mountPoint + "/lost+found")
-            let run = try Pgsnap.run(["restore", shared.id, "--target", shared.target, "--pgdata", mountPoint,
-                                      "--tablespace", "fast=\(image)/fast"])
+            let run = try Pgsnap.run([
+                "restore", shared.id, "--target", shared.target, "--pgdata", mountPoint,
+                "--tablespace", "fast=\(image)/fast",
+            ])
             #expect(run.status == 10, "\(run.output)")
             #expect(run.output.contains("No space left on device"), "\(run.output)")
             #expect(FileTree.children(mountPoint).isEmpty, "\(FileTree.paths(mountPoint).prefix(10))")
@@ -436,8 +464,10 @@ struct RestoreCommandTests {
                 (["--target-lsn", lsn], "recovery_target_lsn", lsn),
             ]
             for pointInTime in targets {
-                try withRestore(id, target: target, cluster: cluster,
-                                ["--restore-command", restoreCommand, "--target-action", "promote"] + pointInTime.flags) {
+                try withRestore(
+                    id, target: target, cluster: cluster,
+                    ["--restore-command", restoreCommand, "--target-action", "promote"] + pointInTime.flags
+                ) {
                     restored, summary in
                     let pgdata = restored.dataDirectory
                     #expect(summary["recovery"] as? String == "recovery.signal")
@@ -455,12 +485,14 @@ struct RestoreCommandTests {
             }
 
             // No target: everything the archive has is replayed, the drop included.
-            try withRestore(id, target: target, cluster: cluster, ["--restore-command", restoreCommand]) { restored, summary in
+            try withRestore(id, target: target, cluster: cluster, ["--restore-command", restoreCommand]) {
+                restored, summary in
                 #expect(summary["recovery"] as? String == "recovery.signal")
                 #expect(FileTree.exists(restored.dataDirectory + "/recovery.signal"))
                 expectSetting(restored.dataDirectory, "restore_command", archive)
                 let settings = autoConf(restored.dataDirectory)
-                #expect(!settings.contains("recovery_target_name") && !settings.contains("recovery_target_time")
+                #expect(
+                    !settings.contains("recovery_target_name") && !settings.contains("recovery_target_time")
                         && !settings.contains("recovery_target_lsn"), "\(settings)")
                 try start(restored, settings: ["archive_mode=off"])
                 #expect(try restored.waitUntilOutOfRecovery(), "still in recovery: \(restored.serverLog)")
@@ -511,8 +543,9 @@ struct RestoreCommandTests {
             Thread.sleep(forTimeInterval: 1.1)
             let after = try #require(try backup(cluster, into: target)["id"] as? String)
             try #require(before != after)
-            try waitUntilArchived(try cluster.psql("SELECT pg_walfile_name(pg_switch_wal())"), cluster: cluster,
-                                  archive: archive)
+            try waitUntilArchived(
+                try cluster.psql("SELECT pg_walfile_name(pg_switch_wal())"), cluster: cluster,
+                archive: archive)
             let restoreCommand = "cp \(archive)/%f %p"
             let refusedAt = scratch + "/data"
             func refused(_ arguments: [String], naming text: String) throws {
@@ -526,20 +559,25 @@ struct RestoreCommandTests {
             try refused([after, "--restore-command", restoreCommand, "--target-time", time], naming: before)
             try refused([after, "--restore-command", restoreCommand, "--target-lsn", lsn], naming: before)
             for bad in ["yesterday-ish", "now", "today", "2026-11-24 10:41:00", "24/11/2026 10:41+00"] {
-                try refused(["latest", "--restore-command", restoreCommand, "--target-time", bad], naming: "--target-time")
+                try refused(
+                    ["latest", "--restore-command", restoreCommand, "--target-time", bad], naming: "--target-time")
             }
             for bad in ["cp \(archive)/%f", "cp \(archive)/x %p", "true"] {
                 try refused(["latest", "--restore-command", bad], naming: "--restore-command")
             }
 
             let archived = Set(FileTree.children(archive))
-            try withRestore("latest", target: target, cluster: cluster,
-                            ["--restore-command", restoreCommand, "--target-time", time, "--target-action", "promote"]) {
+            try withRestore(
+                "latest", target: target, cluster: cluster,
+                ["--restore-command", restoreCommand, "--target-time", time, "--target-action", "promote"]
+            ) {
                 restored, summary, run in
                 #expect(summary["id"] as? String == before, "\(summary)")
                 // One log line each for the choice and for archiving turned off.
                 let logged = run.stderr.split(separator: "\n")
-                #expect(logged.filter { $0.contains("the newest complete backup that ended before") }.count == 1, "\(run.stderr)")
+                #expect(
+                    logged.filter { $0.contains("the newest complete backup that ended before") }.count == 1,
+                    "\(run.stderr)")
                 #expect(logged.filter { $0.contains("archive_mode = 'off'") }.count == 1, "\(run.stderr)")
                 let choice = summary["base_backup_choice"] as? String ?? ""
                 #expect(choice.contains(before) && choice.contains(after), "\(summary)")
@@ -558,18 +596,29 @@ struct RestoreCommandTests {
                 let added = Set(FileTree.children(archive)).subtracting(archived)
                 #expect(added.isEmpty, "the clone archived into the original's archive: \(added)")
             }
-            try withRestore("latest", target: target, cluster: cluster, ["--restore-command", restoreCommand,
-                                                                          "--target-lsn", lsn]) { _, summary in
+            try withRestore(
+                "latest", target: target, cluster: cluster,
+                [
+                    "--restore-command", restoreCommand,
+                    "--target-lsn", lsn,
+                ]
+            ) { _, summary in
                 #expect(summary["id"] as? String == before, "\(summary)")
             }
             // A restore point cannot be placed: the latest is used, and the output says so.
-            try withRestore("latest", target: target, cluster: cluster, ["--restore-command", restoreCommand,
-                                                                          "--target-name", "before_drop"]) { _, summary in
+            try withRestore(
+                "latest", target: target, cluster: cluster,
+                [
+                    "--restore-command", restoreCommand,
+                    "--target-name", "before_drop",
+                ]
+            ) { _, summary in
                 #expect(summary["id"] as? String == after, "\(summary)")
                 #expect((summary["base_backup_choice"] as? String ?? "").contains("must lie after"), "\(summary)")
             }
             // --archive-mode preserve: the original's archiving stays.
-            try withRestore("latest", target: target, cluster: cluster, ["--archive-mode", "preserve"]) { restored, summary, run in
+            try withRestore("latest", target: target, cluster: cluster, ["--archive-mode", "preserve"]) {
+                restored, summary, run in
                 #expect(summary["archive_mode"] as? String == "preserve")
                 #expect(!run.stderr.contains("archive_mode"), "\(run.stderr)")
                 #expect(!autoConf(restored.dataDirectory).contains("archive_mode = 'off'"))
@@ -581,15 +630,19 @@ struct RestoreCommandTests {
 
     /// The promoted copy runs on timeline 2, as a standby does after a failover: its backup
     /// carries the timeline's history file (as pg_basebackup's does) and restores on its own.
-    private func expectBackupAfterFailoverRestores(_ promoted: RestoredCluster, installation: PostgresInstallation) throws {
+    private func expectBackupAfterFailoverRestores(_ promoted: RestoredCluster, installation: PostgresInstallation)
+        throws
+    {
         let timeline = try promoted.psql("SELECT timeline_id FROM pg_control_checkpoint()")
         try promoted.psql("CHECKPOINT")
         let fixture = try TargetFixture()
         defer { withExtendedLifetime(fixture) {} }
         let (target, runDirectory) = (fixture.target, fixture.runDirectory)
-        let run = try Pgsnap.run(["backup", "--json", "--snapshot", "none", "--target", target, "--run-directory",
-                                  runDirectory, "--checkpoint", "fast", "--conninfo",
-                                  "host=\(promoted.socketDirectory) port=5432 user=postgres dbname=postgres"])
+        let run = try Pgsnap.run([
+            "backup", "--json", "--snapshot", "none", "--target", target, "--run-directory",
+            runDirectory, "--checkpoint", "fast", "--conninfo",
+            "host=\(promoted.socketDirectory) port=5432 user=postgres dbname=postgres",
+        ])
         try #require(run.status == 0, "backup of the promoted copy: \(run.output)")
         let record = try run.json()
         #expect(String(describing: record["timeline"] ?? "") == timeline, "\(record)")
@@ -605,7 +658,8 @@ struct RestoreCommandTests {
         let verify = try Pgsnap.run(["verify", id, "--target", target])
         #expect(verify.status == 0, "\(verify.output)")
 
-        let root = try TemporaryDirectory.make(prefix: "pgsnap-pg\(installation.major)-restore-", owner: TestCluster.user)
+        let root = try TemporaryDirectory.make(
+            prefix: "pgsnap-pg\(installation.major)-restore-", owner: TestCluster.user)
         let again = try RestoredCluster(adopting: root, installation: installation)
         defer { again.destroy() }
         let restore = try Pgsnap.run(["restore", id, "--target", target, "--pgdata", again.dataDirectory])
@@ -630,14 +684,17 @@ struct RestoreCommandTests {
             Thread {
                 defer { loadDone.signal() }
                 while !backupDone.value {
-                    _ = Command.run(cluster.installation.tool("pgbench"),
-                                    ["-t", "100", "-c", "2", "-n", "-h", cluster.socketDirectory, "-U", "postgres", "postgres"],
-                                    asUser: TestCluster.user)
+                    _ = Command.run(
+                        cluster.installation.tool("pgbench"),
+                        ["-t", "100", "-c", "2", "-n", "-h", cluster.socketDirectory, "-U", "postgres", "postgres"],
+                        asUser: TestCluster.user)
                 }
             }.start()
         }
-        let run = try Pgsnap.run(["backup", "--json", "--snapshot", "none", "--target", target, "--run-directory",
-                                  runDirectory, "--conninfo", cluster.conninfo, "--checkpoint", "fast"])
+        let run = try Pgsnap.run([
+            "backup", "--json", "--snapshot", "none", "--target", target, "--run-directory",
+            runDirectory, "--conninfo", cluster.conninfo, "--checkpoint", "fast",
+        ])
         backupDone.set()
         if underLoad { loadDone.wait() }
         try #require(run.status == 0, "pgsnap backup: \(run.output)")
@@ -646,20 +703,28 @@ struct RestoreCommandTests {
 
     /// Restores `id` into a fresh directory with `arguments`, hands the result to `body` and
     /// removes it afterwards.
-    private func withRestore(_ id: String, target: String, cluster: TestCluster, _ arguments: [String],
-                             _ body: (RestoredCluster, [String: Any]) throws -> Void) throws {
-        try withRestore(id, target: target, cluster: cluster, arguments) { restored, summary, _ in try body(restored, summary) }
+    private func withRestore(
+        _ id: String, target: String, cluster: TestCluster, _ arguments: [String],
+        _ body: (RestoredCluster, [String: Any]) throws -> Void
+    ) throws {
+        try withRestore(id, target: target, cluster: cluster, arguments) { restored, summary, _ in
+            try body(restored, summary)
+        }
     }
 
     /// The same, also handing over the run (for what it logged).
-    private func withRestore(_ id: String, target: String, cluster: TestCluster, _ arguments: [String],
-                             _ body: (RestoredCluster, [String: Any], Pgsnap.Run) throws -> Void) throws {
-        let root = try TemporaryDirectory.make(prefix: "pgsnap-pg\(cluster.installation.major)-restore-",
-                                               owner: TestCluster.user)
+    private func withRestore(
+        _ id: String, target: String, cluster: TestCluster, _ arguments: [String],
+        _ body: (RestoredCluster, [String: Any], Pgsnap.Run) throws -> Void
+    ) throws {
+        let root = try TemporaryDirectory.make(
+            prefix: "pgsnap-pg\(cluster.installation.major)-restore-",
+            owner: TestCluster.user)
         let restored = try RestoredCluster(adopting: root, installation: cluster.installation)
         defer { restored.destroy() }
-        let run = try Pgsnap.run(["restore", id, "--target", target, "--pgdata", restored.dataDirectory, "--json"]
-                                 + arguments)
+        let run = try Pgsnap.run(
+            ["restore", id, "--target", target, "--pgdata", restored.dataDirectory, "--json"]
+                + arguments)
         try #require(run.status == 0, "pgsnap restore \(arguments): \(run.output)")
         try body(restored, try run.json(), run)
     }
@@ -675,53 +740,68 @@ struct RestoreCommandTests {
     }
 
     /// What `pgsnap restore` must leave for a startable, verifiable cluster.
-    private func expectRestoredLayout(_ pgdata: String, major: Int, tablespaces: [String: String],
-                                      walSegments: [String], signal: String?,
-                                      sourceLocation: SourceLocation = #_sourceLocation) {
+    private func expectRestoredLayout(
+        _ pgdata: String, major: Int, tablespaces: [String: String],
+        walSegments: [String], signal: String?,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         #expect(FileTree.mode(pgdata) == 0o700, "pgdata mode", sourceLocation: sourceLocation)
         #expect(FileTree.owner(pgdata) == FileTree.postgresUID, "pgdata owner", sourceLocation: sourceLocation)
         for file in ["PG_VERSION", "backup_label", "global/pg_control", "backup_manifest"] {
             #expect(FileTree.exists(pgdata + "/" + file), "\(file) missing", sourceLocation: sourceLocation)
-            #expect(FileTree.owner(pgdata + "/" + file) == FileTree.postgresUID, "\(file) owner",
-                    sourceLocation: sourceLocation)
+            #expect(
+                FileTree.owner(pgdata + "/" + file) == FileTree.postgresUID, "\(file) owner",
+                sourceLocation: sourceLocation)
         }
         for (oid, location) in tablespaces {
-            #expect(FileTree.linkTarget(pgdata + "/pg_tblspc/" + oid) == location, "pg_tblspc/\(oid)",
-                    sourceLocation: sourceLocation)
+            #expect(
+                FileTree.linkTarget(pgdata + "/pg_tblspc/" + oid) == location, "pg_tblspc/\(oid)",
+                sourceLocation: sourceLocation)
             #expect(FileTree.isDirectory(location), "\(location)", sourceLocation: sourceLocation)
-            #expect(FileTree.owner(location) == FileTree.postgresUID, "owner of \(location)", sourceLocation: sourceLocation)
+            #expect(
+                FileTree.owner(location) == FileTree.postgresUID, "owner of \(location)", sourceLocation: sourceLocation
+            )
             let versionDirectories = FileTree.children(location).filter { $0.hasPrefix("PG_\(major)_") }
-            #expect(versionDirectories.count == 1, "\(location): \(FileTree.children(location))",
-                    sourceLocation: sourceLocation)
+            #expect(
+                versionDirectories.count == 1, "\(location): \(FileTree.children(location))",
+                sourceLocation: sourceLocation)
         }
         let map = (try? String(contentsOfFile: pgdata + "/tablespace_map", encoding: .utf8)) ?? ""
-        #expect(Set(map.split(separator: "\n").map(String.init)) == Set(tablespaces.map { "\($0.key) \($0.value)" }),
-                "tablespace_map: \(map)", sourceLocation: sourceLocation)
+        #expect(
+            Set(map.split(separator: "\n").map(String.init)) == Set(tablespaces.map { "\($0.key) \($0.value)" }),
+            "tablespace_map: \(map)", sourceLocation: sourceLocation)
         #expect(!walSegments.isEmpty, sourceLocation: sourceLocation)
         for segment in walSegments {
             let size = FileTree.lstatus(pgdata + "/pg_wal/" + segment)?.st_size
             #expect(size == 16 << 20, "pg_wal/\(segment): \(String(describing: size))", sourceLocation: sourceLocation)
         }
-        #expect(FileTree.exists(pgdata + "/recovery.signal") == (signal == "recovery.signal"), sourceLocation: sourceLocation)
-        #expect(FileTree.exists(pgdata + "/standby.signal") == (signal == "standby.signal"), sourceLocation: sourceLocation)
+        #expect(
+            FileTree.exists(pgdata + "/recovery.signal") == (signal == "recovery.signal"),
+            sourceLocation: sourceLocation)
+        #expect(
+            FileTree.exists(pgdata + "/standby.signal") == (signal == "standby.signal"), sourceLocation: sourceLocation)
     }
 
     /// `pg_verifybackup DIR` as postgres with the installation's own tool, using the manifest
     /// pgsnap left in DIR (as after `pg_basebackup -Fp`).
-    private func expectVerifyBackup(_ pgdata: String, _ installation: PostgresInstallation,
-                                    sourceLocation: SourceLocation = #_sourceLocation) {
+    private func expectVerifyBackup(
+        _ pgdata: String, _ installation: PostgresInstallation,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         let result = Command.run(installation.tool("pg_verifybackup"), [pgdata], asUser: TestCluster.user)
         #expect(result.status == 0, "pg_verifybackup: \(result.output)", sourceLocation: sourceLocation)
     }
 
     private func expectAmcheckClean(_ restored: RestoredCluster, major: Int) {
         let installation = restored.installation
-        guard FileManager.default.fileExists(atPath: installation.binDirectory + "/../share/extension/amcheck.control")
-            || FileManager.default.fileExists(atPath: "/usr/share/postgresql/\(major)/extension/amcheck.control")
+        guard
+            FileManager.default.fileExists(atPath: installation.binDirectory + "/../share/extension/amcheck.control")
+                || FileManager.default.fileExists(atPath: "/usr/share/postgresql/\(major)/extension/amcheck.control")
         else { return }
-        let amcheck = Command.run(installation.tool("pg_amcheck"),
-                                  ["--install-missing", "-h", restored.socketDirectory, "-U", "postgres", "--all"],
-                                  asUser: TestCluster.user)
+        let amcheck = Command.run(
+            installation.tool("pg_amcheck"),
+            ["--install-missing", "-h", restored.socketDirectory, "-U", "postgres", "--all"],
+            asUser: TestCluster.user)
         #expect(amcheck.status == 0, "pg_amcheck: \(amcheck.output)")
     }
 
@@ -730,14 +810,17 @@ struct RestoreCommandTests {
     }
 
     /// postgresql.auto.conf has a line setting `name` whose value contains `value`.
-    private func expectSetting(_ pgdata: String, _ name: String, _ value: String,
-                               sourceLocation: SourceLocation = #_sourceLocation) {
+    private func expectSetting(
+        _ pgdata: String, _ name: String, _ value: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         let settings = autoConf(pgdata)
         let lines = settings.split(separator: "\n").filter {
             $0.trimmingCharacters(in: .whitespaces).hasPrefix(name) && $0.contains(value)
         }
-        #expect(!lines.isEmpty, "no \(name) = …\(value)… in postgresql.auto.conf:\n\(settings)",
-                sourceLocation: sourceLocation)
+        #expect(
+            !lines.isEmpty, "no \(name) = …\(value)… in postgresql.auto.conf:\n\(settings)",
+            sourceLocation: sourceLocation)
     }
 
     /// Waits until the archiver has copied `segment` (pg_stat_archiver, and the file itself).

@@ -25,7 +25,8 @@ struct RestoreHostileArchiveTests {
         // owner (chown -R postgres, say) takes the host's passwd away from root: put it back.
         defer {
             if let now = FileTree.lstatus("/etc/passwd"),
-                now.st_uid != passwdBefore.st_uid || now.st_gid != passwdBefore.st_gid || now.st_mode != passwdBefore.st_mode
+                now.st_uid != passwdBefore.st_uid || now.st_gid != passwdBefore.st_gid
+                    || now.st_mode != passwdBefore.st_mode
             {
                 chown("/etc/passwd", passwdBefore.st_uid, passwdBefore.st_gid)
                 chmod("/etc/passwd", passwdBefore.st_mode & 0o7777)
@@ -33,8 +34,10 @@ struct RestoreHostileArchiveTests {
         }
         let decoyBefore = try #require(FileTree.lstatus(places.decoy))
 
-        let run = try Pgsnap.run(["restore", Self.id, "--target", target, "--pgdata", places.pgdata, "--tablespace",
-                                  "fast=" + places.tablespace])
+        let run = try Pgsnap.run([
+            "restore", Self.id, "--target", target, "--pgdata", places.pgdata, "--tablespace",
+            "fast=" + places.tablespace,
+        ])
 
         #expect(run.status == 9, "\(run.output)")
         #expect(!run.lines(naming: "pgsnap: ").isEmpty, "no one-line message: \(run.output)")
@@ -48,10 +51,11 @@ struct RestoreHostileArchiveTests {
         #expect(around(places) == aroundBefore, "changed next to the data directory")
         #expect(FileTree.listing(places.outside) == outsideBefore, "changed in \(places.outside)")
         let passwd = try #require(FileTree.lstatus("/etc/passwd"))
-        #expect(passwd.st_nlink == passwdBefore.st_nlink && passwd.st_mode == passwdBefore.st_mode
+        #expect(
+            passwd.st_nlink == passwdBefore.st_nlink && passwd.st_mode == passwdBefore.st_mode
                 && passwd.st_uid == passwdBefore.st_uid && passwd.st_gid == passwdBefore.st_gid
                 && passwd.st_size == passwdBefore.st_size,
-                "/etc/passwd changed")
+            "/etc/passwd changed")
         let decoy = try #require(FileTree.lstatus(places.decoy))
         #expect(decoy.st_nlink == decoyBefore.st_nlink, "the decoy was linked into the restore")
         // Nothing startable is left, and (contract) nothing of what was written.

@@ -43,8 +43,10 @@ struct RestoreRefusalTests {
 
         let destination = try TemporaryDirectory.make(prefix: "pgsnap-refusal-dest-")
         defer { try? FileManager.default.removeItem(atPath: destination) }
-        let restore = try Pgsnap.run(["restore", Self.id, "--target", target, "--pgdata", destination + "/pgdata",
-                                      "--tablespace", "fast=\(destination)/fast"])
+        let restore = try Pgsnap.run([
+            "restore", Self.id, "--target", target, "--pgdata", destination + "/pgdata",
+            "--tablespace", "fast=\(destination)/fast",
+        ])
         #expect(restore.status == 9, "\(restore.output.prefix(600))")
         #expect(restore.output.contains(crafted), "\(restore.output.prefix(600))")
         #expect(stderrLines(restore).count == 1, "\(restore.output.prefix(600))")
@@ -63,9 +65,13 @@ struct RestoreRefusalTests {
         defer { try? FileManager.default.removeItem(atPath: target) }
         let destination = try TemporaryDirectory.make(prefix: "pgsnap-refusal-dest-")
         defer { try? FileManager.default.removeItem(atPath: destination) }
-        for arguments in [["verify", Self.id, "--target", target],
-                          ["restore", Self.id, "--target", target, "--pgdata", destination + "/pgdata",
-                           "--tablespace", "fast=\(destination)/fast"]] {
+        for arguments in [
+            ["verify", Self.id, "--target", target],
+            [
+                "restore", Self.id, "--target", target, "--pgdata", destination + "/pgdata",
+                "--tablespace", "fast=\(destination)/fast",
+            ],
+        ] {
             let run = try Pgsnap.start(arguments).wait(seconds: 60)
             #expect(!run.timedOut, "\(arguments[0]) hung on the FIFO")
             #expect(run.status == 9, "\(arguments[0]): \(run.output.prefix(600))")
@@ -88,9 +94,11 @@ struct RestoreRefusalTests {
         defer { try? FileManager.default.removeItem(atPath: target) }
         let destination = try TemporaryDirectory.make(prefix: "pgsnap-refusal-dest-")
         defer { try? FileManager.default.removeItem(atPath: destination) }
-        let run = try Pgsnap.run(["restore", "latest", "--target", target, "--pgdata", destination + "/pgdata",
-                                  "--tablespace", "fast=\(destination)/fast", "--target-name", "before_upgrade",
-                                  "--restore-command", "cp /nonexistent/%f %p"])
+        let run = try Pgsnap.run([
+            "restore", "latest", "--target", target, "--pgdata", destination + "/pgdata",
+            "--tablespace", "fast=\(destination)/fast", "--target-name", "before_upgrade",
+            "--restore-command", "cp /nonexistent/%f %p",
+        ])
         #expect(run.status == 9, "\(run.output.prefix(600))")
         #expect(stderrLines(run).count == 1, "\(run.output.prefix(900))")
         #expect(!run.output.contains("restoring the latest backup"), "\(run.output.prefix(600))")
@@ -112,10 +120,14 @@ struct RestoreRefusalTests {
             let tablespace = try TemporaryDirectory.make(prefix: "pgsnap-refusal-dest-")
             defer { try? FileManager.default.removeItem(atPath: tablespace) }
             let before = FileTree.children(cluster.dataDirectory)
-            let run = try Pgsnap.run(["restore", shared.id, "--target", shared.target, "--pgdata", alias, "--overwrite",
-                                      "--tablespace", "fast=\(tablespace)/fast"])
+            let run = try Pgsnap.run([
+                "restore", shared.id, "--target", shared.target, "--pgdata", alias, "--overwrite",
+                "--tablespace", "fast=\(tablespace)/fast",
+            ])
             #expect(run.status == 10, "\(run.output.prefix(600))")
-            #expect(run.output.contains("contains the data directory of the PostgreSQL server"), "\(run.output.prefix(600))")
+            #expect(
+                run.output.contains("contains the data directory of the PostgreSQL server"), "\(run.output.prefix(600))"
+            )
             #expect(!run.output.contains("--overwrite to"), "\(run.output.prefix(600))")
             #expect(FileTree.children(cluster.dataDirectory) == before)
             #expect(try cluster.psql("SELECT count(*) FROM alive") == "100")

@@ -1,11 +1,11 @@
-@testable import TargetLayout
 import Foundation
-@testable import PostgresFormat
 import Testing
 
 @testable import Archive
 @testable import Backup
+@testable import PostgresFormat
 @testable import Restore
+@testable import TargetLayout
 
 /// The parts of restore that need no archive: option parsing, recovery settings, the rewritten
 /// tablespace_map, and the member-name rules every extraction goes through.
@@ -32,14 +32,16 @@ struct RestoreUnitTests {
     }
 
     @Test func recoverySettingsQuoteValuesForPostgresqlAutoConf() throws {
-        let settings = RecoverySettings(restoreCommand: "cp '/wal arch/%f' %p \\x", targetName: "it's", targetAction: .promote)
+        let settings = RecoverySettings(
+            restoreCommand: "cp '/wal arch/%f' %p \\x", targetName: "it's", targetAction: .promote)
         try settings.validate(serverMajorVersion: 16)
         #expect(settings.signalFile == "recovery.signal")
-        #expect(settings.configurationLines == [
-            "restore_command = 'cp ''/wal arch/%f'' %p \\\\x'",
-            "recovery_target_name = 'it''s'",
-            "recovery_target_action = 'promote'",
-        ])
+        #expect(
+            settings.configurationLines == [
+                "restore_command = 'cp ''/wal arch/%f'' %p \\\\x'",
+                "recovery_target_name = 'it''s'",
+                "recovery_target_action = 'promote'",
+            ])
         #expect(RecoverySettings(standby: true).signalFile == "standby.signal")
     }
 
@@ -92,8 +94,10 @@ struct RestoreUnitTests {
         #expect(MemberPath.isWALFileName("000000010000000000000003"))
         #expect(MemberPath.isWALFileName("00000002.history"))
         #expect(!MemberPath.isWALSegmentName("00000002.history"))
-        for bad in ["00000001000000000000000", "0000000100000000000000030", "00000001000000000000000g", "x.history",
-                    "000000010000000000000003.partial", "../00000001000000000000003"] {
+        for bad in [
+            "00000001000000000000000", "0000000100000000000000030", "00000001000000000000000g", "x.history",
+            "000000010000000000000003.partial", "../00000001000000000000003",
+        ] {
             #expect(!MemberPath.isWALFileName(Substring(bad)), "\(bad)")
         }
     }
@@ -115,7 +119,7 @@ struct RestoreUnitTests {
         let root = try RestoreOwner.resolve("root")
         #expect(root == RestoreOwner(uid: 0, gid: 0))
         #expect(try RestoreOwner.resolve("0") == root)
-        #expect(try RestoreOwner.resolve("4242424") == RestoreOwner(uid: 4242424, gid: 4242424))
+        #expect(try RestoreOwner.resolve("4242424") == RestoreOwner(uid: 4_242_424, gid: 4_242_424))
         #expect(throws: RestoreError.self) { try RestoreOwner.resolve("no-such-user-pgsnap") }
     }
 

@@ -12,24 +12,30 @@ struct RunningClustersUnitTests {
     /// pg_wal symlinked elsewhere.
     private func fakeHost(_ root: String) throws -> (proc: String, data: String, tablespace: String, wal: String) {
         let files = FileManager.default
-        let proc = root + "/proc", data = root + "/cluster/data", tablespace = root + "/ts", wal = root + "/wal"
+        let proc = root + "/proc"
+        let data = root + "/cluster/data"
+        let tablespace = root + "/ts"
+        let wal = root + "/wal"
         for directory in [data + "/pg_tblspc", tablespace, wal] {
             try files.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         try files.createSymbolicLink(atPath: data + "/pg_tblspc/16384", withDestinationPath: tablespace)
         try files.createSymbolicLink(atPath: data + "/pg_wal", withDestinationPath: wal)
-        try "4100\n\(data)\n1700000000\n5432\n".write(toFile: data + "/postmaster.pid", atomically: false, encoding: .utf8)
+        try "4100\n\(data)\n1700000000\n5432\n".write(
+            toFile: data + "/postmaster.pid", atomically: false, encoding: .utf8)
         func process(_ pid: Int, command: String, parent: Int, cmdline: [String], cwd: String?) throws {
             let directory = "\(proc)/\(pid)"
             try files.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            try "\(pid) (\(command)) S \(parent) \(pid) \(pid) 0 -1\n".write(toFile: directory + "/stat", atomically: false,
-                                                                             encoding: .utf8)
+            try "\(pid) (\(command)) S \(parent) \(pid) \(pid) 0 -1\n".write(
+                toFile: directory + "/stat", atomically: false,
+                encoding: .utf8)
             try Data(cmdline.joined(separator: "\0").utf8 + [0]).write(to: URL(fileURLWithPath: directory + "/cmdline"))
             if let cwd { try files.createSymbolicLink(atPath: directory + "/cwd", withDestinationPath: cwd) }
         }
         try process(1, command: "systemd", parent: 0, cmdline: ["/sbin/init"], cwd: "/")
-        try process(4100, command: "postgres", parent: 1, cmdline: ["/usr/lib/postgresql/15/bin/postgres", "-D", data],
-                    cwd: data)
+        try process(
+            4100, command: "postgres", parent: 1, cmdline: ["/usr/lib/postgresql/15/bin/postgres", "-D", data],
+            cwd: data)
         try process(4101, command: "postgres", parent: 4100, cmdline: ["postgres: checkpointer "], cwd: data)
         try process(4200, command: "bash (x) y", parent: 1, cmdline: ["bash"], cwd: root)
         return (proc, data, tablespace, wal)
@@ -45,9 +51,11 @@ struct RunningClustersUnitTests {
         #expect(clusters.directories.allSatisfy { $0.pid == 4100 })
         #expect(clusters.runsIn(host.data))
 
-        for (path, relation) in [(host.data, "is"), (host.tablespace, "is"), (host.wal, "is"),
-                                 (host.tablespace + "/PG_15_202209061", "is inside"), (host.data + "/restore", "is inside"),
-                                 (root + "/cluster", "contains"), (host.data + "/../data", "is")] {
+        for (path, relation) in [
+            (host.data, "is"), (host.tablespace, "is"), (host.wal, "is"),
+            (host.tablespace + "/PG_15_202209061", "is inside"), (host.data + "/restore", "is inside"),
+            (root + "/cluster", "contains"), (host.data + "/../data", "is"),
+        ] {
             let conflict = clusters.conflict(with: path)
             #expect(conflict?.1 == relation, "\(path): \(String(describing: conflict))")
         }
@@ -87,8 +95,10 @@ struct RunningClustersUnitTests {
         // 05 archived; 06 waiting for the archiver; 07 the current segment (no marker until it
         // is full); a .partial and a history file without markers; a temporary file of
         // PostgreSQL's that is no WAL.
-        let names = ["000000010000000000000005", "000000010000000000000006", "000000010000000000000007",
-                     "000000010000000000000003.partial", "00000002.history", "xlogtemp.4242"]
+        let names = [
+            "000000010000000000000005", "000000010000000000000006", "000000010000000000000007",
+            "000000010000000000000003.partial", "00000002.history", "xlogtemp.4242",
+        ]
         for name in names {
             try "wal \(name)".write(toFile: wal + "/" + name, atomically: false, encoding: .utf8)
         }
@@ -98,11 +108,15 @@ struct RunningClustersUnitTests {
         let kept = try #require(try UnarchivedWAL.keepAside(from: wal, besides: root + "/data", owner: nil, now: now))
         #expect(kept == root + "/data.pgsnap-unarchived-wal-20270115T080000Z")
         #expect(FileTree.mode(kept) == 0o700)
-        #expect(Set(FileTree.children(kept)) == ["000000010000000000000006", "000000010000000000000007",
-                                                 "000000010000000000000003.partial", "00000002.history", "archive_status"])
+        #expect(
+            Set(FileTree.children(kept)) == [
+                "000000010000000000000006", "000000010000000000000007",
+                "000000010000000000000003.partial", "00000002.history", "archive_status",
+            ])
         #expect(Set(FileTree.children(kept + "/archive_status")) == ["000000010000000000000006.ready"])
-        #expect(Set(FileTree.children(wal)) == ["000000010000000000000005", "xlogtemp.4242", "archive_status"],
-                "an archived segment or a non-WAL file was moved")
+        #expect(
+            Set(FileTree.children(wal)) == ["000000010000000000000005", "xlogtemp.4242", "archive_status"],
+            "an archived segment or a non-WAL file was moved")
         // A second restore in the same second gets its own directory; nothing to keep, none.
         try "new".write(toFile: wal + "/000000010000000000000008", atomically: false, encoding: .utf8)
         #expect(try UnarchivedWAL.keepAside(from: wal, besides: root + "/data", owner: nil, now: now) == kept + "-2")
@@ -119,7 +133,8 @@ struct RunningClustersUnitTests {
             try "wal".write(toFile: wal + "/" + name, atomically: false, encoding: .utf8)
         }
         let kept = try #require(try UnarchivedWAL.keepAside(from: wal, besides: root + "/data", owner: nil))
-        #expect(Set(FileTree.children(kept)) == ["000000010000000000000001", "000000010000000000000002", "archive_status"])
+        #expect(
+            Set(FileTree.children(kept)) == ["000000010000000000000001", "000000010000000000000002", "archive_status"])
         #expect(FileTree.children(wal).isEmpty)
     }
 
@@ -127,8 +142,10 @@ struct RunningClustersUnitTests {
         for name in ["000000010000000000000001", "0000000A00000000000000FF.partial", "00000003.history"] {
             #expect(UnarchivedWAL.isWAL(name), "\(name)")
         }
-        for name in ["archive_status", "xlogtemp.1", "00000001000000000000000", "000000010000000000000001.done",
-                     "0000000100000000000000GG", "00000003.history.ready", "000000010000000000000001.00000028.backup"] {
+        for name in [
+            "archive_status", "xlogtemp.1", "00000001000000000000000", "000000010000000000000001.done",
+            "0000000100000000000000GG", "00000003.history.ready", "000000010000000000000001.00000028.backup",
+        ] {
             #expect(!UnarchivedWAL.isWAL(name), "\(name)")
         }
     }
@@ -146,7 +163,8 @@ struct RunningClustersUnitTests {
         let wal = shm + "/pg_wal"
         try FileManager.default.createDirectory(atPath: wal + "/archive_status", withIntermediateDirectories: true)
         try "wal".write(toFile: wal + "/000000010000000000000009", atomically: false, encoding: .utf8)
-        try #require(FileTree.lstatus(shm)?.st_dev != FileTree.lstatus(root)?.st_dev, "/dev/shm and /tmp share a file system")
+        try #require(
+            FileTree.lstatus(shm)?.st_dev != FileTree.lstatus(root)?.st_dev, "/dev/shm and /tmp share a file system")
         do {
             _ = try UnarchivedWAL.keepAside(from: wal, besides: root + "/data", owner: nil)
             Issue.record("WAL on another file system was accepted")

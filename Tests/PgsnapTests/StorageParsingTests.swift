@@ -34,9 +34,11 @@ struct StorageParsingTests {
     }
 
     @Test func procDevicesFindsDeviceMapperOrNot() {
-        let with = KernelDevices.parse("Character devices:\n  1 mem\n\nBlock devices:\n  7 loop\n253 device-mapper\n254 virtblk\n")
+        let with = KernelDevices.parse(
+            "Character devices:\n  1 mem\n\nBlock devices:\n  7 loop\n253 device-mapper\n254 virtblk\n")
         #expect(with.deviceMapperMajor == 253)
-        let without = KernelDevices.parse("Character devices:\n 10 misc\n253 device-mapper\n\nBlock devices:\n  7 loop\n")
+        let without = KernelDevices.parse(
+            "Character devices:\n 10 misc\n253 device-mapper\n\nBlock devices:\n  7 loop\n")
         #expect(without.deviceMapperMajor == nil, "a character driver of that name must not count")
     }
 

@@ -18,7 +18,9 @@ struct TargetOwnershipTests {
         let other = try #require(TargetOwnership.problems(target: fixture.target, cluster: "7400000000000000001").first)
         #expect(other.code == "target_other_cluster")
         #expect(other.exitStatus == .target)
-        #expect(other.message.contains("holds the backups of cluster \(TargetFixture.systemIdentifier)"), "\(other.message)")
+        #expect(
+            other.message.contains("holds the backups of cluster \(TargetFixture.systemIdentifier)"), "\(other.message)"
+        )
         #expect(other.message.contains("use another target"), "\(other.message)")
     }
 }

@@ -9,12 +9,15 @@ struct TestFixtureTests {
     @Test func rawTarHeadersAreReadByGNUTar() throws {
         let scratch = try TemporaryDirectory.make(prefix: "pgsnap-rawtar-")
         defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let tar = RawTar.directory("dir/") + RawTar.file("dir/a.txt", "hello\n") + RawTar.symlink("dir/link", to: "a.txt")
+        let tar =
+            RawTar.directory("dir/") + RawTar.file("dir/a.txt", "hello\n") + RawTar.symlink("dir/link", to: "a.txt")
             + RawTar.hardLink("dir/hard", to: "dir/a.txt") + RawTar.end
         try BackupTampering.write(tar, to: scratch + "/t.tar")
         let listing = try Command.output("/usr/bin/tar", ["-tvf", scratch + "/t.tar"])
-        #expect(listing.contains("dir/a.txt") && listing.contains("dir/link -> a.txt") && listing.contains("dir/hard link to dir/a.txt"),
-                "\(listing)")
+        #expect(
+            listing.contains("dir/a.txt") && listing.contains("dir/link -> a.txt")
+                && listing.contains("dir/hard link to dir/a.txt"),
+            "\(listing)")
         try FileManager.default.createDirectory(atPath: scratch + "/x", withIntermediateDirectories: false)
         try Command.output("/usr/bin/tar", ["-xf", scratch + "/t.tar", "-C", scratch + "/x"])
         #expect(try String(contentsOfFile: scratch + "/x/dir/a.txt", encoding: .utf8) == "hello\n")
@@ -47,7 +50,8 @@ struct TestFixtureTests {
         for (path, contents) in HostileBackup.members(attack, places).files {
             #expect(manifest.contains(BackupTampering.manifestLine(path: path, contents: contents)))
         }
-        let record = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: backup + "/backup.json")))
+        let record = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: backup + "/backup.json")))
         #expect((record as? [String: Any])?["id"] as? String == "20200101T000000Z")
         #expect((record as? [String: Any])?["status"] as? String == "complete")
     }
@@ -90,18 +94,25 @@ struct TestFixtureTests {
         }
         #expect(try verify { _ in }.status == 0)
         let fixed = try verify { path in
-            try BackupTampering.editManifest(path, fixChecksum: true) { try BackupTampering.changeManifestSize(of: "PG_VERSION", in: $0) }
+            try BackupTampering.editManifest(path, fixChecksum: true) {
+                try BackupTampering.changeManifestSize(of: "PG_VERSION", in: $0)
+            }
         }
-        #expect(fixed.status != 0 && fixed.output.contains("PG_VERSION") && !fixed.output.contains("checksum mismatch for manifest"),
-                "\(fixed.output)")
+        #expect(
+            fixed.status != 0 && fixed.output.contains("PG_VERSION")
+                && !fixed.output.contains("checksum mismatch for manifest"),
+            "\(fixed.output)")
         let unfixed = try verify { path in
-            try BackupTampering.editManifest(path, fixChecksum: false) { try BackupTampering.changeManifestSize(of: "PG_VERSION", in: $0) }
+            try BackupTampering.editManifest(path, fixChecksum: false) {
+                try BackupTampering.changeManifestSize(of: "PG_VERSION", in: $0)
+            }
         }
         #expect(unfixed.status != 0 && unfixed.output.contains("manifest checksum mismatch"), "\(unfixed.output)")
         let added = try verify { path in
             try BackupTampering.addToManifest(path, files: [("planted.txt", HostileBackup.payload)])
         }
-        #expect(added.status != 0 && added.output.contains("planted.txt") && !added.output.contains("could not parse"),
-                "\(added.output)")
+        #expect(
+            added.status != 0 && added.output.contains("planted.txt") && !added.output.contains("could not parse"),
+            "\(added.output)")
     }
 }

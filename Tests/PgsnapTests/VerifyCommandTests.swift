@@ -1,6 +1,7 @@
 import Foundation
-@testable import PostgresFormat
 import Testing
+
+@testable import PostgresFormat
 
 /// `pgsnap verify` (and `restore`) on copies of one real backup, each damaged in one known way:
 /// every damage must be found and named, and a restore must stop without leaving anything that
@@ -30,8 +31,9 @@ struct VerifyCommandTests {
 
         func problems(_ id: String) -> [Problem] {
             ((backups[id]?["problems"] as? [[String: Any]]) ?? []).map {
-                Problem(kind: $0["kind"] as? String ?? "", archive: $0["archive"] as? String,
-                        path: $0["path"] as? String, message: $0["message"] as? String ?? "")
+                Problem(
+                    kind: $0["kind"] as? String ?? "", archive: $0["archive"] as? String,
+                    path: $0["path"] as? String, message: $0["message"] as? String ?? "")
             }
         }
     }
@@ -43,7 +45,8 @@ struct VerifyCommandTests {
     // MARK: - One kind of damage at a time
 
     @Test func anIntactCopyVerifies() throws {
-        try withCopy { _, _ in } check: { target, _ in
+        try withCopy { _, _ in
+        } check: { target, _ in
             let verified = try verify(target, [Self.id])
             #expect(verified.run.status == 0, "\(verified.run.output)")
             #expect(verified.json["ok"] as? Bool == true)
@@ -114,14 +117,17 @@ struct VerifyCommandTests {
     /// manifest's CRC-32C can tell.
     @Test func aChangedFileInsideAWellFormedArchiveIsFound() throws {
         try expectDamage(found: ["file_checksum"], naming: "PG_VERSION") { backup, _ in
-            try BackupTampering.rewrite(backup + "/base.tar.zst") { try BackupTampering.changeByte(ofMember: "PG_VERSION", in: &$0) }
+            try BackupTampering.rewrite(backup + "/base.tar.zst") {
+                try BackupTampering.changeByte(ofMember: "PG_VERSION", in: &$0)
+            }
         }
     }
 
     @Test func aFileTheManifestDoesNotListIsFound() throws {
         try expectDamage(found: ["file_unexpected"], naming: "unexpected.conf") { backup, _ in
             try BackupTampering.rewrite(backup + "/base.tar.zst") {
-                try BackupTampering.insert(RawTar.file("unexpected.conf", "shared_buffers = 1TB\n"), before: "backup_label", in: &$0)
+                try BackupTampering.insert(
+                    RawTar.file("unexpected.conf", "shared_buffers = 1TB\n"), before: "backup_label", in: &$0)
             }
         }
     }
@@ -135,16 +141,21 @@ struct VerifyCommandTests {
 
     @Test func aFileMissingFromItsArchiveIsFound() throws {
         try expectDamage(found: ["file_missing"], naming: "PG_VERSION") { backup, _ in
-            try BackupTampering.rewrite(backup + "/base.tar.zst") { try BackupTampering.removeMember("PG_VERSION", from: &$0) }
+            try BackupTampering.rewrite(backup + "/base.tar.zst") {
+                try BackupTampering.removeMember("PG_VERSION", from: &$0)
+            }
         }
     }
 
     @Test func aMissingWALSegmentIsFound() throws {
         let shared = try SharedBackup.get()
-        let record = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: shared.directory + "/backup.json")))
+        let record = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: shared.directory + "/backup.json")))
         let segment = try #require(((record as? [String: Any])?["wal_segments"] as? [String])?.first)
         try expectDamage(found: ["wal_missing"], naming: segment) { backup, _ in
-            try BackupTampering.rewrite(backup + "/pg_wal.tar.zst") { try BackupTampering.removeMember(segment, from: &$0) }
+            try BackupTampering.rewrite(backup + "/pg_wal.tar.zst") {
+                try BackupTampering.removeMember(segment, from: &$0)
+            }
         }
     }
 
@@ -156,7 +167,8 @@ struct VerifyCommandTests {
             let verified = try verify(target, [Self.id])
             #expect(verified.run.status == 9, "\(verified.run.output)")
             let problems = verified.problems(Self.id)
-            #expect(problems.contains { Self.contentDamage.contains($0.kind) && $0.names("base.tar.zst") }, "\(problems)")
+            #expect(
+                problems.contains { Self.contentDamage.contains($0.kind) && $0.names("base.tar.zst") }, "\(problems)")
             #expect(problems.contains { $0.kind == "archive_missing" && $0.names("pg_wal.tar.zst") }, "\(problems)")
         }
     }
@@ -179,10 +191,12 @@ struct VerifyCommandTests {
         #expect(verified.backups[intact]?["ok"] as? Bool == true)
         #expect(verified.problems(intact).isEmpty, "\(verified.problems(intact))")
         #expect(verified.backups[flipped]?["ok"] as? Bool == false)
-        #expect(verified.problems(flipped).contains { Self.contentDamage.contains($0.kind) && $0.names("base.tar.zst") },
-                "\(verified.problems(flipped))")
+        #expect(
+            verified.problems(flipped).contains { Self.contentDamage.contains($0.kind) && $0.names("base.tar.zst") },
+            "\(verified.problems(flipped))")
         #expect(verified.backups[unlisted]?["ok"] as? Bool == false)
-        #expect(verified.problems(unlisted).contains { $0.kind == "manifest_missing" }, "\(verified.problems(unlisted))")
+        #expect(
+            verified.problems(unlisted).contains { $0.kind == "manifest_missing" }, "\(verified.problems(unlisted))")
         // The text form names both damaged backups.
         let text = try Pgsnap.run(["verify", "--all", "--target", target])
         #expect(text.status == 9)
@@ -216,8 +230,10 @@ struct VerifyCommandTests {
             defer { try? FileManager.default.removeItem(atPath: destination) }
             let pgdata = destination + "/data"
             let tablespace = destination + "/ts"
-            let run = try Pgsnap.run(["restore", Self.id, "--target", target, "--pgdata", pgdata, "--tablespace",
-                                      "fast=" + tablespace])
+            let run = try Pgsnap.run([
+                "restore", Self.id, "--target", target, "--pgdata", pgdata, "--tablespace",
+                "fast=" + tablespace,
+            ])
             #expect(run.status == 9, "\(damage): \(run.output)")
             #expect(run.lines(naming: "pgsnap: ").count >= 1, "\(run.output)")
             #expect(!FileTree.exists(pgdata + "/backup_label"), "\(damage)")
@@ -239,8 +255,9 @@ struct VerifyCommandTests {
         } check: { target, _ in
             let verified = try verify(target, [Self.id])
             #expect(verified.run.status == 9, "\(verified.run.output)")
-            #expect(verified.problems(Self.id).contains { $0.kind == "record_invalid" && $0.message.contains("checksum") },
-                    "\(verified.problems(Self.id))")
+            #expect(
+                verified.problems(Self.id).contains { $0.kind == "record_invalid" && $0.message.contains("checksum") },
+                "\(verified.problems(Self.id))")
             try expectRestoreRefused(target, "\(field) edited")
         }
     }
@@ -254,8 +271,9 @@ struct VerifyCommandTests {
         } check: { target, _ in
             let verified = try verify(target, [Self.id])
             #expect(verified.run.status == 9, "\(field): \(verified.run.output)")
-            #expect(verified.problems(Self.id).contains { ["record_invalid", "wal_invalid"].contains($0.kind) },
-                    "\(verified.problems(Self.id))")
+            #expect(
+                verified.problems(Self.id).contains { ["record_invalid", "wal_invalid"].contains($0.kind) },
+                "\(verified.problems(Self.id))")
             try expectRestoreRefused(target, "\(field) edited without checksum")
         }
     }
@@ -272,8 +290,10 @@ struct VerifyCommandTests {
             #expect(text.status == 0 && text.output.contains("warning: backup.json has no checksum"), "\(text.output)")
             let destination = try TemporaryDirectory.make(prefix: "pgsnap-restore-old-record-", owner: TestCluster.user)
             defer { try? FileManager.default.removeItem(atPath: destination) }
-            let run = try Pgsnap.run(["restore", Self.id, "--target", target, "--pgdata", destination + "/data",
-                                      "--tablespace", "fast=" + destination + "/ts"])
+            let run = try Pgsnap.run([
+                "restore", Self.id, "--target", target, "--pgdata", destination + "/data",
+                "--tablespace", "fast=" + destination + "/ts",
+            ])
             #expect(run.status == 0, "\(run.output)")
             #expect(FileTree.exists(destination + "/data/backup_label"))
         }
@@ -282,7 +302,9 @@ struct VerifyCommandTests {
     /// A checksum key pgsnap did not write (here moved away from the top) is no checksum at all.
     @Test func aChecksumNotInPgsnapsFormIsRefused() throws {
         try withCopy { backup, _ in
-            try RecordEditing.edit(backup + "/backup.json", seal: .none) { $0["checksum"] = String(repeating: "0", count: 64) }
+            try RecordEditing.edit(backup + "/backup.json", seal: .none) {
+                $0["checksum"] = String(repeating: "0", count: 64)
+            }
         } check: { target, _ in
             let verified = try verify(target, [Self.id])
             #expect(verified.run.status == 9, "\(verified.run.output)")
@@ -298,7 +320,9 @@ struct VerifyCommandTests {
             let verified = try verify(target, [Self.id])
             #expect(verified.run.status == 9, "\(verified.run.output)")
             // The catalog cannot take it for a complete backup either: verify's one error line names the key.
-            #expect(verified.run.output.contains("backup.json: key 'stop_lsn': expected a string"), "\(verified.run.output)")
+            #expect(
+                verified.run.output.contains("backup.json: key 'stop_lsn': expected a string"), "\(verified.run.output)"
+            )
             let run = try expectRestoreRefused(target, "stop_lsn a number")
             #expect(run.output.contains("key 'stop_lsn'"), "\(run.output)")
         }
@@ -307,7 +331,9 @@ struct VerifyCommandTests {
     /// A backup.json far larger than any record is refused unread, by verify, restore and list.
     @Test func anOversizedRecordIsRefusedUnread() throws {
         try withCopy { backup, _ in
-            try RecordEditing.edit(backup + "/backup.json", seal: .resealed) { $0["padding"] = String(repeating: "x", count: 17 << 20) }
+            try RecordEditing.edit(backup + "/backup.json", seal: .resealed) {
+                $0["padding"] = String(repeating: "x", count: 17 << 20)
+            }
         } check: { target, _ in
             let verified = try Pgsnap.run(["verify", "--target", target, Self.id])
             #expect(verified.status == 9, "\(verified.output)")
@@ -333,8 +359,11 @@ struct VerifyCommandTests {
             #expect(verified.run.status == 9, "\(verified.run.output)")
             #expect(Date().timeIntervalSince(started) < 120)
             let problems = verified.problems(Self.id)
-            #expect(problems.contains { $0.kind == "wal_invalid" && $0.message.contains("FFFFFFFF/FFFFFFFF") }, "\(problems)")
-            #expect(problems.contains { $0.kind == "record_invalid" && $0.message.contains("WAL-Ranges") }, "\(problems)")
+            #expect(
+                problems.contains { $0.kind == "wal_invalid" && $0.message.contains("FFFFFFFF/FFFFFFFF") },
+                "\(problems)")
+            #expect(
+                problems.contains { $0.kind == "record_invalid" && $0.message.contains("WAL-Ranges") }, "\(problems)")
             try expectRestoreRefused(target, "huge WAL range")
         }
     }
@@ -356,8 +385,11 @@ struct VerifyCommandTests {
         } check: { target, _ in
             let verified = try verify(target, [Self.id])
             #expect(verified.run.status == 9, "\(verified.run.output)")
-            #expect(verified.problems(Self.id).contains { $0.kind == "record_invalid" && $0.message.contains("tablespace") },
-                    "\(verified.problems(Self.id))")
+            #expect(
+                verified.problems(Self.id).contains {
+                    $0.kind == "record_invalid" && $0.message.contains("tablespace")
+                },
+                "\(verified.problems(Self.id))")
             try expectRestoreRefused(target, attack)
             #expect(!FileTree.exists("/nonexistent"))
         }
@@ -380,8 +412,11 @@ struct VerifyCommandTests {
         } check: { target, _ in
             let verified = try verify(target, [Self.id])
             #expect(verified.run.status == 9, "\(verified.run.output)")
-            #expect(verified.problems(Self.id).contains { $0.kind == "wal_invalid" && $0.names(segment)
-                        && $0.message.contains("belongs to cluster") }, "\(verified.problems(Self.id))")
+            #expect(
+                verified.problems(Self.id).contains {
+                    $0.kind == "wal_invalid" && $0.names(segment)
+                        && $0.message.contains("belongs to cluster")
+                }, "\(verified.problems(Self.id))")
             let run = try expectRestoreRefused(target, "foreign WAL")
             #expect(run.output.contains(segment), "\(run.output)")
         }
@@ -413,18 +448,24 @@ struct VerifyCommandTests {
 
     /// Restore of `Self.id` exits 9 with a one-line message and leaves nothing behind.
     @discardableResult
-    private func expectRestoreRefused(_ target: String, _ what: String,
-                                      sourceLocation: SourceLocation = #_sourceLocation) throws -> Pgsnap.Run {
+    private func expectRestoreRefused(
+        _ target: String, _ what: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> Pgsnap.Run {
         let destination = try TemporaryDirectory.make(prefix: "pgsnap-restore-refused-", owner: TestCluster.user)
         defer { try? FileManager.default.removeItem(atPath: destination) }
         let pgdata = destination + "/data"
-        let run = try Pgsnap.run(["restore", Self.id, "--target", target, "--pgdata", pgdata, "--tablespace",
-                                  "fast=" + destination + "/ts"])
+        let run = try Pgsnap.run([
+            "restore", Self.id, "--target", target, "--pgdata", pgdata, "--tablespace",
+            "fast=" + destination + "/ts",
+        ])
         #expect(run.status == 9, "\(what): \(run.output)", sourceLocation: sourceLocation)
         #expect(run.lines(naming: "pgsnap: ").count >= 1, "\(run.output)", sourceLocation: sourceLocation)
         #expect(!FileTree.exists(pgdata + "/backup_label"), "\(what)", sourceLocation: sourceLocation)
         #expect(!FileTree.exists(pgdata + "/global/pg_control"), "\(what)", sourceLocation: sourceLocation)
-        #expect(FileTree.isAbsentOrEmpty(pgdata), "\(what): \(FileTree.paths(pgdata).prefix(20))", sourceLocation: sourceLocation)
+        #expect(
+            FileTree.isAbsentOrEmpty(pgdata), "\(what): \(FileTree.paths(pgdata).prefix(20))",
+            sourceLocation: sourceLocation)
         return run
     }
 
@@ -432,8 +473,10 @@ struct VerifyCommandTests {
 
     /// Copies the shared backup into a fresh target as `id`, lets `tamper` damage the copy
     /// (given the copy's directory and the shared backup), then runs `check` with the target.
-    private func withCopy(_ tamper: (String, SharedBackup) throws -> Void,
-                          check: (String, SharedBackup) throws -> Void) throws {
+    private func withCopy(
+        _ tamper: (String, SharedBackup) throws -> Void,
+        check: (String, SharedBackup) throws -> Void
+    ) throws {
         let shared = try SharedBackup.get()
         let target = try TemporaryDirectory.make(prefix: "pgsnap-verify-")
         defer { try? FileManager.default.removeItem(atPath: target) }
@@ -444,17 +487,20 @@ struct VerifyCommandTests {
 
     /// Verify exits 9, marks the backup not ok, and reports a problem of one of `kinds` that
     /// names `name`; the text form names it too.
-    private func expectDamage(found kinds: Set<String>, naming name: String?,
-                              sourceLocation: SourceLocation = #_sourceLocation,
-                              _ tamper: (String, SharedBackup) throws -> Void) throws {
+    private func expectDamage(
+        found kinds: Set<String>, naming name: String?,
+        sourceLocation: SourceLocation = #_sourceLocation,
+        _ tamper: (String, SharedBackup) throws -> Void
+    ) throws {
         try withCopy(tamper) { target, _ in
             let verified = try verify(target, [Self.id])
             #expect(verified.run.status == 9, "\(verified.run.output)", sourceLocation: sourceLocation)
             #expect(verified.json["ok"] as? Bool == false, sourceLocation: sourceLocation)
             #expect(verified.backups[Self.id]?["ok"] as? Bool == false, sourceLocation: sourceLocation)
             let problems = verified.problems(Self.id)
-            #expect(problems.contains { kinds.contains($0.kind) && (name.map($0.names) ?? true) },
-                    "expected \(kinds) naming \(name ?? "-"), got \(problems)", sourceLocation: sourceLocation)
+            #expect(
+                problems.contains { kinds.contains($0.kind) && (name.map($0.names) ?? true) },
+                "expected \(kinds) naming \(name ?? "-"), got \(problems)", sourceLocation: sourceLocation)
             let text = try Pgsnap.run(["verify", Self.id, "--target", target])
             #expect(text.status == 9, "\(text.output)", sourceLocation: sourceLocation)
             if let name { #expect(text.output.contains(name), "\(text.output)", sourceLocation: sourceLocation) }
@@ -465,7 +511,8 @@ struct VerifyCommandTests {
         let run = try Pgsnap.run(["verify", "--json", "--target", target] + arguments)
         let json = try #require(try? run.json(), "verify --json printed no JSON object: \(run.output)")
         let backups = (json["backups"] as? [[String: Any]]) ?? []
-        return Verification(run: run, json: json,
-                            backups: Dictionary(backups.map { ($0["id"] as? String ?? "", $0) }) { first, _ in first })
+        return Verification(
+            run: run, json: json,
+            backups: Dictionary(backups.map { ($0["id"] as? String ?? "", $0) }) { first, _ in first })
     }
 }

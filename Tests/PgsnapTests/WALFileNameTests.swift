@@ -26,23 +26,29 @@ struct WALFileNameTests {
 
     @Test func namesAreXLogFileNames() {
         let size: UInt64 = 16 << 20
-        #expect(WALFileName(timeline: 1, containing: LSN(0x2FF_FFF8), segmentSize: size).name(segmentSize: size)
-            == "000000010000000000000002")
+        #expect(
+            WALFileName(timeline: 1, containing: LSN(0x2FF_FFF8), segmentSize: size).name(segmentSize: size)
+                == "000000010000000000000002")
         #expect(WALFileName(timeline: 0x1B, segment: 0x1_FF).name(segmentSize: size) == "0000001B00000001000000FF")
-        #expect(WALFileName.names(from: LSN(0xFE00_0000), through: LSN(0x1_0000_01A0), timeline: 1, segmentSize: size)
-            == ["0000000100000000000000FE", "0000000100000000000000FF", "000000010000000100000000"])
+        #expect(
+            WALFileName.names(from: LSN(0xFE00_0000), through: LSN(0x1_0000_01A0), timeline: 1, segmentSize: size)
+                == ["0000000100000000000000FE", "0000000100000000000000FF", "000000010000000100000000"])
         #expect(WALFileName.names(from: LSN(0x1_0000_0000), through: LSN(0xFF), timeline: 1, segmentSize: size).isEmpty)
         #expect(WALFileName.historyName(timeline: 0x2A) == "0000002A.history")
         // XLogFromFileName reads either case; the server itself only writes uppercase.
-        #expect(WALFileName(parsing: "0000000a00000000000000ff", segmentSize: size) == WALFileName(timeline: 10, segment: 255))
+        #expect(
+            WALFileName(parsing: "0000000a00000000000000ff", segmentSize: size)
+                == WALFileName(timeline: 10, segment: 255))
         #expect(!WALFileName.isSegmentName("0000000a00000000000000ff"))
     }
 
     @Test func wrongLengthNonHexAndSegmentsBeyondTheSegmentSizeAreRefused() {
         let size: UInt64 = 16 << 20
-        for name in ["", "00000001000000000000000", "0000000100000000000000010", "00000001000000000000000G",
-                     "0000000100000000+0000001", "00000001 00000000000001", "000000010000000000000001.partial",
-                     "00000001000000000000000\u{0661}"] {
+        for name in [
+            "", "00000001000000000000000", "0000000100000000000000010", "00000001000000000000000G",
+            "0000000100000000+0000001", "00000001 00000000000001", "000000010000000000000001.partial",
+            "00000001000000000000000\u{0661}",
+        ] {
             #expect(WALFileName(parsing: name, segmentSize: size) == nil, "\(name)")
             #expect(!WALFileName.isSegmentName(name), "\(name)")
         }
@@ -65,11 +71,16 @@ struct WALFileNameTests {
         for name in ["0000002.history", "000000002.history", "0000000g.history", "00000002.history.done", "00000002"] {
             #expect(!WALFileName.isHistoryName(name), "\(name)")
         }
-        for name in ["000000010000000000000001", "0000000A00000000000000FF.partial", "00000003.history", "0000000a00000000000000ff"] {
+        for name in [
+            "000000010000000000000001", "0000000A00000000000000FF.partial", "00000003.history",
+            "0000000a00000000000000ff",
+        ] {
             #expect(WALFileName.mayBeWAL(name), "\(name)")
         }
-        for name in ["archive_status", "000000010000000000000001.done", "00000001000000000000001.partial",
-                     "000000010000000000000001.00000028.backup", "00000003.history.ready"] {
+        for name in [
+            "archive_status", "000000010000000000000001.done", "00000001000000000000001.partial",
+            "000000010000000000000001.00000028.backup", "00000003.history.ready",
+        ] {
             #expect(!WALFileName.mayBeWAL(name), "\(name)")
         }
     }

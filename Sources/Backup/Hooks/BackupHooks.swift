@@ -21,8 +21,10 @@ public final class BackupHooks {
     public static let path = "/usr/sbin:/usr/bin:/sbin:/bin"
 
     /// Checks `directory` and every hook in it now (exit 3 when one is unsafe).
-    public init(directory: String?, timeout: Double, runner: any HookRunner, context: [String: String],
-                log: @escaping (String) -> Void, warn: @escaping (String) -> Void) throws(HookError) {
+    public init(
+        directory: String?, timeout: Double, runner: any HookRunner, context: [String: String],
+        log: @escaping (String) -> Void, warn: @escaping (String) -> Void
+    ) throws(HookError) {
         self.directory = try directory.map { path throws(HookError) in try HookDirectory(path: path, warn: warn) }
         self.timeout = timeout
         self.runner = runner
@@ -43,13 +45,15 @@ public final class BackupHooks {
         guard let result = try run(event, extra: [:], stop: stop) else { return }
         guard !result.outcome.succeeded else { return }
         for line in result.outcome.stderr { warn("hook \(event.rawValue): \(line)") }
-        throw HookError(code: result.code, event: event, path: result.path, detail: result.detail,
-                        stderrTail: result.outcome.stderr)
+        throw HookError(
+            code: result.code, event: event, path: result.path, detail: result.detail,
+            stderrTail: result.outcome.stderr)
     }
 
     /// Runs a `post-*` hook if its `pre-*` event's turn came, with the outcome of what lay in
     /// between; a failure is only a warning. Never cut short by a signal: a thaw must finish.
-    public func post(_ event: HookEvent, failure: (message: String, status: ExitStatus)?, extra: [String: String] = [:]) {
+    public func post(_ event: HookEvent, failure: (message: String, status: ExitStatus)?, extra: [String: String] = [:])
+    {
         precondition(!event.isPre)
         guard pending.remove(Self.opening(event)) != nil else { return }
         var variables = extra
@@ -104,7 +108,8 @@ public final class BackupHooks {
         switch outcome.ending {
         case .exited(let status): (code, detail) = (.failed, "exited with status \(status)")
         case .signalled(let signal): (code, detail) = (.failed, "was killed by signal \(signal)")
-        case .timedOut: (code, detail) = (.timedOut, "timed out after \(Int(timeout)) s and was killed with its process group")
+        case .timedOut:
+            (code, detail) = (.timedOut, "timed out after \(Int(timeout)) s and was killed with its process group")
         case .stopped: (code, detail) = (.failed, "was stopped because pgsnap was interrupted")
         case .cannotStart(let reason): (code, detail) = (.cannotStart, "cannot be started: \(reason)")
         }

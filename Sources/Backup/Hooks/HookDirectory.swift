@@ -19,7 +19,8 @@ public struct HookDirectory: Sendable {
         self.path = path
         var info = stat()
         guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
-            throw HookError(code: .missingDirectory, event: nil, path: path, detail: "does not exist or is not a directory")
+            throw HookError(
+                code: .missingDirectory, event: nil, path: path, detail: "does not exist or is not a directory")
         }
         try Self.checkOwnership(info, event: nil, path: path, what: "the directory")
         for event in HookEvent.allCases {
@@ -30,8 +31,9 @@ public struct HookDirectory: Sendable {
         where !known.contains(name) && !name.hasPrefix(".") && access(path + "/" + name, X_OK) == 0 {
             var entry = stat()
             if stat(path + "/" + name, &entry) == 0, (entry.st_mode & S_IFMT) == S_IFREG {
-                warn("hook directory \(path): \(name) is not an event name and never runs (events: "
-                     + HookEvent.allCases.map(\.rawValue).joined(separator: ", ") + ")")
+                warn(
+                    "hook directory \(path): \(name) is not an event name and never runs (events: "
+                        + HookEvent.allCases.map(\.rawValue).joined(separator: ", ") + ")")
             }
         }
     }
@@ -70,14 +72,16 @@ public struct HookDirectory: Sendable {
 
     private static func checkOwnership(_ info: stat, event: HookEvent?, path: String, what: String) throws(HookError) {
         if info.st_uid != 0 && info.st_uid != geteuid() {
-            throw HookError(code: .insecure, event: event, path: path,
-                            detail: "is refused: \(what) is owned by uid \(info.st_uid), not root or the user pgsnap runs as")
+            throw HookError(
+                code: .insecure, event: event, path: path,
+                detail: "is refused: \(what) is owned by uid \(info.st_uid), not root or the user pgsnap runs as")
         }
         // A sticky directory writable by others (/tmp) is still unsafe for hooks.
         if info.st_mode & 0o022 != 0 {
-            throw HookError(code: .insecure, event: event, path: path,
-                            detail: "is refused: \(what) is writable by group or others (mode "
-                                + String(info.st_mode & 0o7777, radix: 8) + ")")
+            throw HookError(
+                code: .insecure, event: event, path: path,
+                detail: "is refused: \(what) is writable by group or others (mode "
+                    + String(info.st_mode & 0o7777, radix: 8) + ")")
         }
     }
 }

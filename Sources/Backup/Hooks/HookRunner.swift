@@ -7,8 +7,10 @@ public protocol HookRunner: Sendable {
     ///   - timeout: seconds before the hook's whole process group gets SIGTERM, then SIGKILL.
     ///   - shouldStop: polled while the hook runs; when it turns true the hook is terminated the
     ///     same way (pgsnap got a signal and a `pre-*` hook need not finish).
-    func run(path: String, environment: [String: String], timeout: Double,
-             shouldStop: @escaping @Sendable () -> Bool) -> HookResult
+    func run(
+        path: String, environment: [String: String], timeout: Double,
+        shouldStop: @escaping @Sendable () -> Bool
+    ) -> HookResult
 }
 
 /// How a hook ended, with the tail of what it printed.

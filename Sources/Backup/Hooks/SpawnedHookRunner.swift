@@ -21,12 +21,17 @@ public struct SpawnedHookRunner: HookRunner {
         self.killGrace = killGrace
     }
 
-    public func run(path: String, environment: [String: String], timeout: Double,
-                    shouldStop: @escaping @Sendable () -> Bool) -> HookResult {
+    public func run(
+        path: String, environment: [String: String], timeout: Double,
+        shouldStop: @escaping @Sendable () -> Bool
+    ) -> HookResult {
         guard let out = Self.anonymousFile(), let err = Self.anonymousFile() else {
             return HookResult(ending: .cannotStart("cannot create a temporary file: \(Errno.current.description)"))
         }
-        defer { close(out); close(err) }
+        defer {
+            close(out)
+            close(err)
+        }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -46,11 +51,14 @@ public struct SpawnedHookRunner: HookRunner {
         for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGCHLD] { sigaddset(&defaults, signal) }
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        posix_spawnattr_setflags(
+            &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 
         let argv = [strdup(path)] + [nil]
         let env = environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { argv.forEach { free($0) }; env.forEach { free($0) } }
+        defer {
+            for pointer in argv + env { free(pointer) }
+        }
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, path, &actions, &attributes, argv, env)
         guard spawned == 0 else { return HookResult(ending: .cannotStart(Errno(spawned).description)) }

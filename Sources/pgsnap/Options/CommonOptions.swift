@@ -10,7 +10,9 @@ struct CommonOptions: SettingsGroup {
     @Option(name: .long, help: "Directory where backups live.")
     var target: String?
 
-    @Option(name: .customLong("run-directory"), help: "Directory for the run lock and snapshot mounts (default /run/pgsnap).")
+    @Option(
+        name: .customLong("run-directory"),
+        help: "Directory for the run lock and snapshot mounts (default /run/pgsnap).")
     var runDirectory: String?
 
     @Option(name: .customLong("log-level"), help: "debug, info, warning or error.")

@@ -22,7 +22,9 @@ struct CopyOptions: SettingsGroup {
     @Option(name: .customLong("watch-interval"), help: "Seconds between snapshot fill checks (default 2).")
     var watchInterval: String?
 
-    @Option(name: .customLong("wal-archive-timeout"), help: "Seconds to wait for WAL archiving with --wal-archive before failing (default 60).")
+    @Option(
+        name: .customLong("wal-archive-timeout"),
+        help: "Seconds to wait for WAL archiving with --wal-archive before failing (default 60).")
     var walArchiveTimeout: String?
 
     @Option(name: .customLong("hook-timeout"), help: "Seconds a hook may run before it is terminated (default 300).")

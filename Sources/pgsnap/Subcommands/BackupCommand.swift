@@ -28,7 +28,9 @@ extension PgsnapCommand {
                 Interruption.install()
                 let logger = Terminal.logger(settings)
                 let environment = BackupEnvironment.live(serverMessages: ServerMessageLog.sink(logger))
-                let backup = BackupRun(settings: settings, environment: environment, pgsnapVersion: PgsnapVersion.current) {
+                let backup = BackupRun(
+                    settings: settings, environment: environment, pgsnapVersion: PgsnapVersion.current
+                ) {
                     logger.info("\($0)")
                 }
                 backup.onWarning = { logger.warning("\($0)") }

@@ -9,7 +9,8 @@ extension PgsnapCommand {
     struct Info: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show a complete backup's record (backup.json) and its files.",
-            discussion: "ID may be 'latest', the newest complete backup. Exit 9 when the backup is missing or not complete.")
+            discussion:
+                "ID may be 'latest', the newest complete backup. Exit 9 when the backup is missing or not complete.")
 
         @Argument(help: "A backup ID such as 20261124T213315Z, or 'latest'.")
         var id: String
@@ -23,14 +24,17 @@ extension PgsnapCommand {
                 let data = try catalog.recordData(of: entry)
                 let files = try catalog.files(of: entry)
                 guard var object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-                    throw CatalogError.notComplete(id: entry.id, status: "unreadable", error: "backup.json is not a JSON object")
+                    throw CatalogError.notComplete(
+                        id: entry.id, status: "unreadable", error: "backup.json is not a JSON object")
                 }
                 // An edited record is not shown as if it were the backup's.
                 let checksum = RecordChecksum.status(of: data)
                 if checksum == .mismatch {
                     throw CatalogError.notComplete(
                         id: entry.id, status: "damaged",
-                        error: "backup.json fails its checksum: it was edited or damaged after pgsnap wrote it; run 'pgsnap verify \(entry.id)'")
+                        error:
+                            "backup.json fails its checksum: it was edited or damaged after pgsnap wrote it; run 'pgsnap verify \(entry.id)'"
+                    )
                 }
                 object["checksum"] = checksum == .valid ? object["checksum"] : "none (written by an older pgsnap)"
                 if settings.json {

@@ -25,10 +25,14 @@ extension PgsnapCommand {
         @Argument(help: "Backup ID (see 'pgsnap list'), or 'latest'.")
         var id: String
 
-        @Option(name: .long, help: "Data directory to restore into (created if missing; must be empty unless --overwrite).")
+        @Option(
+            name: .long, help: "Data directory to restore into (created if missing; must be empty unless --overwrite).")
         var pgdata: String
 
-        @Option(name: .customLong("tablespace"), help: ArgumentHelp("Restore a tablespace elsewhere: OID=DIR or NAME=DIR (repeatable).", valueName: "OID|NAME=DIR"))
+        @Option(
+            name: .customLong("tablespace"),
+            help: ArgumentHelp(
+                "Restore a tablespace elsewhere: OID=DIR or NAME=DIR (repeatable).", valueName: "OID|NAME=DIR"))
         var tablespaces: [String] = []
 
         @Option(name: .long, help: "Put WAL in this directory and make pg_wal a symlink to it (as initdb --waldir).")
@@ -37,28 +41,47 @@ extension PgsnapCommand {
         @Flag(name: .long, help: "Replace the contents of non-empty destination directories.")
         var overwrite = false
 
-        @Option(name: .long, help: "OS user (name or uid) to own the restored files (default: the original data directory's owner).")
+        @Option(
+            name: .long,
+            help: "OS user (name or uid) to own the restored files (default: the original data directory's owner).")
         var owner: String?
 
         @Flag(name: .long, help: "Start as a standby (standby.signal) instead of recovering and promoting.")
         var standby = false
 
-        @Option(name: .customLong("restore-command"), help: "restore_command for archive recovery, e.g. 'cp /archive/%f %p'.")
+        @Option(
+            name: .customLong("restore-command"),
+            help: "restore_command for archive recovery, e.g. 'cp /archive/%f %p'.")
         var restoreCommand: String?
 
-        @Option(name: .customLong("target-time"), help: "Recover up to this time (recovery_target_time): ISO 8601 with a time zone, e.g. '2026-11-24 03:15:00+00'. With 'latest', the newest backup that ended before it is restored.")
+        @Option(
+            name: .customLong("target-time"),
+            help:
+                "Recover up to this time (recovery_target_time): ISO 8601 with a time zone, e.g. '2026-11-24 03:15:00+00'. With 'latest', the newest backup that ended before it is restored."
+        )
         var targetTime: String?
 
-        @Option(name: .customLong("target-name"), help: "Recover up to this named restore point (recovery_target_name).")
+        @Option(
+            name: .customLong("target-name"), help: "Recover up to this named restore point (recovery_target_name).")
         var targetName: String?
 
-        @Option(name: .customLong("target-lsn"), help: "Recover up to this LSN (recovery_target_lsn). With 'latest', the newest backup that stopped before it is restored.")
+        @Option(
+            name: .customLong("target-lsn"),
+            help:
+                "Recover up to this LSN (recovery_target_lsn). With 'latest', the newest backup that stopped before it is restored."
+        )
         var targetLSN: String?
 
-        @Option(name: .customLong("target-action"), help: "At the target: pause, promote or shutdown (recovery_target_action).")
+        @Option(
+            name: .customLong("target-action"),
+            help: "At the target: pause, promote or shutdown (recovery_target_action).")
         var targetAction: String?
 
-        @Option(name: .customLong("archive-mode"), help: ArgumentHelp("off writes archive_mode = 'off' into the restored postgresql.auto.conf; preserve keeps the original's setting (default: off when the original cluster runs on this host and this is another location, else preserve).", valueName: "off|preserve"))
+        @Option(
+            name: .customLong("archive-mode"),
+            help: ArgumentHelp(
+                "off writes archive_mode = 'off' into the restored postgresql.auto.conf; preserve keeps the original's setting (default: off when the original cluster runs on this host and this is another location, else preserve).",
+                valueName: "off|preserve"))
         var archiveMode: String?
 
         @OptionGroup var common: CommonOptions
@@ -71,10 +94,12 @@ extension PgsnapCommand {
                 _ = try archiveModeValue()
                 _ = try tablespaceMappings()
                 guard pgdata.hasPrefix("/") else {
-                    throw RestoreError(code: .invalidOption, detail: "--pgdata \(Echo.value(pgdata)): give an absolute path")
+                    throw RestoreError(
+                        code: .invalidOption, detail: "--pgdata \(Echo.value(pgdata)): give an absolute path")
                 }
                 if let waldir, !waldir.hasPrefix("/") {
-                    throw RestoreError(code: .invalidOption, detail: "--waldir \(Echo.value(waldir)): give an absolute path")
+                    throw RestoreError(
+                        code: .invalidOption, detail: "--waldir \(Echo.value(waldir)): give an absolute path")
                 }
             } catch {
                 try Terminal.fail(error, json: common.json)
@@ -90,8 +115,9 @@ extension PgsnapCommand {
                     tablespaces: try tablespaceMappings(), walDirectory: waldir, overwrite: overwrite,
                     owner: try owner.map { text throws(RestoreError) in try RestoreOwner.resolve(text) },
                     recovery: try recovery(), archiveMode: try archiveModeValue())
-                let restorer = Restorer(request: request, log: { logger.info("\($0)") },
-                                        notice: { logger.warning("\($0)") })
+                let restorer = Restorer(
+                    request: request, log: { logger.info("\($0)") },
+                    notice: { logger.warning("\($0)") })
                 restorer.onProgress = Terminal.progressSink(settings)
                 let result = try Self.run(restorer)
                 if restorer.onProgress != nil { Terminal.clearProgressLine() }
@@ -109,13 +135,15 @@ extension PgsnapCommand {
             var action: RecoverySettings.Action?
             if let targetAction {
                 guard let parsed = RecoverySettings.Action(rawValue: targetAction) else {
-                    throw RestoreError(code: .invalidOption,
-                                       detail: "--target-action \(Echo.value(targetAction)): expected pause, promote or shutdown")
+                    throw RestoreError(
+                        code: .invalidOption,
+                        detail: "--target-action \(Echo.value(targetAction)): expected pause, promote or shutdown")
                 }
                 action = parsed
             }
-            let recovery = RecoverySettings(standby: standby, restoreCommand: restoreCommand, targetTime: targetTime,
-                                            targetName: targetName, targetLSN: targetLSN, targetAction: action)
+            let recovery = RecoverySettings(
+                standby: standby, restoreCommand: restoreCommand, targetTime: targetTime,
+                targetName: targetName, targetLSN: targetLSN, targetAction: action)
             try recovery.validate(serverMajorVersion: 0)
             return recovery
         }
@@ -123,7 +151,8 @@ extension PgsnapCommand {
         private func archiveModeValue() throws(RestoreError) -> ArchiveMode? {
             guard let archiveMode else { return nil }
             guard let mode = ArchiveMode(rawValue: archiveMode) else {
-                throw RestoreError(code: .invalidOption, detail: "--archive-mode \(Echo.value(archiveMode)): expected off or preserve")
+                throw RestoreError(
+                    code: .invalidOption, detail: "--archive-mode \(Echo.value(archiveMode)): expected off or preserve")
             }
             return mode
         }

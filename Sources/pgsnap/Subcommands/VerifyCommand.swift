@@ -31,8 +31,9 @@ extension PgsnapCommand {
 
         func validate() throws {
             if all == (id != nil) {
-                try Terminal.fail(UsageError(message: "give a backup ID or --all (not both)", command: "verify"),
-                                  json: common.json)
+                try Terminal.fail(
+                    UsageError(message: "give a backup ID or --all (not both)", command: "verify"),
+                    json: common.json)
             }
         }
 
@@ -72,19 +73,23 @@ extension PgsnapCommand {
             let damaged = reports.filter { !$0.ok }
             let problems = damaged.map(\.problems.count).reduce(0, +)
             let first = damaged.first?.problems.first.map { ", first: \($0.kind.rawValue)" } ?? ""
-            let subject = damaged.count == 1 ? "backup \(damaged[0].id) is" : "\(damaged.count) of \(reports.count) backups are"
+            let subject =
+                damaged.count == 1 ? "backup \(damaged[0].id) is" : "\(damaged.count) of \(reports.count) backups are"
             return "\(subject) damaged (\(problems) problem(s)\(first)) — do not restore it; "
                 + "the report lists every problem, and 'pgsnap list' shows the other backups"
         }
 
         static func describe(_ report: VerifyReport) -> String {
             let rate = "\(ByteCount(UInt64(report.throughputBytesPerSecond)))/s"
-            let figures = "\(report.files) files, \(ByteCount(report.bytes)) (\(ByteCount(report.compressedBytes)) compressed) "
+            let figures =
+                "\(report.files) files, \(ByteCount(report.bytes)) (\(ByteCount(report.compressedBytes)) compressed) "
                 + "in \(String(format: "%.1f", report.seconds)) s, \(rate)"
             // Problem messages carry member names and paths from the backup directory: escaped,
             // so a name holding a line break cannot forge a "verified" line in the report.
             let warnings = report.warnings.map { "  warning: \(Echo.value($0, limit: 500))" }
-            if report.ok { return (["pgsnap: backup \(report.id) verified: \(figures)"] + warnings).joined(separator: "\n") }
+            if report.ok {
+                return (["pgsnap: backup \(report.id) verified: \(figures)"] + warnings).joined(separator: "\n")
+            }
             var lines = ["pgsnap: backup \(report.id) DAMAGED: \(report.problems.count) problem(s); \(figures)"]
             lines += report.problems.map { "  \($0.kind.rawValue): \(Echo.value($0.message, limit: 500))" } + warnings
             return lines.joined(separator: "\n")

@@ -1,7 +1,8 @@
 import Archive
 import Foundation
-@testable import PostgresFormat
 import Testing
+
+@testable import PostgresFormat
 
 /// Builds file trees with exact bytes, modes, owners and times for the archive tests, and reads
 /// them back the same way after an extraction.
@@ -91,8 +92,9 @@ enum ArchiveFixtures {
         guard path.withCString({ lstat($0, &status) }) == 0 else { return nil }
         let type = status.st_mode & S_IFMT
         let kind: EntryKind = type == S_IFDIR ? .directory : type == S_IFLNK ? .symlink : .file
-        var observed = Observed(kind: kind, mode: status.st_mode & 0o7777, uid: status.st_uid, gid: status.st_gid,
-                                modificationTime: times && kind != .symlink ? Int64(status.st_mtim.tv_sec) : nil)
+        var observed = Observed(
+            kind: kind, mode: status.st_mode & 0o7777, uid: status.st_uid, gid: status.st_gid,
+            modificationTime: times && kind != .symlink ? Int64(status.st_mtim.tv_sec) : nil)
         switch kind {
         case .file: observed.contents = try bytes(path)
         case .symlink:
@@ -127,9 +129,10 @@ enum ArchiveFixtures {
             let type = status.st_mode & S_IFMT
             let kind: EntryKind = type == S_IFDIR ? .directory : type == S_IFLNK ? .symlink : .file
             let target = kind == .symlink ? try observe(source)?.linkTarget.map { RawPath(bytes: $0) } : nil
-            let header = TarHeader(kind: kind, path: relative.appending(name), mode: status.st_mode, uid: status.st_uid,
-                                   gid: status.st_gid, modificationTime: Int64(status.st_mtim.tv_sec),
-                                   size: UInt64(status.st_size), linkTarget: target)
+            let header = TarHeader(
+                kind: kind, path: relative.appending(name), mode: status.st_mode, uid: status.st_uid,
+                gid: status.st_gid, modificationTime: Int64(status.st_mtim.tv_sec),
+                size: UInt64(status.st_size), linkTarget: target)
             entries.append(ArchiveEntry(header: header, sourcePath: source))
             if kind == .directory { try collect(source, relative: relative.appending(name), into: &entries) }
         }

@@ -1,13 +1,13 @@
-@testable import TargetLayout
 import Configuration
 import ExitStatus
 import Foundation
 import PostgresClient
-@testable import PostgresFormat
 import Preflight
 import Storage
 
 @testable import Backup
+@testable import PostgresFormat
+@testable import TargetLayout
 
 /// pgsnap's exit status, for files that import Testing (which has an `ExitStatus` of its own).
 typealias PgsnapExitStatus = ExitStatus
@@ -31,8 +31,9 @@ final class BackupRunBench {
     let lvm: ScriptedLVM
     let mounter: FakeMounter
     /// What every snapshot reports to the watcher; healthy unless a test says otherwise.
-    var snapshotStatus = SnapshotStatus(usedSectors: 8, totalSectors: 1000, metadataSectors: 0, invalid: false,
-                                        overflow: false, mergeFailed: false)
+    var snapshotStatus = SnapshotStatus(
+        usedSectors: 8, totalSectors: 1000, metadataSectors: 0, invalid: false,
+        overflow: false, mergeFailed: false)
     /// A statement containing the key fails with the error, on every session (`pg_backup_start($1`:
     /// the call, not the plan's privilege check naming the function).
     var failingStatements: [String: PostgresError] = [:]
@@ -60,8 +61,10 @@ final class BackupRunBench {
         settings.snapshot = snapshot
         settings.compressWorkers = 0
         settings.watchInterval = 0.01
-        lvm.addVolume(LogicalVolume(volumeGroup: "vg0", name: "data", uuid: "uuid-data", kind: .classic,
-                                    sizeBytes: 1 << 30, volumeGroupFreeBytes: 1 << 30, device: device))
+        lvm.addVolume(
+            LogicalVolume(
+                volumeGroup: "vg0", name: "data", uuid: "uuid-data", kind: .classic,
+                sizeBytes: 1 << 30, volumeGroupFreeBytes: 1 << 30, device: device))
     }
 
     deinit {
@@ -75,30 +78,37 @@ final class BackupRunBench {
             guard let base = buffer.baseAddress, mkdtemp(base) != nil else { return nil }
             return String(cString: base)
         }
-        guard let made else { throw Command.Failure(command: "mkdtemp", status: errno, output: String(cString: strerror(errno))) }
+        guard let made else {
+            throw Command.Failure(command: "mkdtemp", status: errno, output: String(cString: strerror(errno)))
+        }
         return made
     }
 
     /// A data directory as the walker and the WAL stage need it, with the one WAL segment of
     /// the scripted backup window.
     private func writeCluster() throws {
-        let files = ["PG_VERSION": "16\n", "global/pg_control": String(repeating: "c", count: 8192),
-                     "base/1/1259": String(repeating: "r", count: 20000), "postgresql.conf": "# fake\n"]
+        let files = [
+            "PG_VERSION": "16\n", "global/pg_control": String(repeating: "c", count: 8192),
+            "base/1/1259": String(repeating: "r", count: 20000), "postgresql.conf": "# fake\n",
+        ]
         for (path, contents) in files {
             let full = dataDirectory + "/" + path
-            try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent,
-                                                    withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: (full as NSString).deletingLastPathComponent,
+                withIntermediateDirectories: true)
             try contents.write(toFile: full, atomically: false, encoding: .utf8)
         }
-        try FileManager.default.createDirectory(atPath: dataDirectory + "/pg_wal/archive_status",
-                                                withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: dataDirectory + "/pg_wal/archive_status",
+            withIntermediateDirectories: true)
         let segment = Data(count: Int(Self.segmentSize))
         try segment.write(to: URL(fileURLWithPath: walSegmentPath))
     }
 
     var walSegmentPath: String {
-        let names = WALFileName.names(from: LSN(parsing: Self.startLSN)!, through: LSN(parsing: Self.stopLSN)!, timeline: 1,
-                                      segmentSize: Self.segmentSize)
+        let names = WALFileName.names(
+            from: LSN(parsing: Self.startLSN)!, through: LSN(parsing: Self.stopLSN)!, timeline: 1,
+            segmentSize: Self.segmentSize)
         return dataDirectory + "/pg_wal/" + names[0]
     }
 
@@ -122,8 +132,9 @@ final class BackupRunBench {
 
     private func environment() -> BackupEnvironment {
         let device = self.device
-        let deviceMapper = FakeDeviceMapper([DeviceMapperDevice(name: "vg0-data", uuid: "LVM-data", device: device)],
-                                            snapshotStatus: snapshotStatus)
+        let deviceMapper = FakeDeviceMapper(
+            [DeviceMapperDevice(name: "vg0-data", uuid: "LVM-data", device: device)],
+            snapshotStatus: snapshotStatus)
         let lvm = self.lvm
         let preflight = PreflightEnvironment(
             connect: { [self] _ throws(PostgresError) in connect() },
@@ -147,8 +158,10 @@ final class BackupRunBench {
         session.onStatement = { [self] sql in
             statementThreads.insert(UInt(pthread_self()))
             // As called, not as named in the plan's privilege check.
-            for name in ["pg_create_physical_replication_slot", "pg_backup_start", "pg_backup_stop",
-                         "pg_drop_replication_slot"] where sql.contains(name + "($1") {
+            for name in [
+                "pg_create_physical_replication_slot", "pg_backup_start", "pg_backup_stop",
+                "pg_drop_replication_slot",
+            ] where sql.contains(name + "($1") {
                 recorder.note(name)
             }
             for (key, action) in onStatement where sql.contains(key) { action() }
@@ -158,22 +171,43 @@ final class BackupRunBench {
     }
 
     private func answers() -> [(contains: String, result: Result<QueryResult, PostgresError>)] {
-        let failures = failingStatements.map { (contains: $0.key, result: Result<QueryResult, PostgresError>.failure($0.value)) }
-        func one(_ value: String) -> Result<QueryResult, PostgresError> { .success(QueryResult(columns: ["x"], rows: [[value]])) }
+        let failures = failingStatements.map {
+            (contains: $0.key, result: Result<QueryResult, PostgresError>.failure($0.value))
+        }
+        func one(_ value: String) -> Result<QueryResult, PostgresError> {
+            .success(QueryResult(columns: ["x"], rows: [[value]]))
+        }
         let label = "START WAL LOCATION: \(Self.startLSN) (file 000000010000000000000001)\nSTART TIMELINE: 1\n"
         return failures + [
-            ("current_setting('server_version')", .success(QueryResult(
-                columns: ["version", "wal_level", "archive_mode", "data_checksums", "data_directory", "role", "can_slot",
-                          "can_backup"],
-                rows: [["16.3", "replica", "off", "on", dataDirectory, "postgres", "t", "t"]]))),
+            (
+                "current_setting('server_version')",
+                .success(
+                    QueryResult(
+                        columns: [
+                            "version", "wal_level", "archive_mode", "data_checksums", "data_directory", "role",
+                            "can_slot",
+                            "can_backup",
+                        ],
+                        rows: [["16.3", "replica", "off", "on", dataDirectory, "postgres", "t", "t"]]))
+            ),
             ("catalog_version_no", one("202307071")),
             ("pg_control_system", one("7000000000000000001")),
-            ("pg_tablespace", .success(QueryResult(columns: ["oid", "spcname", "location"],
-                                                   rows: [["1663", "pg_default", ""], ["1664", "pg_global", ""]]))),
+            (
+                "pg_tablespace",
+                .success(
+                    QueryResult(
+                        columns: ["oid", "spcname", "location"],
+                        rows: [["1663", "pg_default", ""], ["1664", "pg_global", ""]]))
+            ),
             ("wal_segment_size", one(String(Self.segmentSize))),
             ("pg_backup_start", one(Self.startLSN)),
-            ("pg_backup_stop", .success(QueryResult(columns: ["lsn", "labelfile", "spcmapfile"],
-                                                    rows: [[Self.stopLSN, label, ""]]))),
+            (
+                "pg_backup_stop",
+                .success(
+                    QueryResult(
+                        columns: ["lsn", "labelfile", "spcmapfile"],
+                        rows: [[Self.stopLSN, label, ""]]))
+            ),
             ("", .success(QueryResult(columns: [], rows: []))),
         ]
     }

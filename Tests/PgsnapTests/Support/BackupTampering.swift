@@ -1,7 +1,8 @@
 import Archive
 import Foundation
-@testable import PostgresFormat
 import Testing
+
+@testable import PostgresFormat
 
 /// Damage done on purpose to copies of a real backup: flipped bytes, truncated or missing
 /// archives, edited manifests, archives rewritten with changed or extra members.

@@ -4,8 +4,9 @@ import Testing
 /// (scripts/install-deps installs all of them; a missing one is a setup defect, not a skip).
 func installation(_ major: Int) throws -> PostgresInstallation {
     try TestTier.requireIntegration("needs PostgreSQL \(major)")
-    return try #require(PostgresInstallation.available.first { $0.major == major },
-                 "PostgreSQL \(major) not installed: run scripts/install-deps")
+    return try #require(
+        PostgresInstallation.available.first { $0.major == major },
+        "PostgreSQL \(major) not installed: run scripts/install-deps")
 }
 
 /// Runs `body` with a fresh cluster that is destroyed afterwards, whatever happens.

@@ -13,12 +13,15 @@ enum Command {
     /// Runs `executable` with `arguments`, optionally as another user via runuser, and returns
     /// stdout+stderr. Throws when the exit status is not 0.
     @discardableResult
-    static func output(_ executable: String, _ arguments: [String], asUser user: String? = nil,
-                       environment: [String: String] = [:]) throws -> String {
+    static func output(
+        _ executable: String, _ arguments: [String], asUser user: String? = nil,
+        environment: [String: String] = [:]
+    ) throws -> String {
         let result = run(executable, arguments, asUser: user, environment: environment)
         guard result.status == 0 else {
-            throw Failure(command: ([executable] + arguments).joined(separator: " "), status: result.status,
-                          output: result.output)
+            throw Failure(
+                command: ([executable] + arguments).joined(separator: " "), status: result.status,
+                output: result.output)
         }
         return result.output
     }
@@ -28,8 +31,10 @@ enum Command {
     /// posix_spawn and waitpid rather than Foundation's Process, whose exit monitoring was seen
     /// to miss children here when tests run concurrently; output goes to files, not pipes, so a
     /// daemon the command starts (pg_ctl start) cannot hold them open.
-    static func run(_ executable: String, _ arguments: [String], asUser user: String? = nil,
-                    environment: [String: String] = [:]) -> (status: Int32, output: String, stdout: String) {
+    static func run(
+        _ executable: String, _ arguments: [String], asUser user: String? = nil,
+        environment: [String: String] = [:]
+    ) -> (status: Int32, output: String, stdout: String) {
         if let refusal = unitTierRefusal(executable, asUser: user) {
             Issue.record(refusal)
             return (126, refusal.description, "")
@@ -41,14 +46,18 @@ enum Command {
             // user cannot enter, and psql, initdb and pg_ctl then print "could not change
             // directory" into the output the tests compare.
             program = "/usr/sbin/runuser"
-            argv = ["runuser", "-u", user, "--", "env", "--chdir=/"] + environment.map { "\($0)=\($1)" } + [executable]
+            argv =
+                ["runuser", "-u", user, "--", "env", "--chdir=/"] + environment.map { "\($0)=\($1)" } + [executable]
                 + arguments
         }
         let env = ProcessInfo.processInfo.environment.merging(user == nil ? environment : [:]) { $1 }
             .map { "\($0)=\($1)" }
         let outPath = NSTemporaryDirectory() + "/pgsnap-cmd-\(UUID().uuidString).out"
         let errPath = outPath.replacingOccurrences(of: ".out", with: ".err")
-        defer { unlink(outPath); unlink(errPath) }
+        defer {
+            unlink(outPath)
+            unlink(errPath)
+        }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -81,7 +90,7 @@ enum Command {
 
     private static func withCStringArray<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
         let copies = strings.map { strdup($0) }
-        defer { copies.forEach { free($0) } }
+        defer { for copy in copies { free(copy) } }
         return body(copies + [nil])
     }
 }

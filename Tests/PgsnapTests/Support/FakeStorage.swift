@@ -15,7 +15,9 @@ final class FakeDeviceMapper: DeviceMapper {
     func device(_ number: DeviceNumber) throws(StorageError) -> DeviceMapperDevice? { devices[number] }
 
     func snapshotStatus(name: String) throws(StorageError) -> SnapshotStatus {
-        guard let snapshotStatus else { throw StorageError(code: .deviceMapperFailed, detail: "no status in this fake") }
+        guard let snapshotStatus else {
+            throw StorageError(code: .deviceMapperFailed, detail: "no status in this fake")
+        }
         return snapshotStatus
     }
 
@@ -53,11 +55,14 @@ final class ScriptedLVM: LVMSnapshots {
     }
 
     func logicalVolumes() throws(StorageError) -> [LogicalVolume] {
-        if failing.contains("lvs") { throw StorageError(code: .lvmFailed, detail: "LVM could not list logical volumes") }
+        if failing.contains("lvs") {
+            throw StorageError(code: .lvmFailed, detail: "LVM could not list logical volumes")
+        }
         return volumes
     }
 
-    func createSnapshot(of origin: LogicalVolume, name: String, sizeBytes: UInt64?, tags: [String]) throws(StorageError) {
+    func createSnapshot(of origin: LogicalVolume, name: String, sizeBytes: UInt64?, tags: [String]) throws(StorageError)
+    {
         journal("lvcreate \(origin.volumeGroup)/\(name)")
         if failing.contains("lvcreate") { throw StorageError(code: .lvmFailed, detail: "lvcreate failed in this fake") }
         var snapshot = origin
@@ -103,8 +108,9 @@ final class FakeMounter: Mounter {
         do {
             for shown in shownDirectories {
                 let copy = directory + shown.dropFirst(originMountPoint.count)
-                try FileManager.default.createDirectory(atPath: (copy as NSString).deletingLastPathComponent,
-                                                        withIntermediateDirectories: true)
+                try FileManager.default.createDirectory(
+                    atPath: (copy as NSString).deletingLastPathComponent,
+                    withIntermediateDirectories: true)
                 try FileManager.default.copyItem(atPath: shown, toPath: copy)
             }
         } catch {

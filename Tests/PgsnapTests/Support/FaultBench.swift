@@ -38,8 +38,10 @@ final class FaultBench {
         var lockPath: String { runDirectory + "/pgsnap.lock" }
 
         func arguments(_ extra: [String]) -> [String] {
-            ["backup", "--snapshot", "none", "--target", target, "--run-directory", runDirectory,
-             "--conninfo", cluster.conninfo] + extra
+            [
+                "backup", "--snapshot", "none", "--target", target, "--run-directory", runDirectory,
+                "--conninfo", cluster.conninfo,
+            ] + extra
         }
 
         func run(_ extra: [String] = []) throws -> (Int32, String) {
@@ -73,7 +75,8 @@ final class FaultBench {
 
         /// True while pgsnap's session runs `statement` (matched in pg_stat_activity.query).
         func sessionRuns(_ statement: String) -> Bool {
-            let sql = "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgsnap' AND state = 'active' AND query LIKE '%\(statement)%'"
+            let sql =
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgsnap' AND state = 'active' AND query LIKE '%\(statement)%'"
             return (try? cluster.psql(sql)) == "1"
         }
 
@@ -115,7 +118,9 @@ final class FaultBench {
             problems.append("the case itself failed: \(error)")
         }
         ledger.record(fault.name, problems)
-        print("fault injection: \(label): case '\(fault.name)': \(problems.isEmpty ? "survived" : problems.joined(separator: "; "))")
+        print(
+            "fault injection: \(label): case '\(fault.name)': \(problems.isEmpty ? "survived" : problems.joined(separator: "; "))"
+        )
     }
 
     /// Everything a failed or interrupted run must not leave behind.
@@ -138,7 +143,9 @@ final class FaultBench {
             problems.append("\(name) is left in the target")
         }
         let mounts = (try? String(contentsOfFile: "/proc/mounts", encoding: .utf8)) ?? ""
-        if mounts.contains(" " + context.runDirectory + "/") { problems.append("a mount under the run directory is left") }
+        if mounts.contains(" " + context.runDirectory + "/") {
+            problems.append("a mount under the run directory is left")
+        }
         let descriptor = open(context.lockPath, O_RDWR | O_CLOEXEC)
         if descriptor >= 0 {
             if flock(descriptor, LOCK_EX | LOCK_NB) != 0 { problems.append("the run lock is still held") }
@@ -151,13 +158,17 @@ final class FaultBench {
     /// Every run `list` calls complete must pass `pgsnap verify`.
     private func unverifiableCompleteBackups(_ context: Context) -> [String] {
         guard FileManager.default.fileExists(atPath: context.target),
-              let list = try? Pgsnap.run(["list", "--json", "--target", context.target, "--run-directory", context.runDirectory]),
-              let entries = (try? list.json())?["backups"] as? [[String: Any]]
+            let list = try? Pgsnap.run([
+                "list", "--json", "--target", context.target, "--run-directory", context.runDirectory,
+            ]),
+            let entries = (try? list.json())?["backups"] as? [[String: Any]]
         else { return [] }
         var problems: [String] = []
         for entry in entries where entry["status"] as? String == "complete" {
             guard let id = entry["id"] as? String else { continue }
-            let verify = try? Pgsnap.run(["verify", id, "--target", context.target, "--run-directory", context.runDirectory])
+            let verify = try? Pgsnap.run([
+                "verify", id, "--target", context.target, "--run-directory", context.runDirectory,
+            ])
             if verify?.status != 0 {
                 problems.append("\(id) is listed complete but verify says: \(verify?.output.prefix(300) ?? "")")
             }

@@ -28,10 +28,14 @@ final class FaultLedger: @unchecked Sendable {
     /// Prints the tally and reports each case that did not survive as a test issue.
     func report(sourceLocation: SourceLocation = #_sourceLocation) {
         let snapshot = lock.withLock { cases }
-        print("fault injection: \(label): \(snapshot.count) injected, \(snapshot.filter(\.problems.isEmpty).count) survived")
+        print(
+            "fault injection: \(label): \(snapshot.count) injected, \(snapshot.filter(\.problems.isEmpty).count) survived"
+        )
         for (name, problems) in snapshot where !problems.isEmpty {
             print("fault injection: \(label): NOT survived: \(name): \(problems.joined(separator: "; "))")
-            Issue.record("\(label): fault '\(name)' not survived: \(problems.joined(separator: "; "))", sourceLocation: sourceLocation)
+            Issue.record(
+                "\(label): fault '\(name)' not survived: \(problems.joined(separator: "; "))",
+                sourceLocation: sourceLocation)
         }
     }
 }

@@ -22,7 +22,9 @@ enum FileTree {
 
     static func isDirectory(_ path: String) -> Bool { lstatus(path).map { $0.st_mode & S_IFMT == S_IFDIR } ?? false }
 
-    static func linkTarget(_ path: String) -> String? { try? FileManager.default.destinationOfSymbolicLink(atPath: path) }
+    static func linkTarget(_ path: String) -> String? {
+        try? FileManager.default.destinationOfSymbolicLink(atPath: path)
+    }
 
     /// Names in a directory; empty when it does not exist.
     static func children(_ path: String) -> [String] {
@@ -30,7 +32,9 @@ enum FileTree {
     }
 
     /// A directory that does not exist or is empty.
-    static func isAbsentOrEmpty(_ path: String) -> Bool { !exists(path) || (isDirectory(path) && children(path).isEmpty) }
+    static func isAbsentOrEmpty(_ path: String) -> Bool {
+        !exists(path) || (isDirectory(path) && children(path).isEmpty)
+    }
 
     /// One line per path under (and including) `root`: type, size, mode, owner, mtime, link
     /// target. Equal listings before and after mean nothing was added, removed or rewritten.

@@ -42,8 +42,9 @@ enum HostileBackup {
         /// Makes the directories and the decoy so that each attack would succeed against an
         /// extractor that follows names blindly.
         static func make() throws -> Places {
-            let places = Places(restoreRoot: try TemporaryDirectory.make(prefix: "pgsnap-hostile-", owner: TestCluster.user),
-                                outside: try TemporaryDirectory.make(prefix: "pgsnap-hostile-outside-"))
+            let places = Places(
+                restoreRoot: try TemporaryDirectory.make(prefix: "pgsnap-hostile-", owner: TestCluster.user),
+                outside: try TemporaryDirectory.make(prefix: "pgsnap-hostile-outside-"))
             try FileManager.default.createDirectory(atPath: places.besideOutside, withIntermediateDirectories: false)
             try decoyContents.write(toFile: places.decoy, atomically: false, encoding: .utf8)
             return places
@@ -58,7 +59,9 @@ enum HostileBackup {
     static let payload = Array("written by a hostile archive\n".utf8)
 
     /// The members to splice in, and the regular files among them for the manifest.
-    static func members(_ attack: Attack, _ places: Places) -> (tar: [UInt8], files: [(path: String, contents: [UInt8])]) {
+    static func members(_ attack: Attack, _ places: Places) -> (
+        tar: [UInt8], files: [(path: String, contents: [UInt8])]
+    ) {
         switch attack {
         case .parentDirectory:
             return (RawTar.file("../escape.txt", payload), [("../escape.txt", payload)])
@@ -66,29 +69,40 @@ enum HostileBackup {
             let path = places.outside + "/abs.txt"
             return (RawTar.file(path, payload), [(path, payload)])
         case .symlinkThenFileThroughIt:
-            return (RawTar.symlink("link", to: places.outside) + RawTar.file("link/pwned.txt", payload),
-                    [("link/pwned.txt", payload)])
+            return (
+                RawTar.symlink("link", to: places.outside) + RawTar.file("link/pwned.txt", payload),
+                [("link/pwned.txt", payload)]
+            )
         case .tablespaceLinkOutOfTree:
-            return (RawTar.symlink("pg_tblspc/99999", to: "../../outside") + RawTar.file("pg_tblspc/99999/evil.txt", payload),
-                    [("pg_tblspc/99999/evil.txt", payload)])
+            return (
+                RawTar.symlink("pg_tblspc/99999", to: "../../outside")
+                    + RawTar.file("pg_tblspc/99999/evil.txt", payload),
+                [("pg_tblspc/99999/evil.txt", payload)]
+            )
         case .hardLinkToSystemFile:
             return (RawTar.hardLink("passwd", to: "/etc/passwd"), [])
         case .hardLinkThenOverwrite:
-            return (RawTar.hardLink("decoy-link", to: "../decoy.txt") + RawTar.file("decoy-link", payload),
-                    [("decoy-link", payload)])
+            return (
+                RawTar.hardLink("decoy-link", to: "../decoy.txt") + RawTar.file("decoy-link", payload),
+                [("decoy-link", payload)]
+            )
         }
     }
 
     /// Copies the shared real backup into `target` as `id` and plants `attack` in it.
     @discardableResult
-    static func make(_ attack: Attack, places: Places, from shared: SharedBackup, into target: String,
-                     as id: String) throws -> String {
+    static func make(
+        _ attack: Attack, places: Places, from shared: SharedBackup, into target: String,
+        as id: String
+    ) throws -> String {
         let backup = try shared.copy(into: target, as: id)
         let planted = members(attack, places)
         try BackupTampering.rewrite(backup + "/base.tar.zst") {
             try BackupTampering.insert(planted.tar, before: "backup_label", in: &$0)
         }
-        if !planted.files.isEmpty { try BackupTampering.addToManifest(backup + "/backup_manifest", files: planted.files) }
+        if !planted.files.isEmpty {
+            try BackupTampering.addToManifest(backup + "/backup_manifest", files: planted.files)
+        }
         return backup
     }
 }

@@ -7,11 +7,14 @@ final class LockedMessages: @unchecked Sendable {
     private var messages: [ServerMessage] = []
 
     var all: [ServerMessage] {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         return messages
     }
 
     func append(_ message: ServerMessage) {
-        lock.lock(); messages.append(message); lock.unlock()
+        lock.lock()
+        messages.append(message)
+        lock.unlock()
     }
 }

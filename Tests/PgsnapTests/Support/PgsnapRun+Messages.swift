@@ -15,5 +15,7 @@ extension Pgsnap.Run {
 /// `pgsnap: <message>`; ArgumentParser's usage errors print `Error: <message>`).
 func expectOneLineMessage(_ run: Pgsnap.Run, naming text: String, sourceLocation: SourceLocation = #_sourceLocation) {
     let lines = run.lines(naming: text).filter { $0.hasPrefix("pgsnap: ") || $0.hasPrefix("Error: ") }
-    #expect(!lines.isEmpty, "no 'pgsnap: …' or 'Error: …' line names \(text): \(run.output)", sourceLocation: sourceLocation)
+    #expect(
+        !lines.isEmpty, "no 'pgsnap: …' or 'Error: …' line names \(text): \(run.output)", sourceLocation: sourceLocation
+    )
 }

@@ -13,7 +13,8 @@ struct PostgresInstallation: Sendable, CustomStringConvertible {
     /// Every installation present on this machine. `PGSNAP_TEST_PG_BINDIRS` (colon-separated)
     /// replaces the default list.
     static let available: [PostgresInstallation] = {
-        let candidates = ProcessInfo.processInfo.environment["PGSNAP_TEST_PG_BINDIRS"]?
+        let candidates =
+            ProcessInfo.processInfo.environment["PGSNAP_TEST_PG_BINDIRS"]?
             .split(separator: ":").map(String.init)
             ?? ["/usr/lib/postgresql/15/bin", "/opt/pgsnap-test/pg16/bin", "/opt/pgsnap-test/pg18/bin"]
         return candidates.compactMap { directory in

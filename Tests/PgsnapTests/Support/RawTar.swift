@@ -21,8 +21,10 @@ enum RawTar {
     static let manifestModificationTime = "2023-11-14 22:13:20 GMT"
 
     /// One 512-byte ustar header with a correct checksum.
-    static func header(name: String, kind: Kind, size: Int = 0, mode: UInt32 = 0o600, linkName: String = "",
-                       uid: UInt32 = 0, gid: UInt32 = 0) -> [UInt8] {
+    static func header(
+        name: String, kind: Kind, size: Int = 0, mode: UInt32 = 0o600, linkName: String = "",
+        uid: UInt32 = 0, gid: UInt32 = 0
+    ) -> [UInt8] {
         precondition(name.utf8.count <= 100 && linkName.utf8.count <= 100, "ustar name field is 100 bytes")
         var block = [UInt8](repeating: 0, count: 512)
         put(Array(name.utf8), into: &block, at: 0)
@@ -96,7 +98,9 @@ enum RawTar {
             let size = try number(tar[(offset + 124)..<(offset + 136)])
             let dataOffset = offset + 512
             let next = dataOffset + (size + 511) / 512 * 512
-            guard next <= tar.count else { throw Command.Failure(command: "RawTar.members", status: 1, output: "truncated at \(offset)") }
+            guard next <= tar.count else {
+                throw Command.Failure(command: "RawTar.members", status: 1, output: "truncated at \(offset)")
+            }
             switch typeflag {
             case UInt8(ascii: "x"):
                 pendingStart = pendingStart ?? offset
@@ -110,8 +114,10 @@ enum RawTar {
                 let name = cString(tar[offset..<(offset + 100)])
                 let prefix = cString(tar[(offset + 345)..<(offset + 500)])
                 let ustarName = prefix.isEmpty ? name : prefix + "/" + name
-                members.append(Member(name: pendingPath ?? ustarName, typeflag: typeflag, start: pendingStart ?? offset,
-                                      dataOffset: dataOffset, size: size))
+                members.append(
+                    Member(
+                        name: pendingPath ?? ustarName, typeflag: typeflag, start: pendingStart ?? offset,
+                        dataOffset: dataOffset, size: size))
                 pendingStart = nil
                 pendingPath = nil
             }

@@ -1,7 +1,8 @@
 import Archive
 import Foundation
-@testable import PostgresFormat
 import Testing
+
+@testable import PostgresFormat
 
 /// Edits a backup's backup.json the way someone with an editor (or a script) would, optionally
 /// re-sealing it with the checksum line as docs/restore.md describes the format — computed here
@@ -17,7 +18,8 @@ enum RecordEditing {
     }
 
     static func object(_ path: String) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+        try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
     }
 
     static func edit(_ path: String, seal: Seal, _ change: (inout [String: Any]) throws -> Void) throws {

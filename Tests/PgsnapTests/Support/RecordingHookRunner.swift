@@ -16,15 +16,18 @@ final class RecordingHookRunner: HookRunner, @unchecked Sendable {
     /// A stage (or teardown) happened, in order with the hooks.
     func note(_ entry: String) { lock.withLock { _journal.append(entry) } }
 
-    func run(path: String, environment: [String: String], timeout: Double,
-             shouldStop: @escaping @Sendable () -> Bool) -> HookResult {
+    func run(
+        path: String, environment: [String: String], timeout: Double,
+        shouldStop: @escaping @Sendable () -> Bool
+    ) -> HookResult {
         let event = environment["PGSNAP_EVENT"] ?? "?"
         lock.withLock {
             _journal.append(event)
             _environments[event] = environment
         }
         let ending = HookEvent(rawValue: event).flatMap { endings[$0] } ?? .exited(0)
-        return HookResult(ending: ending, stdout: ["out of \(event)"], stderr: ending == .exited(0) ? [] : ["no \(event) today"])
+        return HookResult(
+            ending: ending, stdout: ["out of \(event)"], stderr: ending == .exited(0) ? [] : ["no \(event) today"])
     }
 }
 

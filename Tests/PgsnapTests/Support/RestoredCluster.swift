@@ -77,8 +77,9 @@ final class RestoredCluster: @unchecked Sendable {
         } catch {
             return (-1, "cannot copy the manifest: \(error)")
         }
-        let result = Command.run(installation.tool("pg_verifybackup"), ["-m", copy, dataDirectory],
-                                 asUser: TestCluster.user)
+        let result = Command.run(
+            installation.tool("pg_verifybackup"), ["-m", copy, dataDirectory],
+            asUser: TestCluster.user)
         return (result.status, result.output)
     }
 
@@ -92,20 +93,28 @@ final class RestoredCluster: @unchecked Sendable {
             try (relocations.joined(separator: "\n") + "\n")
                 .write(toFile: dataDirectory + "/tablespace_map", atomically: false, encoding: .utf8)
         }
-        try Command.output(installation.tool("pg_ctl"),
-                           ["-D", dataDirectory, "-l", root + "/server.log", "-w", "-t", "120",
-                            "-o", (["unix_socket_directories=\(socketDirectory)", "listen_addresses=''"] + settings)
-                                .map { "-c \($0)" }.joined(separator: " "), "start"],
-                           asUser: TestCluster.user)
+        try Command.output(
+            installation.tool("pg_ctl"),
+            [
+                "-D", dataDirectory, "-l", root + "/server.log", "-w", "-t", "120",
+                "-o",
+                (["unix_socket_directories=\(socketDirectory)", "listen_addresses=''"] + settings)
+                    .map { "-c \($0)" }.joined(separator: " "), "start",
+            ],
+            asUser: TestCluster.user)
         running = true
     }
 
     @discardableResult
     func psql(_ sql: String) throws -> String {
-        try Command.output(installation.tool("psql"),
-                           ["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", socketDirectory, "-p", "5432", "-U",
-                            "postgres", "-d", "postgres", "-c", sql],
-                           asUser: TestCluster.user).trimmingCharacters(in: .whitespacesAndNewlines)
+        try Command.output(
+            installation.tool("psql"),
+            [
+                "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", socketDirectory, "-p", "5432", "-U",
+                "postgres", "-d", "postgres", "-c", sql,
+            ],
+            asUser: TestCluster.user
+        ).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// Polls `pg_is_in_recovery()` until the server has left recovery (promotion is
@@ -123,8 +132,9 @@ final class RestoredCluster: @unchecked Sendable {
 
     func destroy() {
         if running {
-            _ = Command.run(installation.tool("pg_ctl"), ["-D", dataDirectory, "-m", "immediate", "-w", "stop"],
-                            asUser: TestCluster.user)
+            _ = Command.run(
+                installation.tool("pg_ctl"), ["-D", dataDirectory, "-m", "immediate", "-w", "stop"],
+                asUser: TestCluster.user)
             running = false
         }
         try? FileManager.default.removeItem(atPath: root)

@@ -53,12 +53,15 @@ final class SharedBackup: Sendable {
     private static func take() throws -> SharedBackup {
         try withCluster(15) { cluster in
             try cluster.createTablespace("fast")
-            try cluster.psql("CREATE TABLE kept TABLESPACE fast AS SELECT g, md5(g::text) AS t FROM generate_series(1, 5000) g")
+            try cluster.psql(
+                "CREATE TABLE kept TABLESPACE fast AS SELECT g, md5(g::text) AS t FROM generate_series(1, 5000) g")
             let target = try TemporaryDirectory.make(prefix: "pgsnap-shared-target-")
             let runDirectory = try TemporaryDirectory.make(prefix: "pgsnap-shared-run-")
             defer { try? FileManager.default.removeItem(atPath: runDirectory) }
-            let run = try Pgsnap.run(["backup", "--json", "--snapshot", "none", "--target", target, "--run-directory",
-                                      runDirectory, "--conninfo", cluster.conninfo, "--checkpoint", "fast"])
+            let run = try Pgsnap.run([
+                "backup", "--json", "--snapshot", "none", "--target", target, "--run-directory",
+                runDirectory, "--conninfo", cluster.conninfo, "--checkpoint", "fast",
+            ])
             guard run.status == 0 else {
                 try? FileManager.default.removeItem(atPath: target)
                 throw Command.Failure(command: "pgsnap backup (shared fixture)", status: run.status, output: run.output)

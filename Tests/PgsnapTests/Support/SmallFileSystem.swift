@@ -4,7 +4,9 @@ import Foundation
 /// write fail with ENOSPC. Unmounted, detached and removed afterwards, whatever the test did.
 enum SmallFileSystem {
     /// Calls `body` with the mount point (inside the image's directory) and that directory.
-    static func withMounted(megabytes: Int = 8, prefix: String, _ body: (_ mountPoint: String, _ directory: String) throws -> Void)
+    static func withMounted(
+        megabytes: Int = 8, prefix: String, _ body: (_ mountPoint: String, _ directory: String) throws -> Void
+    )
         throws
     {
         let image = try TemporaryDirectory.make(prefix: prefix)

@@ -1,8 +1,8 @@
-@testable import TargetLayout
 import Catalog
 import Foundation
 
 @testable import Backup
+@testable import TargetLayout
 
 /// A target directory with hand-made runs of chosen ages, written the way pgsnap writes them
 /// (the real `BackupRecord` and `FailedRunRecord` encodings), plus a run directory whose lock
@@ -32,8 +32,10 @@ final class TargetFixture {
 
     /// `<id>/` with archives and a complete backup.json; returns the ID.
     @discardableResult
-    func complete(daysAgo days: Double, label: String = "nightly",
-                  systemIdentifier: String = TargetFixture.systemIdentifier) throws -> String {
+    func complete(
+        daysAgo days: Double, label: String = "nightly",
+        systemIdentifier: String = TargetFixture.systemIdentifier
+    ) throws -> String {
         let start = date(daysAgo: days)
         let id = BackupID.make(at: start)
         let directory = target + "/" + id
@@ -54,8 +56,9 @@ final class TargetFixture {
         let start = date(daysAgo: days)
         let id = BackupID.make(at: start)
         try makeDirectory(target + "/" + id + ".failed")
-        let record = FailedRunRecord(id: id, label: "pgsnap \(id)", startTime: start, stopTime: start.addingTimeInterval(3),
-                                     error: error, exitStatus: 4, pgsnapVersion: "0.1.0")
+        let record = FailedRunRecord(
+            id: id, label: "pgsnap \(id)", startTime: start, stopTime: start.addingTimeInterval(3),
+            error: error, exitStatus: 4, pgsnapVersion: "0.1.0")
         try record.encoded().write(to: URL(fileURLWithPath: target + "/" + id + ".failed/backup.json"))
         return id
     }
@@ -106,8 +109,9 @@ final class TargetFixture {
     }
 
     func makeDirectory(_ path: String) throws {
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false,
-                                                attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            atPath: path, withIntermediateDirectories: false,
+            attributes: [.posixPermissions: 0o700])
     }
 
     static func record(id: String, label: String, start: Date) -> BackupRecord {
@@ -119,8 +123,11 @@ final class TargetFixture {
             startTime: start, stopTime: start.addingTimeInterval(65), backupModeSeconds: 64.5, snapshotMode: "none",
             dataDirectory: "/var/lib/postgresql/15/main", dataDirectoryOwner: 105, dataDirectoryGroup: 112,
             tablespaces: [.init(oid: 16384, name: "fast", location: "/srv/fast")],
-            volumes: [.init(archive: "base.tar.zst", origin: nil, snapshotType: nil, snapshotBytes: nil,
-                            peakFillPercent: nil, bytesRead: 40_000_000, bytesWritten: 4096, files: 900)],
+            volumes: [
+                .init(
+                    archive: "base.tar.zst", origin: nil, snapshotType: nil, snapshotBytes: nil,
+                    peakFillPercent: nil, bytesRead: 40_000_000, bytesWritten: 4096, files: 900)
+            ],
             bytesRead: 40_000_000, bytesWritten: 4608, compressionRatio: 8680.5, throughputBytesPerSecond: 615_384,
             compressionLevel: 3, manifestChecksums: "crc32c")
     }
