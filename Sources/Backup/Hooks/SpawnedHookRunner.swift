@@ -35,25 +35,11 @@ public struct SpawnedHookRunner: HookRunner {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, out, 1)
-        posix_spawn_file_actions_adddup2(&actions, err, 2)
-        pgsnap_spawn_addclosefrom(&actions, 3)
-        pgsnap_spawn_addchdir(&actions, "/")
+        Self.redirect(&actions, stdout: out, stderr: err)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        var mask = sigset_t()
-        sigemptyset(&mask)
-        posix_spawnattr_setsigmask(&attributes, &mask)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGCHLD] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(
-            &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
+        Self.isolate(&attributes)
         let argv = [strdup(path)] + [nil]
         let env = environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
@@ -65,6 +51,31 @@ public struct SpawnedHookRunner: HookRunner {
 
         let ending = wait(for: pid, timeout: timeout, shouldStop: shouldStop)
         return HookResult(ending: ending, stdout: Self.tail(of: out), stderr: Self.tail(of: err))
+    }
+
+    /// stdin from /dev/null, stdout and stderr into pgsnap's anonymous files, no other
+    /// descriptor inherited (the run lock among them), and `/` as the working directory.
+    private static func redirect(_ actions: inout posix_spawn_file_actions_t, stdout out: Int32, stderr err: Int32) {
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, out, 1)
+        posix_spawn_file_actions_adddup2(&actions, err, 2)
+        pgsnap_spawn_addclosefrom(&actions, 3)
+        pgsnap_spawn_addchdir(&actions, "/")
+    }
+
+    /// A process group of its own (a timeout kills the hook's children too), no blocked
+    /// signals, and the signals pgsnap handles back to their defaults.
+    private static func isolate(_ attributes: inout posix_spawnattr_t) {
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        posix_spawnattr_setsigmask(&attributes, &mask)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGCHLD] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(
+            &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
     }
 
     /// Polls the hook until it exits, the deadline passes or pgsnap is asked to stop.
