@@ -51,3 +51,8 @@ public struct ArchiveError: PgsnapError, Equatable {
         }
     }
 }
+
+extension ArchiveError {
+    /// `archive.…`: see ErrorCode and docs/exit-codes.md.
+    public var errorCode: ErrorCode { ErrorCode("archive", caseName: code.rawValue) }
+}

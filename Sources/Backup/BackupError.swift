@@ -85,3 +85,8 @@ public struct BackupError: DetailedError, Equatable {
         }
     }
 }
+
+extension BackupError {
+    /// `backup.…`: see ErrorCode and docs/exit-codes.md.
+    public var errorCode: ErrorCode { ErrorCode("backup", caseName: code.rawValue) }
+}

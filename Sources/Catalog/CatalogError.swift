@@ -85,3 +85,23 @@ public enum CatalogError: PgsnapError, Equatable {
         }
     }
 }
+
+extension CatalogError {
+    /// `catalog.…`: see ErrorCode and docs/exit-codes.md.
+    public var errorCode: ErrorCode {
+        switch self {
+        case .noTarget: ErrorCode("catalog", "no_target")
+        case .unreadable: ErrorCode("catalog", "unreadable")
+        case .unknownBackup: ErrorCode("catalog", "unknown_backup")
+        case .notComplete: ErrorCode("catalog", "not_complete")
+        case .noCompleteBackup: ErrorCode("catalog", "no_complete_backup")
+        case .noRetentionRule: ErrorCode("catalog", "no_retention_rule")
+        case .removalFailed: ErrorCode("catalog", "removal_failed")
+        case .badBinding: ErrorCode("catalog", "bad_binding")
+        case .bindingFailed: ErrorCode("catalog", "binding_failed")
+        case .otherCluster: ErrorCode("catalog", "other_cluster")
+        case .mixedClusters: ErrorCode("catalog", "mixed_clusters")
+        case .foreignBackup: ErrorCode("catalog", "foreign_backup")
+        }
+    }
+}

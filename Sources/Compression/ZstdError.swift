@@ -14,3 +14,8 @@ public struct ZstdError: PgsnapError, Equatable {
     public var message: String { "zstd could not \(operation): \(zstdMessage)" }
     public var hint: String { "" }
 }
+
+extension ZstdError {
+    /// `zstd.…`: see ErrorCode and docs/exit-codes.md.
+    public var errorCode: ErrorCode { ErrorCode("zstd", "failed") }
+}

@@ -85,3 +85,21 @@ public enum ConfigurationError: PgsnapError, Equatable {
         }
     }
 }
+
+extension ConfigurationError {
+    /// `configuration.…`: see ErrorCode and docs/exit-codes.md.
+    public var errorCode: ErrorCode {
+        switch self {
+        case .fileNotFound: ErrorCode("configuration", "file_not_found")
+        case .unreadable: ErrorCode("configuration", "unreadable")
+        case .notAFile: ErrorCode("configuration", "not_a_file")
+        case .syntax: ErrorCode("configuration", "syntax")
+        case .unknownKey: ErrorCode("configuration", "unknown_key")
+        case .duplicateKey: ErrorCode("configuration", "duplicate_key")
+        case .invalidValue: ErrorCode("configuration", "invalid_value")
+        case .passwordInArguments: ErrorCode("configuration", "password_in_arguments")
+        case .passwordInReadableFile: ErrorCode("configuration", "password_in_readable_file")
+        case .missing: ErrorCode("configuration", "missing")
+        }
+    }
+}

@@ -10,6 +10,8 @@ public protocol PgsnapError: Error, CustomStringConvertible, Sendable {
     var hint: String { get }
     /// The documented exit status for this kind of failure.
     var exitStatus: ExitStatus { get }
+    /// Which failure it is, stable across releases (docs/exit-codes.md).
+    var errorCode: ErrorCode { get }
 }
 
 extension PgsnapError {

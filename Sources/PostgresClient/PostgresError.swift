@@ -69,3 +69,8 @@ public struct PostgresError: PgsnapError, Equatable {
         }
     }
 }
+
+extension PostgresError {
+    /// `postgres.…`: see ErrorCode and docs/exit-codes.md.
+    public var errorCode: ErrorCode { ErrorCode("postgres", caseName: code.rawValue) }
+}

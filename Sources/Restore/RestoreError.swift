@@ -68,3 +68,8 @@ public struct RestoreError: DetailedError, Equatable {
         }
     }
 }
+
+extension RestoreError {
+    /// `restore.…`: see ErrorCode and docs/exit-codes.md.
+    public var errorCode: ErrorCode { ErrorCode("restore", caseName: code.rawValue) }
+}

@@ -51,3 +51,8 @@ public struct StorageError: DetailedError, Equatable {
         }
     }
 }
+
+extension StorageError {
+    /// `storage.…`: see ErrorCode and docs/exit-codes.md.
+    public var errorCode: ErrorCode { ErrorCode("storage", caseName: code.rawValue) }
+}

@@ -46,3 +46,8 @@ public struct LayoutError: DetailedError, Equatable {
         }
     }
 }
+
+extension LayoutError {
+    /// `layout.…`: see ErrorCode and docs/exit-codes.md.
+    public var errorCode: ErrorCode { ErrorCode("layout", caseName: code.rawValue) }
+}

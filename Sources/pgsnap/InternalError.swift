@@ -15,3 +15,8 @@ struct InternalError: PgsnapError {
     var hint: String { "this is a bug in pgsnap: please report it with this line" }
     var exitStatus: ExitStatus { .internalError }
 }
+
+extension InternalError {
+    /// `internal.…`: see ErrorCode and docs/exit-codes.md.
+    var errorCode: ErrorCode { ErrorCode("internal", "unclassified") }
+}

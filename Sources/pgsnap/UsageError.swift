@@ -10,3 +10,8 @@ struct UsageError: PgsnapError {
     var hint: String { "see 'pgsnap \(command) --help'" }
     var exitStatus: ExitStatus { .usage }
 }
+
+extension UsageError {
+    /// `usage.…`: see ErrorCode and docs/exit-codes.md.
+    var errorCode: ErrorCode { ErrorCode("usage", "invalid_arguments") }
+}

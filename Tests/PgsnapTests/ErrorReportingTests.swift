@@ -91,6 +91,7 @@ struct ErrorReportingTests {
         #expect(object["exit_status"] as? Int == 6, "exit_status is a JSON number: \(run.stdout)")
         #expect((object["error"] as? String)?.contains("/nonexistent/pgsnap-errors") == true)
         #expect(object["hint"] is String)
+        #expect(object["code"] as? String == "catalog.unreadable", "which failure, for scripts: \(run.stdout)")
     }
 
     @Test func configNamingADirectoryGetsAHintThatFits() throws {

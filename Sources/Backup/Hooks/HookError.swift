@@ -60,3 +60,8 @@ public struct HookError: PgsnapError, Equatable {
         }
     }
 }
+
+extension HookError {
+    /// `hook.…`: see ErrorCode and docs/exit-codes.md.
+    public var errorCode: ErrorCode { ErrorCode("hook", caseName: code.rawValue) }
+}
