@@ -2,7 +2,7 @@ public import Foundation
 public import PostgresClient
 public import Preflight
 public import Storage
-internal import TargetLayout
+public import TargetLayout
 
 /// The system boundaries a backup reaches through: tests substitute scripted sessions and fake
 /// LVM, device-mapper and mounts to drive failure paths.
@@ -15,6 +15,8 @@ public struct BackupEnvironment {
     public var clock: () -> Date
     /// Runs the executables of `hook_directory` (docs/hooks.md).
     public var hookRunner: any HookRunner
+    /// When to stop: the recorded signals, or a test's script.
+    public var stop: StopToken
 
     public init(
         preflight: PreflightEnvironment,
@@ -22,7 +24,7 @@ public struct BackupEnvironment {
         lvm: @escaping () throws(StorageError) -> any LVMSnapshots,
         deviceMapper: @escaping () throws(StorageError) -> any DeviceMapper,
         mounter: any Mounter, clock: @escaping () -> Date = Date.init,
-        hookRunner: any HookRunner = SpawnedHookRunner()
+        hookRunner: any HookRunner = SpawnedHookRunner(), stop: StopToken = .signals
     ) {
         self.preflight = preflight
         self.connect = connect
@@ -31,12 +33,14 @@ public struct BackupEnvironment {
         self.mounter = mounter
         self.clock = clock
         self.hookRunner = hookRunner
+        self.stop = stop
     }
 
     /// The real libpq, liblvm2cmd, libdevmapper and mount(2). Every statement is cancelled
     /// when a signal arrives (`Interruption`), and the server's notices go to `serverMessages`.
     public static func live(serverMessages: (@Sendable (ServerMessage) -> Void)? = nil) -> BackupEnvironment {
-        let options = SessionOptions(shouldStop: { Interruption.signal != nil }, serverMessages: serverMessages)
+        let stop = StopToken.signals
+        let options = SessionOptions(shouldStop: { stop.isStopped }, serverMessages: serverMessages)
         let preflight = PreflightEnvironment.live(session: options)
         let kernel = preflight.kernel
         return BackupEnvironment(

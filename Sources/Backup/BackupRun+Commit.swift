@@ -30,11 +30,12 @@ extension BackupRun {
                 path: RawPath("archive_status/\($0).done"), contents: [], mode: 0o600, uid: owner?.uid,
                 gid: owner?.gid)
         }
+        let stop = environment.stop
         let archiver = VolumeArchiver(
             outputPath: partial + "/" + BackupFiles.walArchive,
             compressionLevel: settings.compressLevel,
             workers: settings.compressWorkers, checksumAlgorithm: .none,
-            shouldStop: { Interruption.signal != nil })
+            shouldStop: { stop.isStopped })
         let result = try archiver.archive(entries, trailingFiles: { markers })
         try written.record(BackupFiles.walArchive, in: partial, size: result.bytesWritten)
         try backupMode.releaseWAL()

@@ -37,11 +37,12 @@ extension BackupRun {
         reporter?.startReporting()
         defer { reporter?.stopReporting() }
         let started = environment.clock()
+        let stop = environment.stop
         // Without snapshots the backup is only valid if backup mode survives the copy: stop as
         // soon as the server ends the session instead of copying for nothing.
         let sessionLost = SessionWatch(session: context.stopped == nil ? session : nil)
         let jobs = makeJobs(listings, progress: progress, into: target) {
-            Interruption.signal != nil || watcher?.abortReason != nil || sessionLost.lost
+            stop.isStopped || watcher?.abortReason != nil || sessionLost.lost
         }
         let (outcomes, stopFailure) = copy(
             jobs, context: &context, dataDirectory: plan.report.server?.dataDirectory,
@@ -83,7 +84,7 @@ extension BackupRun {
     /// the server ended the session, backup mode could not end.
     private func checkCopy(watcher: SnapshotWatcher?, sessionLost: SessionWatch, stopFailure: (any Error)?) throws {
         if let reason = watcher?.abortReason { throw reason }
-        try Interruption.check()
+        try environment.stop.check()
         if sessionLost.lost {
             throw PostgresError(
                 code: .connectionLost,

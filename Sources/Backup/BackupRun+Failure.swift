@@ -12,8 +12,8 @@ extension BackupRun {
         let message: String
         let exitStatus: ExitStatus
 
-        init(_ error: any Error) {
-            if let signal = Interruption.signal {
+        init(_ error: any Error, stop: StopToken) {
+            if let signal = stop.signal() {
                 message = "interrupted by signal \(signal)"
                 exitStatus = .interrupted
             } else if let error = error as? any PgsnapError {

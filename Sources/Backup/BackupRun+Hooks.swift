@@ -4,7 +4,10 @@ import TargetLayout
 /// Where the stages meet the hooks of `hook_directory` (docs/hooks.md).
 extension BackupRun {
     /// Polled by `pre-*` hooks: a signal ends them, since the run is going to stop anyway.
-    static let interrupted: @Sendable () -> Bool = { Interruption.signal != nil }
+    var interrupted: @Sendable () -> Bool {
+        let stop = environment.stop
+        return { stop.isStopped }
+    }
 
     /// Checks `hook_directory` and every hook in it before the lock is even taken, so an unsafe
     /// hook stops the run (exit 3) before anything happens. `PGSNAP_BACKUP_ID` follows once the
@@ -36,10 +39,10 @@ extension BackupRun {
     func createSnapshotsBetweenHooks(_ plan: BackupPlan) throws {
         guard !plan.volumes.isEmpty, let hooks else { return try createSnapshots(plan) }
         do {
-            try hooks.pre(.preSnapshot, stop: Self.interrupted)
+            try hooks.pre(.preSnapshot, stop: interrupted)
             try createSnapshots(plan)
         } catch {
-            let failure = Failure(error)
+            let failure = Failure(error, stop: environment.stop)
             hooks.post(.postSnapshot, failure: (failure.message, failure.exitStatus), extra: snapshotVariables())
             throw error
         }
@@ -59,7 +62,8 @@ extension BackupRun {
             extra["PGSNAP_BACKUP_DIRECTORY"] = settings.target.map { $0 + "/" + record.id }
             hooks.post(.postBackup, failure: nil, extra: extra)
         case .failure:
-            let failure = failure ?? Failure(BackupError(code: .notReady, detail: "unknown failure"))
+            let failure =
+                failure ?? Failure(BackupError(code: .notReady, detail: "unknown failure"), stop: environment.stop)
             hooks.post(.postBackup, failure: (failure.message, failure.exitStatus))
         }
     }

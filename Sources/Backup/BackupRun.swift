@@ -78,7 +78,7 @@ public final class BackupRun {
             for stage in BackupStage.allCases { try perform(stage, &context) }
             return try context.require(context.record, "the backup record")
         }
-        if case .failure(let error) = outcome { failure = Failure(error) }
+        if case .failure(let error) = outcome { failure = Failure(error, stop: environment.stop) }
         teardown.run(log: log)
         runPostBackupHook(outcome)
         lock = nil
@@ -111,7 +111,7 @@ public final class BackupRun {
         try openHooks()
         try acquireLock()
         context.id = chooseID(startTime: context.startTime)
-        try hooks?.pre(.preBackup, stop: Self.interrupted)
+        try hooks?.pre(.preBackup, stop: interrupted)
     }
 
     /// One run per host; a second one leaves at once.
@@ -154,7 +154,7 @@ public final class BackupRun {
         if let target = settings.target { Leftovers.removePartialBackups(in: target, log: log) }
         describeToHooks(plan)
         context.plan = plan
-        try Interruption.check()
+        try environment.stop.check()
     }
 
     func makePlan(id: String) throws -> BackupPlan {
@@ -232,7 +232,7 @@ public final class BackupRun {
         let lvm = try self.lvm ?? environment.lvm()
         self.lvm = lvm
         for volume in plan.volumes {
-            try Interruption.check()
+            try environment.stop.check()
             let origin = volume.snapshot.origin
             try lvm.createSnapshot(
                 of: origin, name: volume.snapshotName, sizeBytes: volume.snapshot.sizeBytes,
@@ -274,7 +274,7 @@ public final class BackupRun {
         }
         try createPrivateDirectory(plan.mountRoot)
         for volume in plan.volumes {
-            try Interruption.check()
+            try environment.stop.check()
             try mount(volume)
         }
         for source in plan.sources where source.volume != nil {

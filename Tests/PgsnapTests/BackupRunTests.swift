@@ -228,6 +228,27 @@ struct BackupRunTests {
         }
     }
 
+    /// A signal, delivered through the run's stop token (not the process-wide handler), at
+    /// points across the run: it ends as interrupted (exit 8) with nothing left behind.
+    @Test(arguments: ["stage:plan", "stage:start", "lvcreate vg0/", "mount /dev/vg0/", "stage:wal"])
+    func aStopAtEachPointEndsInterruptedWithNothingLeft(_ point: String) throws {
+        let bench = try BackupRunBench(snapshot: .lvm)
+        bench.stopOnceJournalHas = point
+        let (outcome, run) = bench.run()
+        guard case .failure(let error) = outcome else {
+            Issue.record("a stop after \(point) must end the run")
+            return
+        }
+        #expect((error as? any PgsnapError)?.exitStatus == .interrupted, "\(error)")
+        #expect(bench.recorder.environment(.postBackup)?["PGSNAP_EXIT_STATUS"] == "8")
+        #expect(!bench.recorder.journal.contains("stage:commit"), "\(bench.recorder.journal)")
+        #expect(bench.lvm.snapshots.isEmpty && bench.mounter.mounted.isEmpty)
+        #expect(bench.sessions.allSatisfy { $0.closed })
+        #expect(run.teardown.names.isEmpty)
+        #expect(bench.partialDirectory == nil)
+        #expect(!bench.targetEntries().contains { $0.hasSuffix(".partial") || !$0.contains(".") })
+    }
+
     @Test func anOverflowingSnapshotAbortsTheCopyAndTeardownRuns() throws {
         let bench = try BackupRunBench(snapshot: .lvm)
         bench.snapshotStatus.overflow = true

@@ -39,6 +39,9 @@ final class BackupRunBench {
     var failingStatements: [String: PostgresError] = [:]
     /// Runs when a statement containing the key is sent (a fault a test plants mid-run).
     var onStatement: [String: () -> Void] = [:]
+    /// Once a journal entry starts with this, the run's stop token reports SIGTERM, as if the
+    /// signal had arrived right then.
+    var stopOnceJournalHas: String?
     private(set) var sessions: [ScriptedSession] = []
     /// The threads statements were sent from (libpq must only ever see one).
     private(set) var statementThreads: Set<UInt> = []
@@ -130,6 +133,12 @@ final class BackupRunBench {
         return (Result { try run.run() }, run)
     }
 
+    private func stopToken() -> StopToken {
+        guard let prefix = stopOnceJournalHas else { return StopToken { nil } }
+        let recorder = self.recorder
+        return StopToken { recorder.journal.contains { $0.hasPrefix(prefix) } ? SIGTERM : nil }
+    }
+
     private func environment() -> BackupEnvironment {
         let device = self.device
         let deviceMapper = FakeDeviceMapper(
@@ -145,7 +154,8 @@ final class BackupRunBench {
         return BackupEnvironment(
             preflight: preflight, connect: { [self] _ throws(PostgresError) in connect() },
             lvm: { () throws(StorageError) in lvm }, deviceMapper: { () throws(StorageError) in deviceMapper },
-            mounter: mounter, clock: { Date(timeIntervalSince1970: 1_800_000_000) }, hookRunner: recorder)
+            mounter: mounter, clock: { Date(timeIntervalSince1970: 1_800_000_000) }, hookRunner: recorder,
+            stop: stopToken())
     }
 
     /// Session 1 is the plan's, session 2 the backup's. The journal gets the statements that
