@@ -137,7 +137,7 @@ public final class BackupRun {
         report.unmounted = try Leftovers.unmount(
             under: settings.runDirectory + "/mnt", mounter: environment.mounter, log: log)
         if partials, let target = settings.target {
-            report.partialBackups = Leftovers.removePartialBackups(in: target, log: log)
+            report.partialBackups = Leftovers.removePartialBackups(in: target, now: environment.clock(), log: log)
         }
         guard settings.snapshot == .lvm, environment.preflight.kernel.deviceMapperMajor != nil else { return report }
         let lvm = try environment.lvm()
@@ -151,7 +151,9 @@ public final class BackupRun {
     func planStage(_ context: inout BackupContext) throws {
         let plan = try makePlan(id: context.id)
         try bindTarget(plan)
-        if let target = settings.target { Leftovers.removePartialBackups(in: target, log: log) }
+        if let target = settings.target {
+            Leftovers.removePartialBackups(in: target, now: environment.clock(), log: log)
+        }
         describeToHooks(plan)
         context.plan = plan
         try environment.stop.check()
