@@ -94,15 +94,6 @@ final class RestoreDestination {
         createdParents = []
     }
 
-    /// A PostgreSQL server whose postmaster.pid names a live process owns the directory.
-    static func runningServer(in dataDirectory: String) -> Int32? {
-        guard let text = try? String(contentsOfFile: dataDirectory + "/postmaster.pid", encoding: .utf8),
-            let first = text.split(separator: "\n").first, let pid = Int32(first.trimmingCharacters(in: .whitespaces)),
-            pid > 0
-        else { return nil }
-        return kill(pid, 0) == 0 || errno == EPERM ? pid : nil
-    }
-
     /// The old pg_wal's unarchived segments, moved next to the destination. A pg_wal that is a
     /// symlink is not followed: clearing removes only the link, and the directory it points to
     /// is a destination of its own (`--waldir`) or left alone.

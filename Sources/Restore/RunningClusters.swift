@@ -15,6 +15,16 @@ struct RunningClusters: Sendable {
     /// directory that a path comparison cannot see, and `--overwrite` would delete it.
     var containers: [(device: UInt64, inode: UInt64, contained: InUseDirectory)] = []
 
+    /// The live process a data directory's postmaster.pid names, if any (a stale file's pid
+    /// may since belong to another program: `scan` checks the command too).
+    static func postmasterPID(in dataDirectory: String) -> Int32? {
+        guard let text = try? String(contentsOfFile: dataDirectory + "/postmaster.pid", encoding: .utf8),
+            let first = text.split(separator: "\n").first, let pid = Int32(first.trimmingCharacters(in: .whitespaces)),
+            pid > 0
+        else { return nil }
+        return kill(pid, 0) == 0 || errno == EPERM ? pid : nil
+    }
+
     /// Scans `proc` and checks `known` data directories as well, so a server is found even
     /// where `/proc` hides other users' processes.
     static func scan(known: [String], proc: String = "/proc") -> RunningClusters {
@@ -27,7 +37,7 @@ struct RunningClusters: Sendable {
         }
         for directory in known {
             // A stale postmaster.pid whose pid now belongs to another program is no server.
-            if let pid = RestoreDestination.runningServer(in: directory),
+            if let pid = Self.postmasterPID(in: directory),
                 commandAndParent(proc, pid).map({ isPostgres($0.0) }) ?? true
             {
                 add(pid, directory)
