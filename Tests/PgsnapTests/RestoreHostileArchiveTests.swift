@@ -63,6 +63,11 @@ struct RestoreHostileArchiveTests {
         #expect(!FileTree.exists(places.pgdata + "/global/pg_control"))
         #expect(FileTree.isAbsentOrEmpty(places.pgdata), "\(FileTree.paths(places.pgdata).prefix(20))")
         #expect(FileTree.isAbsentOrEmpty(places.tablespace), "\(FileTree.paths(places.tablespace).prefix(20))")
+        // Verify applies the same member rules (MemberPath) to the same archive: it refuses
+        // the very member restore refused (member_unsafe), not only the manifest mismatch.
+        let verified = try Pgsnap.run(["verify", Self.id, "--target", target, "--json"])
+        #expect(verified.status == 9, "verify passed what restore refused: \(verified.output)")
+        #expect(verified.stdout.contains(#""kind" : "member_unsafe""#), "\(verified.stdout)")
     }
 
     /// The listing of the restore root without the data and tablespace directories themselves
