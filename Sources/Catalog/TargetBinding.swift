@@ -1,5 +1,6 @@
 public import Foundation
 import SystemCalls
+import TargetLayout
 
 /// `<target>/pgsnap.target`: the cluster a target belongs to. The first backup writes it, and
 /// from then on a backup of any other cluster is refused, so retention, `latest`, verify and
@@ -49,9 +50,7 @@ public struct TargetBinding: Codable, Sendable, Equatable {
         if info.st_mode & 0o022 != 0 {
             throw .unreadable(path: path, reason: "writable by group or others (pgsnap writes it with mode 0600)")
         }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        guard let binding = try? decoder.decode(TargetBinding.self, from: data),
+        guard let binding = try? RecordCoding.decoder().decode(TargetBinding.self, from: data),
             isValidSystemIdentifier(binding.systemIdentifier)
         else {
             throw .badBinding(path: path)
@@ -65,10 +64,10 @@ public struct TargetBinding: Codable, Sendable, Equatable {
     public func write(target: String) throws(CatalogError) -> TargetBinding {
         let path = target + "/" + Self.fileName
         let temporary = path + ".\(getpid()).tmp"
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        guard let data = try? encoder.encode(self) else { throw .bindingFailed(path: path, reason: "cannot encode") }
+        // backup.json's style (RecordCoding): the binding is a record of the same target.
+        guard let data = try? RecordCoding.encoder().encode(self) else {
+            throw .bindingFailed(path: path, reason: "cannot encode")
+        }
         Self.removeStaleTemporaries(in: target)
         try TargetFiles.writeNew(data + Data("\n".utf8), to: temporary)
         defer { unlink(temporary) }

@@ -26,7 +26,7 @@ public final class Restorer {
     private var destinations: [RestoreDestination] = []
 
     public init(
-        request: RestoreRequest, shouldStop: @escaping @Sendable () -> Bool = { Interruption.signal != nil },
+        request: RestoreRequest, shouldStop: @escaping @Sendable () -> Bool = { StopToken.signals.isStopped },
         log: @escaping (String) -> Void = { _ in }, notice: ((String) -> Void)? = nil
     ) {
         self.request = request

@@ -7,8 +7,7 @@ import Testing
 struct CLibraryBoundaryTests {
     /// The modules whose files import `module`, from the `Sources/<Module>/...` paths.
     private func importers(of module: String) throws -> Set<String> {
-        let files = try SourceFiles.containing("import \(module)\n")
-        return Set(files.compactMap { $0.split(separator: "/").first.map(String.init) })
+        try SourceFiles.modules(containing: "import \(module)\n")
     }
 
     @Test func onlyStorageTalksToLibdevmapperAndLiblvm2() throws {

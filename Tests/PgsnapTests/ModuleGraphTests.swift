@@ -6,19 +6,14 @@ import Testing
 /// has one owner, and the backup orchestration stays in functions that fit on a screen.
 @Suite("module graph and source shape", .unit)
 struct ModuleGraphTests {
-    /// The modules (first path component under Sources/) whose files contain `needle`.
-    private func modules(containing needle: String) throws -> Set<String> {
-        Set(try SourceFiles.containing(needle).compactMap { $0.split(separator: "/").first.map(String.init) })
-    }
-
     @Test func restoreAndVerifyAreSiblingsOfBackup() throws {
-        let backupImporters = try modules(containing: "import Backup\n")
+        let backupImporters = try SourceFiles.modules(containing: "import Backup\n")
         #expect(backupImporters.isDisjoint(with: ["Restore", "Verify"]), "\(backupImporters)")
-        #expect(!(try modules(containing: "import Restore\n")).contains("Verify"))
+        #expect(!(try SourceFiles.modules(containing: "import Restore\n")).contains("Verify"))
     }
 
     @Test func libpqHasOneOwner() throws {
-        #expect(try modules(containing: "import CLibPQ\n") == ["PostgresClient"])
+        #expect(try SourceFiles.modules(containing: "import CLibPQ\n") == ["PostgresClient"])
     }
 
     /// The names of the target are spelled in one file each (TargetLayout's BackupFiles, and

@@ -20,4 +20,9 @@ enum SourceFiles {
         }
         return found.sorted()
     }
+
+    /// The modules (first path component under `Sources/`) whose files contain `needle`.
+    static func modules(containing needle: String) throws -> Set<String> {
+        Set(try containing(needle).compactMap { $0.split(separator: "/").first.map(String.init) })
+    }
 }
