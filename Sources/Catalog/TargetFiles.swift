@@ -70,15 +70,10 @@ enum TargetFiles {
 
     /// A new file (never over an existing one), mode 0600, written and fsync'd.
     static func writeNew(_ data: Data, to path: String) throws(CatalogError) {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard descriptor >= 0 else { throw .bindingFailed(path: path, reason: Errno.current.description) }
-        let written = data.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        let synced = written == data.count ? fsync(descriptor) : -1
-        let reason = Errno.current.description
-        close(descriptor)
-        guard written == data.count, synced == 0 else {
-            unlink(path)
-            throw .bindingFailed(path: path, reason: written >= 0 && written < data.count ? "short write" : reason)
+        do {
+            try Durability.writeNew(data, to: path)
+        } catch {
+            throw .bindingFailed(path: path, reason: error.underlying ?? error.detail)
         }
     }
 

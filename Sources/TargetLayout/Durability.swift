@@ -17,17 +17,22 @@ public enum Durability {
         }
     }
 
-    /// Writes `data` to a new file (never over an existing one), mode 0600, and fsyncs it.
+    /// Writes `data` to a new file (never over an existing one, never through a symlink),
+    /// mode 0600, and fsyncs it. A failed write removes the file, so no half-written record or
+    /// binding is ever left to be read as whole.
     public static func writeNew(_ data: Data, to path: String) throws(LayoutError) {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard descriptor >= 0 else {
             throw LayoutError(code: .write, detail: "cannot create \(path)", underlying: Errno.current.description)
         }
         let written = data.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        let synced = fsync(descriptor)
+        let synced = written == data.count ? fsync(descriptor) : -1
+        // The reason before close(2) and unlink(2) can change errno.
+        let reason = written >= 0 && written < data.count ? "short write" : Errno.current.description
         close(descriptor)
         guard written == data.count, synced == 0 else {
-            throw LayoutError(code: .write, detail: "cannot write \(path)", underlying: Errno.current.description)
+            unlink(path)
+            throw LayoutError(code: .write, detail: "cannot write \(path)", underlying: reason)
         }
     }
 }
