@@ -81,11 +81,18 @@ let package = Package(
             name: "Verify",
             dependencies: ["ExitStatus", "PostgresFormat", "Compression", "Archive", "TargetLayout", "Catalog"],
             swiftSettings: strict),
+        // The WAL archive (archive-push, archive-get): run by PostgreSQL as the cluster's user.
+        .target(
+            name: "WALArchive",
+            dependencies: [
+                "ExitStatus", "PostgresFormat", "Compression", "TargetLayout", "Catalog", "CSystemShims", "SystemCalls",
+            ],
+            swiftSettings: strict),
         .executableTarget(
             name: "pgsnap",
             dependencies: [
                 "ExitStatus", "Configuration", "PostgresFormat", "PostgresClient", "Storage", "Archive", "TargetLayout",
-                "Preflight", "Backup", "Catalog", "Restore", "Verify",
+                "Preflight", "Backup", "Catalog", "Restore", "Verify", "WALArchive",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -96,6 +103,7 @@ let package = Package(
             dependencies: [
                 "ExitStatus", "Configuration", "PostgresFormat", "PostgresClient", "Storage", "Compression", "Archive",
                 "TargetLayout", "Preflight", "Backup", "Catalog", "Restore", "Verify", "SystemCalls", "CSystemShims",
+                "WALArchive",
             ],
             // Read by GoldenOutputTests through #filePath, never bundled.
             exclude: ["Golden"],

@@ -28,6 +28,11 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     /// A hook refused the run: a `pre-*` hook exited non-zero, timed out or could not start
     /// (docs/hooks.md). Teardown ran; `post-*` hook failures never produce this code.
     case hook = 11
+    /// `archive-push` refused a file: different content is already archived under its name, it
+    /// is another cluster's WAL, or its header contradicts its name (docs/wal-archive.md).
+    case walConflict = 14
+    /// `archive-get`: the file is not in the WAL archive (normal at the archive's end; silent).
+    case walNotArchived = 15
     /// Command-line usage error (unknown flag, bad value); the same code ArgumentParser uses.
     case usage = 64
 }

@@ -28,6 +28,8 @@ struct CommandLineTests {
             "--target-action", "--archive-mode",
         ]),
         "prune": common.union(retention).union(["--dry-run"]),
+        "archive-push": common,
+        "archive-get": common,
     ]
 
     /// The long flags of the option lines of a help screen (indented by two spaces; the
