@@ -75,7 +75,9 @@ public struct RecoverySettings: Sendable, Equatable {
             // The backup's own WAL ends at its stop point; a later target needs archived WAL.
             throw RestoreError(
                 code: .invalidOption,
-                detail: "a recovery target needs --restore-command to fetch WAL past the end of the backup")
+                detail:
+                    "a recovery target needs --restore-command (or a WAL archive in the target, without --no-archive) to fetch WAL past the end of the backup"
+            )
         }
         if serverMajorVersion > 0 && serverMajorVersion < 12 && !isEmpty {
             throw RestoreError(

@@ -25,7 +25,7 @@ struct CommandLineTests {
         "restore": common.union([
             "--pgdata", "--tablespace", "--waldir", "--overwrite", "--owner", "--standby",
             "--restore-command", "--target-time", "--target-name", "--target-lsn",
-            "--target-action", "--archive-mode",
+            "--target-action", "--archive-mode", "--no-archive",
         ]),
         "prune": common.union(retention).union(["--dry-run"]),
         "archive-push": common,
@@ -96,7 +96,14 @@ struct CommandLineTests {
         ),
         (["restore", "latest", "--pgdata", "/nonexistent/pgsnap-restore", "--archive-mode", "on"], "--archive-mode"),
         (["restore", "latest", "--pgdata", "/nonexistent/pgsnap-restore", "--tablespace", "fast"], "--tablespace"),
-        (["restore", "latest", "--pgdata", "/nonexistent/pgsnap-restore", "--target-lsn", "0/1"], "--restore-command"),
+        (
+            ["restore", "latest", "--pgdata", "/nonexistent/pgsnap-restore", "--target-lsn", "0/1", "--no-archive"],
+            "--restore-command"
+        ),
+        (
+            ["restore", "latest", "--pgdata", "/nonexistent/pgsnap-restore", "--no-archive", "--restore-command", "x"],
+            "--no-archive"
+        ),
         (["verify", "latest", "--all"], "--all"),
     ])
     func aCommandLineValidateRefusesIsOnePgsnapLineAndExit64(_ arguments: [String], naming flag: String) throws {

@@ -7,6 +7,7 @@ import PostgresFormat
 import Preflight
 import Restore
 import TargetLayout
+import WALArchive
 
 extension PgsnapCommand {
     /// `pgsnap restore`: one backup back into a data directory, ready to start.
@@ -51,8 +52,16 @@ extension PgsnapCommand {
 
         @Option(
             name: .customLong("restore-command"),
-            help: "restore_command for archive recovery, e.g. 'cp /archive/%f %p'.")
+            help:
+                "restore_command for archive recovery, e.g. 'cp /archive/%f %p' (default, when the target has a WAL archive: pgsnap archive-get)."
+        )
         var restoreCommand: String?
+
+        @Flag(
+            name: .customLong("no-archive"),
+            help: "Write no restore_command even though the target has a WAL archive: replay only the backup's own WAL."
+        )
+        var noArchive = false
 
         @Option(
             name: .customLong("target-time"),
@@ -90,7 +99,11 @@ extension PgsnapCommand {
         /// malformed or contradictory options are a usage error (64) in one `pgsnap:` line.
         func validate() throws {
             do {
-                _ = try recovery()
+                if noArchive && restoreCommand != nil {
+                    throw RestoreError(code: .invalidOption, detail: "give either --restore-command or --no-archive")
+                }
+                // The target, and so whether it has a WAL archive, is known only in run().
+                _ = try recovery(archive: noArchive ? nil : "pgsnap archive-get %f %p")
                 _ = try archiveModeValue()
                 _ = try tablespaceMappings()
                 guard pgdata.hasPrefix("/") else {
@@ -114,7 +127,8 @@ extension PgsnapCommand {
                     target: try settings.requiredTarget(), backupID: id, dataDirectory: pgdata,
                     tablespaces: try tablespaceMappings(), walDirectory: waldir, overwrite: overwrite,
                     owner: try owner.map { text throws(RestoreError) in try RestoreOwner.resolve(text) },
-                    recovery: try recovery(), archiveMode: try archiveModeValue())
+                    recovery: try recovery(archive: archiveCommand(try settings.requiredTarget())),
+                    archiveMode: try archiveModeValue())
                 let restorer = Restorer(
                     request: request, log: { logger.info("\($0)") },
                     notice: { logger.warning("\($0)") })
@@ -131,7 +145,17 @@ extension PgsnapCommand {
 
         /// The recovery options as PostgreSQL will read them, refused as PostgreSQL would
         /// refuse them (the server's version is checked again once the backup is known).
-        private func recovery() throws(RestoreError) -> RecoverySettings {
+        /// archive-get of the target's WAL archive, nil without one or with --no-archive.
+        private func archiveCommand(_ target: String) -> String? {
+            guard !noArchive, restoreCommand == nil, ArchiveRestoreCommand.archiveExists(target: target) else {
+                return nil
+            }
+            return ArchiveRestoreCommand.line(
+                executable: ArchiveRestoreCommand.runningExecutable, config: common.config, target: target)
+        }
+
+        /// `archive` is the restore_command to use when --restore-command is not given.
+        private func recovery(archive: String?) throws(RestoreError) -> RecoverySettings {
             var action: RecoverySettings.Action?
             if let targetAction {
                 guard let parsed = RecoverySettings.Action(rawValue: targetAction) else {
@@ -142,7 +166,7 @@ extension PgsnapCommand {
                 action = parsed
             }
             let recovery = RecoverySettings(
-                standby: standby, restoreCommand: restoreCommand, targetTime: targetTime,
+                standby: standby, restoreCommand: restoreCommand ?? archive, targetTime: targetTime,
                 targetName: targetName, targetLSN: targetLSN, targetAction: action)
             try recovery.validate(serverMajorVersion: 0)
             return recovery

@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+
+/// `pgsnap restore` from a target with a WAL archive (issue 11, item 2): restore_command is
+/// pgsnap archive-get unless `--restore-command` or `--no-archive` says otherwise; a time
+/// between two backups gets the earlier one and the dropped table back; without a target the
+/// server replays the archive to its end.
+@Suite("restore from the pgsnap WAL archive", .serialized, .integration)
+struct WALArchiveRestoreTests {
+    @Test(arguments: PostgresInstallation.required)
+    func pointInTimeAndToTheEndFromTheArchive(_ major: Int) throws {
+        let fixture = try WALArchiveFixture()
+        defer { fixture.remove() }
+        try withCluster(major, settings: ["archive_mode = on", fixture.archiveCommand()]) { cluster in
+            try fixture.bind(to: cluster)
+            try cluster.psql("CREATE TABLE precious AS SELECT generate_series(1, 1000) AS g")
+            let before = try Self.backup(cluster, fixture)
+            Thread.sleep(forTimeInterval: 2.1)
+            let time = try cluster.psql("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || '+00'")
+            Thread.sleep(forTimeInterval: 1.1)
+            try cluster.psql("DROP TABLE precious")
+            Thread.sleep(forTimeInterval: 1.1)
+            let after = try Self.backup(cluster, fixture)
+            try cluster.psql("CREATE TABLE later AS SELECT generate_series(1, 10) AS g")
+            try cluster.psql("SELECT pg_switch_wal()")
+            try fixture.waitUntilArchived(cluster)
+
+            try Self.withRestore(fixture, cluster, ["--target-time", time, "--target-action", "promote"]) {
+                restored, summary in
+                #expect(summary["id"] as? String == before, "\(summary)")
+                let conf = try String(contentsOfFile: restored.dataDirectory + "/postgresql.auto.conf", encoding: .utf8)
+                #expect(conf.contains("archive-get %f %p --config \(fixture.config)"), "\(conf)")
+                try restored.start()
+                #expect(try restored.waitUntilOutOfRecovery(), "still in recovery: \(restored.serverLog)")
+                #expect(try restored.psql("SELECT count(*) FROM precious") == "1000", "\(restored.serverLog)")
+                #expect(try restored.psql("SELECT count(*) FROM pg_class WHERE relname = 'later'") == "0")
+            }
+            try Self.withRestore(fixture, cluster, []) { restored, summary in
+                #expect(summary["id"] as? String == after, "\(summary)")
+                try restored.start()
+                #expect(try restored.waitUntilOutOfRecovery(), "still in recovery: \(restored.serverLog)")
+                #expect(try restored.psql("SELECT count(*) FROM later") == "10", "\(restored.serverLog)")
+                #expect(try restored.psql("SELECT count(*) FROM pg_class WHERE relname = 'precious'") == "0")
+            }
+            try Self.withRestore(fixture, cluster, ["--no-archive"]) { restored, _ in
+                let conf = try String(contentsOfFile: restored.dataDirectory + "/postgresql.auto.conf", encoding: .utf8)
+                #expect(!conf.contains("restore_command"), "\(conf)")
+                #expect(!FileManager.default.fileExists(atPath: restored.dataDirectory + "/recovery.signal"))
+            }
+            try Self.withRestore(fixture, cluster, ["--restore-command", "cp /nowhere/%f %p"]) { restored, _ in
+                let conf = try String(contentsOfFile: restored.dataDirectory + "/postgresql.auto.conf", encoding: .utf8)
+                #expect(conf.contains("cp /nowhere/%f %p") && !conf.contains("archive-get"), "\(conf)")
+            }
+        }
+    }
+
+    static func backup(_ cluster: TestCluster, _ fixture: WALArchiveFixture) throws -> String {
+        let runDirectory = try TemporaryDirectory.make(prefix: "pgsnap-walrestore-run-")
+        defer { try? FileManager.default.removeItem(atPath: runDirectory) }
+        let run = try Pgsnap.run([
+            "backup", "--json", "--snapshot", "none", "--config", fixture.config, "--run-directory", runDirectory,
+            "--conninfo", cluster.conninfo, "--checkpoint", "fast",
+        ])
+        try #require(run.status == 0, "pgsnap backup: \(run.output)")
+        return try #require(try run.json()["id"] as? String)
+    }
+
+    /// Restores `latest` next to the running original with `arguments` and the fixture's config.
+    static func withRestore(
+        _ fixture: WALArchiveFixture, _ cluster: TestCluster, _ arguments: [String],
+        _ body: (RestoredCluster, [String: Any]) throws -> Void
+    ) throws {
+        let root = try TemporaryDirectory.make(
+            prefix: "pgsnap-pg\(cluster.installation.major)-walrestore-", owner: TestCluster.user)
+        let restored = try RestoredCluster(adopting: root, installation: cluster.installation)
+        defer { restored.destroy() }
+        let run = try Pgsnap.run(
+            ["restore", "latest", "--config", fixture.config, "--pgdata", restored.dataDirectory, "--json"] + arguments)
+        try #require(run.status == 0, "pgsnap restore \(arguments): \(run.output)")
+        try body(restored, try run.json())
+    }
+}
