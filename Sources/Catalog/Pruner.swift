@@ -30,7 +30,9 @@ public enum Pruner {
             }
             if keep { kept.append(entry) } else { removed.append(entry) }
         }
-        return PrunePlan(removed: removed, kept: kept, interruptedRemovals: catalog.interruptedRemovals)
+        return PrunePlan(
+            removed: removed, kept: kept, interruptedRemovals: catalog.interruptedRemovals,
+            expiredWAL: try WALRetention.plan(target: catalog.target, kept: kept))
     }
 
     /// Removes what `plan` says, each directory renamed to `<id>.removing` first so a
@@ -51,5 +53,7 @@ public enum Pruner {
             try TargetFiles.syncDirectory(target)
             log("removed \(entry.status.rawValue) backup \(entry.id)")
         }
+        // Only once the backups are gone: a failed removal above keeps their WAL too.
+        WALRetention.apply(plan.expiredWAL ?? [], target: target, log: log)
     }
 }

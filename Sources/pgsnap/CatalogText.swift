@@ -61,6 +61,10 @@ enum CatalogText {
     static func prune(_ report: PruneReport) -> String {
         var rows = report.removed.map { [report.dryRun ? "would remove" : "removed", $0.id, $0.status.rawValue] }
         rows += report.kept.map { ["kept", $0.id, $0.status.rawValue] }
+        if let wal = report.walRemoved, let first = wal.first, let last = wal.last {
+            let range = first == last ? first : "\(first) .. \(last)"
+            rows.append([report.dryRun ? "would expire" : "expired", "\(wal.count) WAL files", range])
+        }
         return rows.isEmpty ? "nothing to prune" : table(rows)
     }
 
