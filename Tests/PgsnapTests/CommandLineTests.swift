@@ -21,7 +21,7 @@ struct CommandLineTests {
         "cleanup": common.union(["--snapshot"]),
         "list": common,
         "info": common,
-        "verify": common.union(["--all"]),
+        "verify": common.union(["--all", "--wal"]),
         "restore": common.union([
             "--pgdata", "--tablespace", "--waldir", "--overwrite", "--owner", "--standby",
             "--restore-command", "--target-time", "--target-name", "--target-lsn",

@@ -1,10 +1,12 @@
 import ArgumentParser
+import Catalog
 import Configuration
 import ExitStatus
 import Foundation
 import Preflight
 import TargetLayout
 import Verify
+import WALArchive
 
 extension PgsnapCommand {
     /// `pgsnap verify`: prove backups restorable without restoring them.
@@ -27,12 +29,19 @@ extension PgsnapCommand {
         @Flag(name: .long, help: "Verify every complete backup in the target.")
         var all = false
 
+        @Flag(
+            name: .long,
+            help:
+                "Also verify the WAL archive: every file's checksum and header, no gap from the oldest backup's start to the newest segment on each timeline. Alone: only the archive."
+        )
+        var wal = false
+
         @OptionGroup var common: CommonOptions
 
         func validate() throws {
-            if all == (id != nil) {
+            if all && id != nil || !wal && !all && id == nil {
                 try Terminal.fail(
-                    UsageError(message: "give a backup ID or --all (not both)", command: "verify"),
+                    UsageError(message: "give a backup ID or --all (not both), or --wal", command: "verify"),
                     json: common.json)
             }
         }
@@ -41,6 +50,7 @@ extension PgsnapCommand {
         struct Output: Encodable {
             var ok: Bool
             var backups: [VerifyReport]
+            var wal: WALArchiveReport?
         }
 
         func run() throws {
@@ -48,8 +58,10 @@ extension PgsnapCommand {
                 let target = try settings.requiredTarget()
                 var verifier = BackupVerifier(target: target)
                 verifier.onProgress = Terminal.progressSink(settings)
-                let ids = all ? try verifier.backupIDs() : [id ?? "latest"]
-                if ids.isEmpty { throw LayoutError(code: .notFound, detail: "no complete backup in \(target)") }
+                let ids = all ? try verifier.backupIDs() : id.map { [$0] } ?? []
+                if ids.isEmpty && !wal {
+                    throw LayoutError(code: .notFound, detail: "no complete backup in \(target)")
+                }
                 var reports: [VerifyReport] = []
                 for id in ids {
                     // --all lists complete backups through the catalog once; a single ID is resolved.
@@ -58,14 +70,44 @@ extension PgsnapCommand {
                     reports.append(report)
                     if !settings.json { print(Self.describe(report)) }
                 }
-                let ok = reports.allSatisfy(\.ok)
-                if settings.json { Terminal.printJSON(Output(ok: ok, backups: reports)) }
+                let archive = wal ? try Self.verifyArchive(settings, target: target) : nil
+                if let archive, !settings.json { print(Self.describe(archive)) }
+                let ok = reports.allSatisfy(\.ok) && archive?.ok != false
+                if settings.json { Terminal.printJSON(Output(ok: ok, backups: reports, wal: archive)) }
                 if !ok {
                     // The report is on stdout; cron mail and monitoring read stderr's one line.
-                    FileHandle.standardError.write(Data("pgsnap: \(Echo.line(Self.damagedLine(reports)))\n".utf8))
+                    let line =
+                        reports.allSatisfy(\.ok)
+                        ? "the WAL archive is damaged (\(archive?.problems.count ?? 0) problem(s)) — the report names each"
+                        : Self.damagedLine(reports)
+                    FileHandle.standardError.write(Data("pgsnap: \(Echo.line(line))\n".utf8))
                     throw ExitCode(ExitStatus.damaged.rawValue)
                 }
             }
+        }
+
+        /// The archive checked from the oldest complete backup's first segment on.
+        static func verifyArchive(_ settings: Settings, target: String) throws -> WALArchiveReport {
+            guard ArchiveRestoreCommand.archiveExists(target: target) else {
+                throw LayoutError(code: .notFound, detail: "\(target) has no WAL archive (wal/)")
+            }
+            let catalog = try CatalogAccess.open(settings)
+            let starts = catalog.entries.filter { $0.status == .complete }.compactMap { $0.walRange?.start }
+            let oldest = starts.min { $0.dropFirst(8) < $1.dropFirst(8) }
+            return WALArchiveVerifier.verify(
+                target: target, oldestStart: oldest,
+                systemIdentifier: catalog.owner.systemIdentifier.flatMap { UInt64($0) })
+        }
+
+        static func describe(_ report: WALArchiveReport) -> String {
+            let range = "\(report.from ?? "the first segment") through \(report.through ?? "-")"
+            let timelines = report.timelines.map(String.init).joined(separator: ", ")
+            if report.ok {
+                return "pgsnap: WAL archive verified: \(report.files) files, timelines \(timelines), \(range)"
+            }
+            return
+                (["pgsnap: WAL archive DAMAGED: \(report.problems.count) problem(s); \(report.files) files, \(range)"]
+                + report.problems.map { "  \($0.kind): \(Echo.value($0.message, limit: 500))" }).joined(separator: "\n")
         }
 
         /// `backup X is damaged (2 problems, first: file_checksum) — …`, or the count of damaged backups.
