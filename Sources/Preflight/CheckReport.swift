@@ -9,6 +9,8 @@ public struct CheckReport: Sendable, Encodable {
     public var directories: [LocatedDirectory] = []
     public var snapshots: [PlannedSnapshot] = []
     public var target: TargetFacts?
+    /// The target's WAL archive, when it has one.
+    public var walArchive: WALArchiveFacts?
     public var problems: [Problem] = []
 
     public init(snapshotMode: SnapshotMode) {
@@ -29,6 +31,7 @@ public struct CheckReport: Sendable, Encodable {
         case exitStatus = "exit_status"
         case snapshotMode = "snapshot_mode"
         case server, directories, snapshots, target, problems
+        case walArchive = "wal_archive"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -40,6 +43,8 @@ public struct CheckReport: Sendable, Encodable {
         try container.encode(directories, forKey: .directories)
         try container.encode(snapshots, forKey: .snapshots)
         try container.encode(target, forKey: .target)
+        // Only with an archive, so the report of a target without one stays as it was.
+        try container.encodeIfPresent(walArchive, forKey: .walArchive)
         try container.encode(problems, forKey: .problems)
     }
 }

@@ -41,11 +41,28 @@ public enum CheckReportText {
                     + (target.writable ? ", writable" : "") + (target.freeBytes.map { ", \(ByteCount($0)) free" } ?? "")
                     + (target.mountPoint.map { " on \($0) (\(target.filesystem ?? "?"))" } ?? ""))
         }
+        if let archive = report.walArchive { lines.append(walArchiveLine(archive)) }
         for problem in report.problems {
             lines.append("PROBLEM: \(problem.message)" + (problem.hint.isEmpty ? "" : " — \(problem.hint)"))
         }
         lines.append(report.ok ? "OK: a backup can run." : "NOT READY: \(report.problems.count) problem(s).")
         return lines.joined(separator: "\n")
+    }
+
+    /// `WAL archive <dir>: archive_mode=on, archive_command calls pgsnap: yes, archiver: …, newest …`.
+    static func walArchiveLine(_ archive: WALArchiveFacts) -> String {
+        let calls = archive.callsPgsnap.map { $0 ? "yes" : "NO" } ?? "unknown (archive_command not readable)"
+        let archiver =
+            archive.archiver.map {
+                "\($0.archivedCount) archived, \($0.failedCount) failed" + ($0.isFailing ? " (FAILING)" : "")
+            } ?? "unknown"
+        let newest =
+            archive.newestSegment.map { name in
+                "newest \(name), \(Int(archive.newestAgeSeconds ?? 0)) s old"
+            } ?? "nothing archived yet"
+        return
+            "WAL archive \(archive.directory): archive_mode=\(archive.archiveMode), archive_command calls pgsnap for "
+            + "this target: \(calls), archiver: \(archiver), \(newest)"
     }
 
     private static func row(_ entry: LocatedDirectory) -> [String] {

@@ -1,4 +1,5 @@
 public import Configuration
+import Foundation
 import PostgresClient
 import Storage
 
@@ -50,6 +51,10 @@ public struct Preflight {
             let facts = try inspector.facts(archiver: settings.walArchive != nil, databaseSize: measuresDatabases)
             report.server = facts
             report.problems += ServerRequirements.problems(facts)
+            if let target = settings.target {
+                report.walArchive = WALArchiveFacts.read(
+                    target: target, archiveMode: facts.archiveMode, session: session, now: Date())
+            }
             guard let dataDirectory = facts.dataDirectory else { return nil }
             return try inspector.directories(dataDirectory: dataDirectory)
         } catch {
