@@ -54,6 +54,42 @@ struct WALArchiveRestoreTests {
         }
     }
 
+    /// `restore --standby` from a target with an archive: a warm standby fed by archive-get
+    /// that serves read-only queries and replays the segments the primary archives after it.
+    @Test(arguments: PostgresInstallation.required)
+    func anArchiveFedStandbyFollowsNewSegments(_ major: Int) throws {
+        let fixture = try WALArchiveFixture()
+        defer { fixture.remove() }
+        try withCluster(major, settings: ["archive_mode = on", fixture.archiveCommand()]) { cluster in
+            try fixture.bind(to: cluster)
+            try cluster.psql("CREATE TABLE base AS SELECT generate_series(1, 100) AS g")
+            _ = try Self.backup(cluster, fixture)
+            try fixture.waitUntilArchived(cluster)
+            try Self.withRestore(fixture, cluster, ["--standby"]) { standby, _ in
+                #expect(FileManager.default.fileExists(atPath: standby.dataDirectory + "/standby.signal"))
+                try standby.start()
+                #expect(try standby.psql("SELECT pg_is_in_recovery()") == "t", "\(standby.serverLog)")
+                #expect(try standby.psql("SELECT count(*) FROM base") == "100", "\(standby.serverLog)")
+                let before = try standby.psql("SELECT pg_last_wal_replay_lsn()")
+                try cluster.psql("CREATE TABLE follow AS SELECT generate_series(1, 42) AS g")
+                try cluster.psql("SELECT pg_switch_wal()")
+                try fixture.waitUntilArchived(cluster)
+                let deadline = Date().addingTimeInterval(60)
+                var seen = ""
+                while Date() < deadline {
+                    seen = try standby.psql("SELECT count(*) FROM pg_class WHERE relname = 'follow'")
+                    if seen == "1" { break }
+                    Thread.sleep(forTimeInterval: 0.5)
+                }
+                #expect(seen == "1", "the standby never replayed the new segment: \(standby.serverLog)")
+                #expect(try standby.psql("SELECT count(*) FROM follow") == "42")
+                let advanced = try standby.psql("SELECT pg_last_wal_replay_lsn() > '\(before)'::pg_lsn")
+                #expect(advanced == "t", "replay LSN stayed at \(before)")
+                #expect(try standby.psql("SELECT pg_is_in_recovery()") == "t", "still a standby")
+            }
+        }
+    }
+
     static func backup(_ cluster: TestCluster, _ fixture: WALArchiveFixture) throws -> String {
         let runDirectory = try TemporaryDirectory.make(prefix: "pgsnap-walrestore-run-")
         defer { try? FileManager.default.removeItem(atPath: runDirectory) }
