@@ -16,6 +16,10 @@ public struct RecoverySettings: Sendable, Equatable {
     public var targetName: String?
     public var targetLSN: String?
     public var targetAction: Action?
+    /// A streaming standby's primary (`primary_conninfo`), and its slot (`primary_slot_name`).
+    /// Never a password: the standby's user's `.pgpass` has it.
+    public var primaryConninfo: String?
+    public var primarySlot: String?
 
     public init(
         standby: Bool = false, restoreCommand: String? = nil, targetTime: String? = nil,
@@ -46,7 +50,25 @@ public struct RecoverySettings: Sendable, Equatable {
     /// the server log.
     public func validate(serverMajorVersion: Int) throws(RestoreError) {
         let targets = [targetTime, targetName, targetLSN].compactMap { $0 }
-        for value in [restoreCommand, targetTime, targetName, targetLSN].compactMap({ $0 })
+        if (primaryConninfo != nil || primarySlot != nil) && !standby {
+            throw RestoreError(code: .invalidOption, detail: "--primary-conninfo and --primary-slot need --standby")
+        }
+        if primarySlot != nil && primaryConninfo == nil {
+            throw RestoreError(code: .invalidOption, detail: "--primary-slot needs --primary-conninfo")
+        }
+        if let primarySlot,
+            primarySlot.isEmpty || primarySlot.utf8.count > 63
+                || !primarySlot.utf8.allSatisfy({
+                    (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x5F
+                })
+        {
+            throw RestoreError(
+                code: .invalidOption,
+                detail:
+                    "--primary-slot \(TargetTime.shown(primarySlot)): a slot name is lower-case letters, digits and _ (at most 63)"
+            )
+        }
+        for value in [restoreCommand, targetTime, targetName, targetLSN, primaryConninfo].compactMap({ $0 })
         where value.contains(where: { $0 == "\n" || $0 == "\r" || $0 == "\0" }) {
             throw RestoreError(
                 code: .invalidOption, detail: "recovery settings cannot contain line breaks: \(value.debugDescription)")
@@ -92,6 +114,8 @@ public struct RecoverySettings: Sendable, Equatable {
     public var configurationLines: [String] {
         var lines: [String] = []
         if let restoreCommand { lines.append("restore_command = \(Self.quoted(restoreCommand))") }
+        if let primaryConninfo { lines.append("primary_conninfo = \(Self.quoted(primaryConninfo))") }
+        if let primarySlot { lines.append("primary_slot_name = \(Self.quoted(primarySlot))") }
         if let targetTime {
             // validate() parsed it; the UTC form is what both pgsnap and the server go by.
             let value = (try? TargetTime(parsing: targetTime))?.canonical ?? targetTime

@@ -25,7 +25,7 @@ struct CommandLineTests {
         "restore": common.union([
             "--pgdata", "--tablespace", "--waldir", "--overwrite", "--owner", "--standby",
             "--restore-command", "--target-time", "--target-name", "--target-lsn",
-            "--target-action", "--archive-mode", "--no-archive",
+            "--target-action", "--archive-mode", "--no-archive", "--primary-conninfo", "--primary-slot",
         ]),
         "prune": common.union(retention).union(["--dry-run"]),
         "archive-push": common,

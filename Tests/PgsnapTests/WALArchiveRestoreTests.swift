@@ -90,6 +90,52 @@ struct WALArchiveRestoreTests {
         }
     }
 
+    /// `--standby --primary-conninfo --primary-slot`: a hot standby streaming from the primary
+    /// through its slot (pg_stat_wal_receiver, the slot active), serving read-only queries, with
+    /// archive-get as its fallback; a conninfo with a password is refused before anything is written.
+    @Test(arguments: PostgresInstallation.required)
+    func aStreamingStandbyUsesItsPrimaryAndSlot(_ major: Int) throws {
+        let fixture = try WALArchiveFixture()
+        defer { fixture.remove() }
+        try withCluster(major, settings: ["archive_mode = on", fixture.archiveCommand()]) { cluster in
+            try fixture.bind(to: cluster)
+            try cluster.psql("SELECT pg_create_physical_replication_slot('standby_1')")
+            _ = try Self.backup(cluster, fixture)
+            let primary =
+                "host=\(cluster.socketDirectory) port=\(cluster.port) user=postgres application_name=pgsnap_test"
+            let refusedAt = fixture.configDirectory + "/refused"
+            let refused = try Pgsnap.run([
+                "restore", "latest", "--config", fixture.config, "--pgdata", refusedAt, "--standby",
+                "--primary-conninfo", primary + " password=secret",
+            ])
+            #expect(refused.status == 64 && refused.output.contains("password"), "\(refused.output)")
+            #expect(!refused.output.contains("secret"), "the password is never echoed: \(refused.output)")
+            #expect(!FileManager.default.fileExists(atPath: refusedAt))
+            try Self.withRestore(
+                fixture, cluster, ["--standby", "--primary-conninfo", primary, "--primary-slot", "standby_1"]
+            ) { standby, _ in
+                let conf = try String(contentsOfFile: standby.dataDirectory + "/postgresql.auto.conf", encoding: .utf8)
+                #expect(conf.contains("primary_slot_name = 'standby_1'") && conf.contains("archive-get"), "\(conf)")
+                try standby.start()
+                try cluster.psql("CREATE TABLE streamed AS SELECT generate_series(1, 9) AS g")
+                let deadline = Date().addingTimeInterval(60)
+                var status = ""
+                var rows = ""
+                while Date() < deadline {
+                    status = try standby.psql("SELECT coalesce(max(status), 'none') FROM pg_stat_wal_receiver")
+                    rows = try standby.psql("SELECT count(*) FROM pg_class WHERE relname = 'streamed'")
+                    if status == "streaming" && rows == "1" { break }
+                    Thread.sleep(forTimeInterval: 0.3)
+                }
+                #expect(status == "streaming", "\(standby.serverLog)")
+                #expect(try standby.psql("SELECT count(*) FROM streamed") == "9", "\(standby.serverLog)")
+                #expect(try standby.psql("SELECT pg_is_in_recovery()") == "t")
+                #expect(
+                    try cluster.psql("SELECT active FROM pg_replication_slots WHERE slot_name = 'standby_1'") == "t")
+            }
+        }
+    }
+
     static func backup(_ cluster: TestCluster, _ fixture: WALArchiveFixture) throws -> String {
         let runDirectory = try TemporaryDirectory.make(prefix: "pgsnap-walrestore-run-")
         defer { try? FileManager.default.removeItem(atPath: runDirectory) }

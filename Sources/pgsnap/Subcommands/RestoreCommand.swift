@@ -3,6 +3,7 @@ import Backup
 import Configuration
 import ExitStatus
 import Foundation
+import PostgresClient
 import PostgresFormat
 import Preflight
 import Restore
@@ -56,6 +57,16 @@ extension PgsnapCommand {
                 "restore_command for archive recovery, e.g. 'cp /archive/%f %p' (default, when the target has a WAL archive: pgsnap archive-get)."
         )
         var restoreCommand: String?
+
+        @Option(
+            name: .customLong("primary-conninfo"),
+            help:
+                "With --standby: stream from this primary (primary_conninfo), falling back to the archive. No password: use the standby user's ~/.pgpass."
+        )
+        var primaryConninfo: String?
+
+        @Option(name: .customLong("primary-slot"), help: "With --primary-conninfo: the primary's replication slot.")
+        var primarySlot: String?
 
         @Flag(
             name: .customLong("no-archive"),
@@ -165,9 +176,25 @@ extension PgsnapCommand {
                 }
                 action = parsed
             }
-            let recovery = RecoverySettings(
+            var recovery = RecoverySettings(
                 standby: standby, restoreCommand: restoreCommand ?? archive, targetTime: targetTime,
                 targetName: targetName, targetLSN: targetLSN, targetAction: action)
+            recovery.primaryConninfo = primaryConninfo
+            recovery.primarySlot = primarySlot
+            if let primaryConninfo {
+                // Written into postgresql.auto.conf, which backups copy: a password never goes there.
+                switch ConnectionString.containsPassword(primaryConninfo) {
+                case .success(false): break
+                case .success(true):
+                    throw RestoreError(
+                        code: .invalidOption,
+                        detail: "--primary-conninfo must not contain a password: put it in the standby user's ~/.pgpass"
+                    )
+                case .failure(let error):
+                    throw RestoreError(
+                        code: .invalidOption, detail: "--primary-conninfo is malformed: \(error.libpqMessage)")
+                }
+            }
             try recovery.validate(serverMajorVersion: 0)
             return recovery
         }
