@@ -85,7 +85,7 @@ let package = Package(
         .target(
             name: "WALArchive",
             dependencies: [
-                "ExitStatus", "PostgresFormat", "Compression", "TargetLayout", "Catalog", "CSystemShims", "SystemCalls",
+                "ExitStatus", "PostgresFormat", "Compression", "TargetLayout", "Catalog", "SystemCalls",
             ],
             swiftSettings: strict),
         .executableTarget(

@@ -1,3 +1,4 @@
+import CSystemShims
 public import Foundation
 import SystemCalls
 
@@ -15,6 +16,12 @@ public enum Durability {
         guard status == 0 else {
             throw LayoutError(code: .write, detail: "cannot sync \(path)", underlying: Errno.current.description)
         }
+    }
+
+    /// rename(2) that never replaces an existing `to` (RENAME_NOREPLACE): 0, or -1 with errno
+    /// set, EEXIST when the name is taken. For the WAL archive, whose files are never replaced.
+    public static func renameNoReplace(_ from: String, to: String) -> Int32 {
+        pgsnap_rename_noreplace(from, to)
     }
 
     /// Writes `data` to a new file (never over an existing one, never through a symlink),

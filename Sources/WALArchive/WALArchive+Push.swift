@@ -1,4 +1,3 @@
-import CSystemShims
 import Compression
 import Foundation
 import PostgresFormat
@@ -32,7 +31,7 @@ extension WALArchive {
         let temporary = storedDirectory + "/" + WALArchiveLayout.temporaryName(storedName: storedName, pid: getpid())
         let header = try writeCompressed(from: source, to: temporary, limit: name.maximumBytes, path: sourcePath)
         defer { unlink(temporary) }
-        if pgsnap_rename_noreplace(temporary, path) != 0 {
+        if Durability.renameNoReplace(temporary, to: path) != 0 {
             guard errno == EEXIST else {
                 throw WALArchiveError(
                     code: .write, detail: "cannot rename into \(path)", underlying: Errno.current.description)

@@ -1,6 +1,7 @@
 import Compression
 import Foundation
 import PostgresFormat
+import SystemCalls
 import TargetLayout
 
 /// `verify --wal`: reads every archived file to its end, as archive-get would, and checks the
@@ -53,7 +54,7 @@ public enum WALArchiveVerifier {
         Content, Failure
     > {
         let input = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-        guard input >= 0 else { return .failure(Failure("cannot open \(path): \(String(cString: strerror(errno)))")) }
+        guard input >= 0 else { return .failure(Failure("cannot open \(path): \(Errno.current.description)")) }
         defer { close(input) }
         guard let bytes = try? WALFileIO.readPrefix(input, count: StoredWALHeader.length),
             let header = StoredWALHeader(bytes)
