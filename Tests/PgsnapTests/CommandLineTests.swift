@@ -16,7 +16,7 @@ struct CommandLineTests {
     /// The flags each subcommand's code reads, besides its own arguments (restore's recovery
     /// options, prune's --dry-run, verify's --all).
     static let expected: [String: Set<String>] = [
-        "backup": Set(SettingKey.allCases.map(\.flag)).union(common),
+        "backup": Set(SettingKey.allCases.filter { $0 != .freezeTimeout }.map(\.flag)).union(common),
         "check": common.union(preflight),
         "cleanup": common.union(["--snapshot"]),
         "list": common,
@@ -28,6 +28,9 @@ struct CommandLineTests {
             "--target-action", "--archive-mode",
         ]),
         "prune": common.union(retention).union(["--dry-run"]),
+        // freeze_timeout is --timeout, the name storage hooks were promised (issue 10).
+        "freeze": common.union(["--conninfo", "--timeout", "--label", "--checkpoint", "--status"]),
+        "thaw": common.union(["--snapshot-name"]),
     ]
 
     /// The long flags of the option lines of a help screen (indented by two spaces; the
@@ -56,7 +59,10 @@ struct CommandLineTests {
 
     @Test func backupListsEveryConfigurationKeyAndListNoneOfTheCopyOnes() throws {
         let backup = Self.listedFlags(try Pgsnap.run(["backup", "--help"]).stdout)
-        for key in SettingKey.allCases { #expect(backup.contains(key.flag), "backup --help misses \(key.flag)") }
+        // freeze_timeout is freeze's alone (as --timeout).
+        for key in SettingKey.allCases where key != .freezeTimeout {
+            #expect(backup.contains(key.flag), "backup --help misses \(key.flag)")
+        }
         let list = try Pgsnap.run(["list", "--help"]).stdout
         for flag in ["--compress-level", "--snapshot-size", "--checkpoint", "--conninfo", "--keep-last"] {
             #expect(!list.contains(flag), "list --help mentions \(flag)")
@@ -130,6 +136,7 @@ struct CommandLineTests {
         case .keepDays: return "7"
         case .hookDirectory: return "/nonexistent/pgsnap-hooks"
         case .hookTimeout: return "60"
+        case .freezeTimeout: return "120"
         }
     }
 
