@@ -23,7 +23,7 @@ struct CommandLineTests {
         "info": common,
         "verify": common.union(["--all"]),
         "restore": common.union([
-            "--pgdata", "--tablespace", "--waldir", "--overwrite", "--owner", "--standby",
+            "--pgdata", "--tablespace", "--waldir", "--overwrite", "--in-place", "--owner", "--standby",
             "--restore-command", "--target-time", "--target-name", "--target-lsn",
             "--target-action", "--archive-mode",
         ]),
