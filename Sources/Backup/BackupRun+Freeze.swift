@@ -60,13 +60,12 @@ extension BackupRun {
     }
 
     /// What the storage system had to snapshot: every directory of the cluster and its mount.
-    private func externalSnapshot(_ plan: BackupPlan, snapshotName: String?) -> ExternalSnapshot {
+    func externalSnapshot(_ plan: BackupPlan, snapshotName: String?) -> ExternalSnapshot {
         let directories = plan.report.directories
         var volumes: [String] = []
         for entry in directories {
-            guard let mount = entry.location?.mount else { continue }
-            let volume = "\(mount.source) at \(mount.mountPoint)"
-            if !volumes.contains(volume) { volumes.append(volume) }
+            guard let mount = entry.location?.mount, !volumes.contains(mount.source) else { continue }
+            volumes.append(mount.source)
         }
         var paths: [String] = []
         // pg_global is the data directory's own `global`, listed under the data directory's path.

@@ -15,6 +15,8 @@ public struct FreezeError: DetailedError, Equatable {
         case holderFailed = "holder_failed"
         /// A message on the socket was malformed, too long or from another user.
         case `protocol`
+        /// `snapshot-exec`'s command failed: the run fails with the command's own exit code.
+        case snapshotCommandFailed = "snapshot_command_failed"
     }
 
     public let code: Code
@@ -22,12 +24,17 @@ public struct FreezeError: DetailedError, Equatable {
     public let underlying: String?
     /// The exit status the holder reported, for a failure it passed on.
     public let status: ExitStatus?
+    /// `snapshotCommandFailed`: the command's exit code, which the run exits with and records.
+    public let commandExitCode: Int32?
 
-    public init(code: Code, detail: String, underlying: String? = nil, status: ExitStatus? = nil) {
+    public init(
+        code: Code, detail: String, underlying: String? = nil, status: ExitStatus? = nil, commandExitCode: Int32? = nil
+    ) {
         self.code = code
         self.detail = detail
         self.underlying = underlying
         self.status = status
+        self.commandExitCode = commandExitCode
     }
 
     public var exitStatus: ExitStatus {
@@ -35,6 +42,8 @@ public struct FreezeError: DetailedError, Equatable {
         switch code {
         case .notFrozen, .holderDied, .thawNeverCame: return .notFrozen
         case .holderFailed, .protocol: return .internalError
+        // Only a stand-in: snapshot-exec exits with `commandExitCode` itself.
+        case .snapshotCommandFailed: return .hook
         }
     }
 
@@ -49,6 +58,8 @@ public struct FreezeError: DetailedError, Equatable {
                 "the snapshot taken during it is not restorable; raise freeze_timeout (--timeout) if the storage needs longer"
         case .holderFailed: return "see <run_directory>/freeze.log"
         case .protocol: return "only root talks to the freeze holder, one bounded line at a time"
+        case .snapshotCommandFailed:
+            return "backup mode ended and the failed run is recorded; fix the snapshot command and run again"
         }
     }
 }

@@ -105,6 +105,19 @@ public final class FreezeHolder {
             let reply = thaw(snapshotName: request.snapshotName)
             peer.write(reply.encoded())
             return reply.ok ? 0 : (reply.exitStatus ?? 1)
+        case .abort:
+            let exitCode = request.exitCode ?? 1
+            let error = FreezeError(
+                code: .snapshotCommandFailed, detail: request.reason ?? "the snapshot command failed",
+                commandExitCode: exitCode)
+            log("freeze \(context.id) aborted: \(error.message)")
+            removeSocketAndState()
+            run.endFreeze(failure: error)
+            var reply = FreezeReply(ok: true)
+            reply.id = context.id
+            reply.directory = run.failedRunDirectory
+            peer.write(reply.encoded())
+            return exitCode
         }
     }
 
@@ -140,6 +153,11 @@ public final class FreezeHolder {
         reply.timeoutSeconds = settings.freezeTimeout
         reply.secondsLeft = max(0, deadline.timeIntervalSince(environment.clock()))
         reply.pid = getpid()
+        if let plan = context.plan {
+            reply.dataDirectory = plan.report.server?.dataDirectory
+            reply.tablespaces = plan.sources.filter { $0.directory.role == .tablespace }.map(\.directory.path)
+            reply.volumes = run.externalSnapshot(plan, snapshotName: nil).volumes
+        }
         return reply
     }
 

@@ -21,6 +21,11 @@ public struct FreezeReply: Codable, Sendable, Equatable {
     /// The committed record's directory, after thaw.
     public var directory: String?
     public var snapshotName: String?
+    /// What `snapshot-exec` passes its command: the data directory, the tablespaces'
+    /// locations and the mount sources of the file systems holding the cluster.
+    public var dataDirectory: String?
+    public var tablespaces: [String]?
+    public var volumes: [String]?
     public var code: String?
     public var error: String?
     public var hint: String?
@@ -67,6 +72,8 @@ public struct FreezeReply: Codable, Sendable, Equatable {
         case windowSeconds = "window_seconds"
         case directory
         case snapshotName = "snapshot_name"
+        case dataDirectory = "data_directory"
+        case tablespaces, volumes
         case code, error, hint
         case exitStatus = "exit_status"
     }

@@ -4,26 +4,34 @@ public import Foundation
 /// The holder trusts nothing in it: `decode` bounds the line and checks every field.
 public struct FreezeRequest: Codable, Sendable, Equatable {
     public enum Operation: String, Codable, Sendable {
-        case status, thaw
+        /// `abort`: `snapshot-exec`'s command failed; end backup mode and record the failure.
+        case status, thaw, abort
     }
 
     public var operation: Operation
     /// The storage system's name for its snapshot (`thaw --snapshot-name`).
     public var snapshotName: String?
+    /// `abort`: why (one line), and the command's exit code the failed record keeps.
+    public var reason: String?
+    public var exitCode: Int32?
 
     /// The longest request line the holder reads.
     public static let maximumBytes = 4096
     /// The longest snapshot name the record keeps.
     public static let maximumSnapshotName = 255
 
-    public init(operation: Operation, snapshotName: String? = nil) {
+    public init(operation: Operation, snapshotName: String? = nil, reason: String? = nil, exitCode: Int32? = nil) {
         self.operation = operation
         self.snapshotName = snapshotName
+        self.reason = reason
+        self.exitCode = exitCode
     }
 
     enum CodingKeys: String, CodingKey {
         case operation = "op"
         case snapshotName = "snapshot_name"
+        case reason
+        case exitCode = "exit_code"
     }
 
     /// Whether `name` may go into the record: one printable line of at most 255 bytes.
@@ -37,6 +45,8 @@ public struct FreezeRequest: Codable, Sendable, Equatable {
         guard line.count <= maximumBytes, let request = try? JSONDecoder().decode(FreezeRequest.self, from: line)
         else { return nil }
         if let name = request.snapshotName, !isValidSnapshotName(name) { return nil }
+        if let reason = request.reason, reason.utf8.count > 1024 || reason.contains("\n") { return nil }
+        if request.operation == .abort, request.reason == nil || request.exitCode == nil { return nil }
         return request
     }
 

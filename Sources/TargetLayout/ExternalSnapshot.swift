@@ -6,7 +6,7 @@ public struct ExternalSnapshot: Codable, Sendable, Equatable {
     public var snapshotName: String?
     /// The directories that were in backup mode: the data directory, pg_wal, each tablespace.
     public var frozenPaths: [String]
-    /// The file systems (mount source at mount point) holding them: what must be snapshotted.
+    /// The mount sources (devices) of the file systems holding them: what must be snapshotted.
     public var volumes: [String]
 
     public init(snapshotName: String?, frozenPaths: [String], volumes: [String]) {

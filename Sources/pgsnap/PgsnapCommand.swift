@@ -9,6 +9,6 @@ struct PgsnapCommand: ParsableCommand {
         version: PgsnapVersion.current,
         subcommands: [
             Check.self, BackupCommand.self, List.self, Info.self, VerifyCommand.self, RestoreCommand.self,
-            Prune.self, Cleanup.self, Freeze.self, Thaw.self,
+            Prune.self, Cleanup.self, Freeze.self, Thaw.self, SnapshotExec.self,
         ])
 }

@@ -31,6 +31,7 @@ struct CommandLineTests {
         // freeze_timeout is --timeout, the name storage hooks were promised (issue 10).
         "freeze": common.union(["--conninfo", "--timeout", "--label", "--checkpoint", "--status"]),
         "thaw": common.union(["--snapshot-name"]),
+        "snapshot-exec": common.union(["--conninfo", "--timeout", "--label", "--checkpoint", "--snapshot-name"]),
     ]
 
     /// The long flags of the option lines of a help screen (indented by two spaces; the

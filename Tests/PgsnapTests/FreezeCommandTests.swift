@@ -56,7 +56,7 @@ struct FreezeCommandTests {
         }
     }
 
-    private func withBench(_ major: Int, settings: [String] = [], _ body: (Bench) throws -> Void) throws {
+    func withBench(_ major: Int, settings: [String] = [], _ body: (Bench) throws -> Void) throws {
         try withCluster(major, settings: settings) { cluster in
             let fixture = try TargetFixture()
             defer { withExtendedLifetime(fixture) {} }
@@ -64,7 +64,7 @@ struct FreezeCommandTests {
         }
     }
 
-    private func oneLine(_ run: Pgsnap.Run) -> Bool {
+    func oneLine(_ run: Pgsnap.Run) -> Bool {
         run.output.split(separator: "\n").count == 1
     }
 

@@ -37,13 +37,7 @@ extension PgsnapCommand {
         }
 
         private static func freeze(_ settings: Settings) throws {
-            let logger = Terminal.logger(settings)
-            if let notice = FreezeClient.removeLeftovers(settings, log: { logger.info("\($0)") }) {
-                logger.warning("\(notice)")
-            }
-            let launcher = try FreezeLauncher.start(
-                executable: executablePath(), arguments: Array(CommandLine.arguments.dropFirst()), settings: settings)
-            let reply = try launcher.waitForReady(stop: .signals)
+            let reply = try start(settings)
             if settings.json {
                 FreezeOutput.printJSON(reply)
             } else {
@@ -51,6 +45,36 @@ extension PgsnapCommand {
                     "frozen: backup \(reply.id ?? "?") at \(reply.startLSN ?? "?"); run 'pgsnap thaw' within \(reply.timeoutSeconds ?? 0) s"
                 )
             }
+        }
+
+        /// The holder started (the executable again, as `freeze` with this process's settings),
+        /// once it says backup mode is active; also `snapshot-exec`'s first step.
+        static func start(_ settings: Settings) throws -> FreezeReply {
+            let logger = Terminal.logger(settings)
+            if let notice = FreezeClient.removeLeftovers(settings, log: { logger.info("\($0)") }) {
+                logger.warning("\(notice)")
+            }
+            let launcher = try FreezeLauncher.start(
+                executable: executablePath(), arguments: holderArguments(settings), settings: settings)
+            return try launcher.waitForReady(stop: .signals)
+        }
+
+        /// `freeze` with the settings the holder needs, as flags (a `--config` file is read
+        /// again by the holder; the flags given here win over it, as they did here).
+        private static func holderArguments(_ settings: Settings) -> [String] {
+            var arguments = ["freeze"]
+            let given = Array(CommandLine.arguments.dropFirst(2))
+            var index = 0
+            // What follows the subcommand, up to snapshot-exec's `--`, without its own flag.
+            while index < given.count, given[index] != "--" {
+                if given[index] == "--snapshot-name" {
+                    index += 2
+                    continue
+                }
+                if !given[index].hasPrefix("--snapshot-name=") { arguments.append(given[index]) }
+                index += 1
+            }
+            return arguments
         }
 
         private static func printStatus(_ settings: Settings) throws {

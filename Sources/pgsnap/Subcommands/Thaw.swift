@@ -38,15 +38,15 @@ extension PgsnapCommand {
                 let reply = try FreezeClient.ask(
                     FreezeRequest(operation: .thaw, snapshotName: snapshotName), settings: settings, stop: .signals,
                     log: { logger.info("\($0)") })
-                if settings.json {
-                    FreezeOutput.printJSON(reply)
-                } else {
-                    let window = String(format: "%.1f", reply.windowSeconds ?? 0)
-                    print(
-                        "thawed: backup \(reply.id ?? "?") recorded in \(reply.directory ?? "?"), backup mode \(window) s, \(reply.startLSN ?? "?")–\(reply.stopLSN ?? "?")"
-                    )
-                }
+                if settings.json { FreezeOutput.printJSON(reply) } else { print(Self.summary(reply)) }
             }
+        }
+
+        /// `thawed: backup <id> recorded in <dir>, backup mode <s> s, <start>–<stop>`.
+        static func summary(_ reply: FreezeReply) -> String {
+            let window = String(format: "%.1f", reply.windowSeconds ?? 0)
+            return
+                "thawed: backup \(reply.id ?? "?") recorded in \(reply.directory ?? "?"), backup mode \(window) s, \(reply.startLSN ?? "?")–\(reply.stopLSN ?? "?")"
         }
     }
 }
