@@ -48,8 +48,8 @@ public final class InPlaceRestorer {
         let clusters = RunningClusters.scan(known: [record.dataDirectory])
         try refuseRunning(clusters, pgdata: pgdata, placements: placements)
         let owner = try ownerOf(pgdata)
-        try removeStaleState(pgdata)
-        let walRoot = Restorer.followingSymlink(pgdata + "/pg_wal")
+        let walRoot = try walDirectory(pgdata, clusters: clusters, owner: owner)
+        try removeStaleState(pgdata, walRoot: walRoot)
         let extracted = try extractWAL(directory, into: walRoot, owner: owner)
         let extractor = try SafeExtractor(rootPath: pgdata, owner: owner)
         try linkTablespaces(placements, pgdata: pgdata, owner: owner)
@@ -64,7 +64,7 @@ public final class InPlaceRestorer {
         }
         log("restored external backup \(record.id) in place in \(pgdata)")
         return RestoreResult(
-            id: record.id, pgdata: pgdata, walDirectory: nil,
+            id: record.id, pgdata: pgdata, walDirectory: request.walDirectory == nil ? nil : walRoot,
             tablespaces: placements.map {
                 .init(oid: $0.tablespace.oid, name: $0.tablespace.name, location: $0.location)
             },
@@ -170,17 +170,61 @@ public final class InPlaceRestorer {
         return RestoreOwner(uid: info.st_uid, gid: info.st_gid)
     }
 
+    /// Where the clone's WAL goes: `pg_wal` itself, or `--waldir` (the clone of a separate
+    /// WAL volume), which `pg_wal` then links to. A `pg_wal` that links out of the clone
+    /// without `--waldir` is refused: it points at the original's WAL, which must never be
+    /// emptied.
+    private func walDirectory(_ pgdata: String, clusters: RunningClusters, owner: RestoreOwner) throws(RestoreError)
+        -> String
+    {
+        let link = pgdata + "/pg_wal"
+        var info = stat()
+        let isLink = lstat(link, &info) == 0 && info.st_mode & S_IFMT == S_IFLNK
+        guard let given = request.walDirectory else {
+            guard !isLink else {
+                let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: link)) ?? "?"
+                throw RestoreError(
+                    code: .invalidOption,
+                    detail:
+                        "pg_wal in \(pgdata) links to \(target), outside the clone (the original's WAL): pass --waldir with the clone of that volume"
+                )
+            }
+            return link
+        }
+        let waldir = Restorer.followingSymlink(given)
+        if let (use, _) = clusters.conflict(with: waldir) {
+            throw RestoreError(code: .inUse, detail: "a running PostgreSQL server uses \(waldir) (\(use))")
+        }
+        var directory = stat()
+        guard stat(waldir, &directory) == 0, directory.st_mode & S_IFMT == S_IFDIR else {
+            throw RestoreError(code: .destination, detail: "--waldir \(waldir) is not a directory")
+        }
+        if isLink {
+            unlink(link)
+        } else {
+            // The clone's own pg_wal directory gives way to the link.
+            try removeContents(of: link, keepingDirectories: false)
+            rmdir(link)
+        }
+        guard symlink(waldir, link) == 0 else {
+            throw RestoreError(
+                code: .destination, detail: "cannot link \(link) to \(waldir)", underlying: Errno.current.description)
+        }
+        _ = lchown(link, owner.uid, owner.gid)
+        return waldir
+    }
+
     /// What the running server left in its snapshot and must not survive into recovery.
-    private func removeStaleState(_ pgdata: String) throws(RestoreError) {
+    private func removeStaleState(_ pgdata: String, walRoot: String) throws(RestoreError) {
         let files = BaseBackupFilter.excludedFileNames.map(\.description) + ["recovery.signal", "standby.signal"]
         for name in files where unlink(pgdata + "/" + name) != 0 && errno != ENOENT {
             throw RestoreError(
                 code: .destination, detail: "cannot remove \(pgdata)/\(name)", underlying: Errno.current.description)
         }
-        let emptied = BaseBackupFilter.directoriesKeptEmpty.map(\.description) + ["pg_wal"]
-        for name in emptied {
-            try removeContents(of: Restorer.followingSymlink(pgdata + "/" + name), keepingDirectories: name == "pg_wal")
+        for name in BaseBackupFilter.directoriesKeptEmpty.map(\.description) {
+            try removeContents(of: pgdata + "/" + name, keepingDirectories: false)
         }
+        try removeContents(of: walRoot, keepingDirectories: true)
         log("removed the clone's postmaster.pid, stale labels, WAL and replication slot state")
     }
 

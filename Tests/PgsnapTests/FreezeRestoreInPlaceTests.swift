@@ -131,6 +131,27 @@ struct FreezeRestoreInPlaceTests {
             let running = try Pgsnap.run(["restore", id, "--in-place", "--pgdata", cluster.dataDirectory] + common)
             #expect(running.status == 10, "\(running.output)")
             #expect(running.output.contains("running"), "\(running.output)")
+            // A pg_wal linking out of the clone is the original's WAL: never emptied without --waldir.
+            try cluster.stop()
+            let original = cluster.root + "/wal-original"
+            try FileManager.default.moveItem(atPath: cluster.dataDirectory + "/pg_wal", toPath: original)
+            try FileManager.default.createSymbolicLink(
+                atPath: cluster.dataDirectory + "/pg_wal", withDestinationPath: original)
+            let before = try FileManager.default.contentsOfDirectory(atPath: original).sorted()
+            let linked = try Pgsnap.run(["restore", id, "--in-place", "--pgdata", cluster.dataDirectory] + common)
+            #expect(linked.status == 64 && linked.output.contains("--waldir"), "\(linked.output)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: original).sorted() == before)
+            let clonedWAL = cluster.root + "/wal-clone"
+            try FileManager.default.createDirectory(atPath: clonedWAL, withIntermediateDirectories: false)
+            let placed = try Pgsnap.run(
+                ["restore", id, "--in-place", "--pgdata", cluster.dataDirectory, "--waldir", clonedWAL] + common)
+            #expect(placed.status == 0, "\(placed.output)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: original).sorted() == before)
+            #expect(
+                try FileManager.default.destinationOfSymbolicLink(atPath: cluster.dataDirectory + "/pg_wal")
+                    == clonedWAL)
+            let segments = try FileManager.default.contentsOfDirectory(atPath: clonedWAL).filter { $0.count == 24 }
+            #expect(!segments.isEmpty, "the record's WAL went to --waldir")
         }
     }
 }

@@ -104,10 +104,10 @@ extension PgsnapCommand {
                     throw RestoreError(
                         code: .invalidOption, detail: "--pgdata \(Echo.value(pgdata)): give an absolute path")
                 }
-                if inPlace && (waldir != nil || overwrite || owner != nil) {
+                if inPlace && (overwrite || owner != nil) {
                     throw RestoreError(
                         code: .invalidOption,
-                        detail: "--in-place works on the clone as it is: it takes no --waldir, --overwrite or --owner")
+                        detail: "--in-place works on the clone as it is: it takes no --overwrite or --owner")
                 }
                 if let waldir, !waldir.hasPrefix("/") {
                     throw RestoreError(
