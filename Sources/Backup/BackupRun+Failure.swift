@@ -11,8 +11,15 @@ extension BackupRun {
     struct Failure {
         let message: String
         let exitStatus: ExitStatus
+        /// What the failed record keeps: `exitStatus`, or a snapshot command's own exit code
+        /// (`snapshot-exec` fails with it).
+        var exitCode: Int32 { commandExitCode ?? exitStatus.rawValue }
+        private var commandExitCode: Int32?
 
         init(_ error: any Error, stop: StopToken) {
+            if let error = error as? FreezeError, let code = error.commandExitCode, stop.signal() == nil {
+                commandExitCode = code
+            }
             if let signal = stop.signal() {
                 message = "interrupted by signal \(signal)"
                 exitStatus = .interrupted
@@ -46,7 +53,7 @@ extension BackupRun {
             }
             let record = FailedRunRecord(
                 id: id, label: settings.label ?? "pgsnap \(id)", startTime: startTime, stopTime: environment.clock(),
-                error: failure.message, exitStatus: failure.exitStatus.rawValue, pgsnapVersion: pgsnapVersion)
+                error: failure.message, exitStatus: failure.exitCode, pgsnapVersion: pgsnapVersion)
             try Durability.writeNew(try record.encoded(), to: partial + "/" + BackupFiles.record)
             try Durability.sync(partial)
             let directory = (partial as NSString).deletingLastPathComponent

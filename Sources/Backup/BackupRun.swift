@@ -38,9 +38,9 @@ public final class BackupRun {
     var written = WrittenFiles()
     /// The hooks of this run (docs/hooks.md); nil until `hook_directory` was checked.
     var hooks: BackupHooks?
-    // What a failed run records in `<id>.failed/backup.json`.
-    private(set) var startTime: Date?
-    private(set) var failure: Failure?
+    // What a failed run records in `<id>.failed/backup.json` (set by a freeze too).
+    var startTime: Date?
+    var failure: Failure?
     /// Where a failed run's record was written, once it was (`<id>.failed`); nil when the run
     /// failed before it created anything in the target, so nothing claims a record was kept.
     public internal(set) var failedRunDirectory: String?
@@ -117,6 +117,11 @@ public final class BackupRun {
     /// One run per host; a second one leaves at once.
     func acquireLock() throws {
         lock = try RunLock.take(settings)
+    }
+
+    /// The end of a run that took the lock itself (a freeze): after its teardown.
+    func releaseLock() {
+        lock = nil
     }
 
     /// The ID, under the lock and before PostgreSQL is touched: the start time, or the next

@@ -18,3 +18,8 @@ int pgsnap_mkostemp(char *template_path, int flags)
 {
     return mkostemp(template_path, flags);
 }
+
+short pgsnap_spawn_setsid_flags(short flags)
+{
+    return (short)(flags | POSIX_SPAWN_SETSID);
+}

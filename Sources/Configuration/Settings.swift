@@ -38,6 +38,9 @@ public struct Settings: Sendable, Equatable {
     public var hookDirectory: String?
     /// Seconds a hook may run before it is terminated (its whole process group).
     public var hookTimeout: Int = 300
+    /// Seconds a `pgsnap freeze` holds backup mode waiting for `thaw` before its watchdog ends
+    /// it and records the run as failed (a storage system that died between its hooks).
+    public var freezeTimeout: Int = 300
 
     /// The default configuration file, read only when it exists and no `--config` is given.
     public static let defaultPath = "/etc/pgsnap/pgsnap.conf"
@@ -147,6 +150,11 @@ public struct Settings: Sendable, Equatable {
                 throw invalid("whole seconds from 1 to 86400")
             }
             hookTimeout = seconds
+        case .freezeTimeout:
+            guard let seconds = Int(value), (1...86400).contains(seconds) else {
+                throw invalid("whole seconds from 1 to 86400")
+            }
+            freezeTimeout = seconds
         }
     }
 

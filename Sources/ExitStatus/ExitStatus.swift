@@ -28,6 +28,9 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     /// A hook refused the run: a `pre-*` hook exited non-zero, timed out or could not start
     /// (docs/hooks.md). Teardown ran; `post-*` hook failures never produce this code.
     case hook = 11
+    /// `thaw` or `freeze --status` found no freeze held: none was taken, the watchdog ended it
+    /// (`freeze_timeout`), or its holder died (docs/storage-hooks.md).
+    case notFrozen = 13
     /// `archive-push` refused a file: different content is already archived under its name, it
     /// is another cluster's WAL, or its header contradicts its name (docs/wal-archive.md).
     case walConflict = 14

@@ -115,6 +115,16 @@ public final class Restorer {
 
     /// 1. backup.json, the manifest (its own checksum checked) and every archive present.
     func openBackup() throws(RestoreError) -> StoredBackup {
+        if let id = try? StoredBackup.resolve(request.backupID, in: request.target),
+            let record = try? StoredBackup.readRecord(directory: request.target + "/" + id, id: id),
+            record.kind == BackupRecord.externalKind
+        {
+            throw RestoreError(
+                code: .invalidOption,
+                detail:
+                    "backup \(id) is the record of a storage snapshot (pgsnap thaw), not a copy of the data: clone and mount the snapshot, then restore it with --in-place --pgdata <the clone>"
+            )
+        }
         let backup: StoredBackup
         do {
             backup = try StoredBackup.open(target: request.target, id: request.backupID)

@@ -149,11 +149,9 @@ public struct BackupCrossCheck {
         return []
     }
 
-    /// ControlFileData starts with the 64-bit system identifier, in the machine's byte order
-    /// (little-endian on every platform pgsnap runs on).
+    /// The system identifier of pg_control (its format is PostgresFormat's `ControlFile`).
     static func controlSystemIdentifier(_ control: [UInt8]) -> UInt64? {
-        guard control.count >= 8 else { return nil }
-        return (0..<8).reduce(UInt64(0)) { $0 | UInt64(control[$1]) << (8 * UInt64($1)) }
+        ControlFile.systemIdentifier(control)
     }
 
     private func describe(_ ranges: [WALRange]) -> String {

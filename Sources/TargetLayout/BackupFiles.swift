@@ -12,6 +12,8 @@ internal import PostgresFormat
 ///               base.tar.zst             the data directory
 ///               <oid>.tar.zst            one per tablespace
 ///               pg_wal.tar.zst           the WAL from start to stop
+///               backup_label             of an `external` record (pgsnap thaw): the label
+///               tablespace_map           and map pg_backup_stop returned, for restore --in-place
 /// ```
 public enum BackupFiles {
     /// The backup record (`BackupRecord`, `FailedRunRecord`).
@@ -22,6 +24,10 @@ public enum BackupFiles {
     public static let baseArchive = "base.tar.zst"
     /// The WAL of the backup window, with its `archive_status/*.done` markers.
     public static let walArchive = "pg_wal.tar.zst"
+    /// `pg_backup_stop`'s label file, kept as is in an `external` record.
+    public static let backupLabel = "backup_label"
+    /// `pg_backup_stop`'s tablespace map, kept in an `external` record (empty without tablespaces).
+    public static let tablespaceMap = "tablespace_map"
     /// What every archive's name ends with.
     public static let archiveSuffix = ".tar.zst"
 

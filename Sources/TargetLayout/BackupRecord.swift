@@ -64,6 +64,15 @@ public struct BackupRecord: Codable, Sendable, Equatable {
     public var throughputBytesPerSecond: Double
     public var compressionLevel: Int
     public var manifestChecksums: String
+    /// `external` for the record `pgsnap thaw` writes around a storage system's snapshot
+    /// (no data archives, `backup_label` and `tablespace_map` beside the WAL); nil for a
+    /// backup pgsnap copied itself, as every record before freeze/thaw existed.
+    public var kind: String?
+    /// What the storage snapshot of an `external` record held.
+    public var external: ExternalSnapshot?
+
+    /// The kind of the record `pgsnap thaw` writes.
+    public static let externalKind = "external"
 
     public struct Tablespace: Codable, Sendable, Equatable {
         public var oid: UInt32
@@ -138,6 +147,7 @@ public struct BackupRecord: Codable, Sendable, Equatable {
         case throughputBytesPerSecond = "throughput_bytes_per_second"
         case compressionLevel = "compression_level"
         case manifestChecksums = "manifest_checksums"
+        case kind, external
     }
 
     /// Encodes as stable, sorted, human-readable JSON with ISO-8601 times, sealed with the

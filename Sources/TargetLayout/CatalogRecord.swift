@@ -24,6 +24,8 @@ public struct CatalogRecord: Decodable, Sendable, Equatable {
     /// The exit status a failed run ended with.
     public var exitStatus: Int32?
     public var pgsnapVersion: String?
+    /// `external` for a record `pgsnap thaw` wrote; nil for a backup pgsnap copied.
+    public var kind: String?
     /// Whether backup.json's own checksum holds; not a key of the file, computed from its bytes.
     public var checksum: RecordChecksum.Status = .absent
 
@@ -42,6 +44,7 @@ public struct CatalogRecord: Decodable, Sendable, Equatable {
         case error
         case exitStatus = "exit_status"
         case pgsnapVersion = "pgsnap_version"
+        case kind
     }
 
     /// Parses `backup.json` as pgsnap writes it (`RecordCoding`); `boundAt` is when the target

@@ -17,6 +17,12 @@ public struct StoredBackup: Sendable {
         public var role: Role
         public var path: String
 
+        public init(name: String, role: Role, path: String) {
+            self.name = name
+            self.role = role
+            self.path = path
+        }
+
         /// The prefix that turns a member's name into its manifest path.
         public var manifestPrefix: RawPath? {
             switch role {

@@ -58,6 +58,9 @@ public struct BackupVerifier: Sendable {
                 VerifyProblem(kind: .recordInvalid, path: BackupFiles.record, message: error.message))
             return report
         }
+        if record.kind == BackupRecord.externalKind {
+            return verifyExternal(record, directory: directory, report: report, started: started)
+        }
         let archives: [StoredBackup.Archive]
         do {
             archives = try StoredBackup.archives(of: record, in: directory)

@@ -12,7 +12,10 @@ enum CatalogText {
         let rows = catalog.entries.map { entry -> [String] in
             let record = entry.record
             return [
-                entry.id, record?.checksum == .mismatch ? "damaged" : entry.status.rawValue,
+                // A storage snapshot's record: complete, but restorable only --in-place on a clone.
+                entry.id,
+                record?.checksum == .mismatch
+                    ? "damaged" : record?.kind == "external" && entry.restorable ? "external" : entry.status.rawValue,
                 entry.startTime.map(time) ?? "-",
                 entry.durationSeconds.map(duration) ?? "-", record?.postgresVersion ?? "-",
                 record?.bytesRead.map { ByteCount($0).description } ?? "-",

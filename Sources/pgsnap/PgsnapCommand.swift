@@ -9,6 +9,7 @@ struct PgsnapCommand: ParsableCommand {
         version: PgsnapVersion.current,
         subcommands: [
             Check.self, BackupCommand.self, List.self, Info.self, VerifyCommand.self, RestoreCommand.self,
-            Prune.self, Cleanup.self, ArchivePush.self, ArchiveGet.self,
+            Prune.self, Cleanup.self, Freeze.self, Thaw.self, SnapshotExec.self, ArchivePush.self,
+            ArchiveGet.self,
         ])
 }

@@ -16,20 +16,24 @@ struct CommandLineTests {
     /// The flags each subcommand's code reads, besides its own arguments (restore's recovery
     /// options, prune's --dry-run, verify's --all).
     static let expected: [String: Set<String>] = [
-        "backup": Set(SettingKey.allCases.map(\.flag)).union(common),
+        "backup": Set(SettingKey.allCases.filter { $0 != .freezeTimeout }.map(\.flag)).union(common),
         "check": common.union(preflight),
         "cleanup": common.union(["--snapshot"]),
         "list": common,
         "info": common,
         "verify": common.union(["--all", "--wal"]),
         "restore": common.union([
-            "--pgdata", "--tablespace", "--waldir", "--overwrite", "--owner", "--standby",
+            "--pgdata", "--tablespace", "--waldir", "--overwrite", "--in-place", "--owner", "--standby",
             "--restore-command", "--target-time", "--target-name", "--target-lsn",
             "--target-action", "--archive-mode", "--no-archive", "--primary-conninfo", "--primary-slot",
         ]),
         "prune": common.union(retention).union(["--dry-run"]),
         "archive-push": common,
         "archive-get": common,
+        // freeze_timeout is --timeout, the name storage hooks were promised (issue 10).
+        "freeze": common.union(["--conninfo", "--timeout", "--label", "--checkpoint", "--status"]),
+        "thaw": common.union(["--snapshot-name"]),
+        "snapshot-exec": common.union(["--conninfo", "--timeout", "--label", "--checkpoint", "--snapshot-name"]),
     ]
 
     /// The long flags of the option lines of a help screen (indented by two spaces; the
@@ -58,7 +62,10 @@ struct CommandLineTests {
 
     @Test func backupListsEveryConfigurationKeyAndListNoneOfTheCopyOnes() throws {
         let backup = Self.listedFlags(try Pgsnap.run(["backup", "--help"]).stdout)
-        for key in SettingKey.allCases { #expect(backup.contains(key.flag), "backup --help misses \(key.flag)") }
+        // freeze_timeout is freeze's alone (as --timeout).
+        for key in SettingKey.allCases where key != .freezeTimeout {
+            #expect(backup.contains(key.flag), "backup --help misses \(key.flag)")
+        }
         let list = try Pgsnap.run(["list", "--help"]).stdout
         for flag in ["--compress-level", "--snapshot-size", "--checkpoint", "--conninfo", "--keep-last"] {
             #expect(!list.contains(flag), "list --help mentions \(flag)")
@@ -139,6 +146,7 @@ struct CommandLineTests {
         case .keepDays: return "7"
         case .hookDirectory: return "/nonexistent/pgsnap-hooks"
         case .hookTimeout: return "60"
+        case .freezeTimeout: return "120"
         }
     }
 

@@ -28,4 +28,12 @@ int pgsnap_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int from);
 int pgsnap_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *path);
 int pgsnap_mkostemp(char *template_path, int flags);
 
+/* The posix_spawn flags for a detached child in a session of its own (POSIX_SPAWN_SETSID,
+ * also _GNU_SOURCE only) besides `flags`: the freeze holder outlives the hook that started it. */
+short pgsnap_spawn_setsid_flags(short flags);
+
+/* The user id of the process on the other end of a Unix socket (SO_PEERCRED's struct ucred,
+ * _GNU_SOURCE only), for the freeze holder. Returns 0 or -1 with errno set. */
+int pgsnap_peer_uid(int fd, unsigned int *uid);
+
 #endif

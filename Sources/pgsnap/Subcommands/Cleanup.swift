@@ -24,6 +24,10 @@ extension PgsnapCommand {
                 let run = BackupRun(settings: settings, environment: .live(), pgsnapVersion: PgsnapVersion.current) {
                     logger.warning("\($0)")
                 }
+                // A killed freeze holder's socket and state file, said in one line.
+                if let notice = FreezeClient.removeLeftovers(settings, log: { logger.info("\($0)") }) {
+                    logger.warning("\(notice)")
+                }
                 let report = try run.cleanup()
                 if settings.json {
                     Terminal.printJSON(report)

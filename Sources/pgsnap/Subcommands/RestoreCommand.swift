@@ -43,6 +43,13 @@ extension PgsnapCommand {
         @Flag(name: .long, help: "Replace the contents of non-empty destination directories.")
         var overwrite = false
 
+        @Flag(
+            name: .customLong("in-place"),
+            help:
+                "For an external record (pgsnap thaw): make the mounted clone of the storage snapshot in --pgdata startable."
+        )
+        var inPlace = false
+
         @Option(
             name: .long,
             help: "OS user (name or uid) to own the restored files (default: the original data directory's owner).")
@@ -121,6 +128,11 @@ extension PgsnapCommand {
                     throw RestoreError(
                         code: .invalidOption, detail: "--pgdata \(Echo.value(pgdata)): give an absolute path")
                 }
+                if inPlace && (overwrite || owner != nil) {
+                    throw RestoreError(
+                        code: .invalidOption,
+                        detail: "--in-place works on the clone as it is: it takes no --overwrite or --owner")
+                }
                 if let waldir, !waldir.hasPrefix("/") {
                     throw RestoreError(
                         code: .invalidOption, detail: "--waldir \(Echo.value(waldir)): give an absolute path")
@@ -140,6 +152,12 @@ extension PgsnapCommand {
                     owner: try owner.map { text throws(RestoreError) in try RestoreOwner.resolve(text) },
                     recovery: try recovery(archive: archiveCommand(try settings.requiredTarget())),
                     archiveMode: try archiveModeValue())
+                if inPlace {
+                    let restorer = InPlaceRestorer(
+                        request: request, log: { logger.info("\($0)") }, notice: { logger.warning("\($0)") })
+                    let result = try Self.run { () throws(RestoreError) in try restorer.run() }
+                    return settings.json ? Terminal.printJSON(result) : print(Self.summary(result))
+                }
                 let restorer = Restorer(
                     request: request, log: { logger.info("\($0)") },
                     notice: { logger.warning("\($0)") })
@@ -214,8 +232,12 @@ extension PgsnapCommand {
 
         /// The restore, its failure after a signal reported as the interruption it is.
         private static func run(_ restorer: Restorer) throws -> RestoreResult {
+            try run { () throws(RestoreError) in try restorer.run() }
+        }
+
+        private static func run(_ restore: () throws(RestoreError) -> RestoreResult) throws -> RestoreResult {
             do {
-                return try restorer.run()
+                return try restore()
             } catch {
                 guard let signal = Interruption.signal else { throw error }
                 throw RestoreError(code: .interrupted, detail: "restore interrupted by signal \(signal)")

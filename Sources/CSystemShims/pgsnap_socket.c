@@ -1,0 +1,14 @@
+#define _GNU_SOURCE
+#include <sys/socket.h>
+
+#include "pgsnap_system.h"
+
+int pgsnap_peer_uid(int fd, unsigned int *uid)
+{
+    struct ucred credentials;
+    socklen_t length = sizeof(credentials);
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) != 0)
+        return -1;
+    *uid = credentials.uid;
+    return 0;
+}
