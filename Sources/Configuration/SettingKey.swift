@@ -22,6 +22,7 @@ public enum SettingKey: String, Sendable, CaseIterable {
     case keepDays = "keep_days"
     case hookDirectory = "hook_directory"
     case hookTimeout = "hook_timeout"
+    case archivePushWorkers = "archive_push_workers"
 
     /// The long flag that overrides this key.
     public var flag: String { "--" + rawValue.replacingOccurrences(of: "_", with: "-") }

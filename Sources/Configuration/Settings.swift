@@ -38,6 +38,8 @@ public struct Settings: Sendable, Equatable {
     public var hookDirectory: String?
     /// Seconds a hook may run before it is terminated (its whole process group).
     public var hookTimeout: Int = 300
+    /// Threads with which one archive-push also stores the other `.ready` WAL files.
+    public var archivePushWorkers: Int = 4
 
     /// The default configuration file, read only when it exists and no `--config` is given.
     public static let defaultPath = "/etc/pgsnap/pgsnap.conf"
@@ -147,6 +149,9 @@ public struct Settings: Sendable, Equatable {
                 throw invalid("whole seconds from 1 to 86400")
             }
             hookTimeout = seconds
+        case .archivePushWorkers:
+            guard let workers = Int(value), (1...32).contains(workers) else { throw invalid("an integer from 1 to 32") }
+            archivePushWorkers = workers
         }
     }
 

@@ -12,11 +12,13 @@ struct CommandLineTests {
     /// What `check` examines and `backup` plans from.
     static let preflight: Set = ["--conninfo", "--snapshot", "--snapshot-size", "--wal-archive", "--hook-directory"]
     static let retention: Set = ["--keep-last", "--keep-days"]
+    /// What only archive-push reads (PostgreSQL runs it, not backup).
+    static let archivePush: Set = ["--archive-push-workers"]
 
     /// The flags each subcommand's code reads, besides its own arguments (restore's recovery
     /// options, prune's --dry-run, verify's --all).
     static let expected: [String: Set<String>] = [
-        "backup": Set(SettingKey.allCases.map(\.flag)).union(common),
+        "backup": Set(SettingKey.allCases.map(\.flag)).subtracting(archivePush).union(common),
         "check": common.union(preflight),
         "cleanup": common.union(["--snapshot"]),
         "list": common,
@@ -28,7 +30,7 @@ struct CommandLineTests {
             "--target-action", "--archive-mode", "--no-archive", "--primary-conninfo", "--primary-slot",
         ]),
         "prune": common.union(retention).union(["--dry-run"]),
-        "archive-push": common,
+        "archive-push": common.union(archivePush),
         "archive-get": common,
     ]
 
@@ -58,7 +60,9 @@ struct CommandLineTests {
 
     @Test func backupListsEveryConfigurationKeyAndListNoneOfTheCopyOnes() throws {
         let backup = Self.listedFlags(try Pgsnap.run(["backup", "--help"]).stdout)
-        for key in SettingKey.allCases { #expect(backup.contains(key.flag), "backup --help misses \(key.flag)") }
+        for key in SettingKey.allCases where !Self.archivePush.contains(key.flag) {
+            #expect(backup.contains(key.flag), "backup --help misses \(key.flag)")
+        }
         let list = try Pgsnap.run(["list", "--help"]).stdout
         for flag in ["--compress-level", "--snapshot-size", "--checkpoint", "--conninfo", "--keep-last"] {
             #expect(!list.contains(flag), "list --help mentions \(flag)")
@@ -139,6 +143,7 @@ struct CommandLineTests {
         case .keepDays: return "7"
         case .hookDirectory: return "/nonexistent/pgsnap-hooks"
         case .hookTimeout: return "60"
+        case .archivePushWorkers: return "2"
         }
     }
 
