@@ -23,6 +23,7 @@ public enum SettingKey: String, Sendable, CaseIterable {
     case hookDirectory = "hook_directory"
     case hookTimeout = "hook_timeout"
     case freezeTimeout = "freeze_timeout"
+    case archivePushWorkers = "archive_push_workers"
 
     /// The long flag that overrides this key.
     public var flag: String { "--" + rawValue.replacingOccurrences(of: "_", with: "-") }

@@ -41,6 +41,8 @@ public struct Settings: Sendable, Equatable {
     /// Seconds a `pgsnap freeze` holds backup mode waiting for `thaw` before its watchdog ends
     /// it and records the run as failed (a storage system that died between its hooks).
     public var freezeTimeout: Int = 300
+    /// Threads with which one archive-push also stores the other `.ready` WAL files.
+    public var archivePushWorkers: Int = 4
 
     /// The default configuration file, read only when it exists and no `--config` is given.
     public static let defaultPath = "/etc/pgsnap/pgsnap.conf"
@@ -155,6 +157,9 @@ public struct Settings: Sendable, Equatable {
                 throw invalid("whole seconds from 1 to 86400")
             }
             freezeTimeout = seconds
+        case .archivePushWorkers:
+            guard let workers = Int(value), (1...32).contains(workers) else { throw invalid("an integer from 1 to 32") }
+            archivePushWorkers = workers
         }
     }
 

@@ -11,6 +11,9 @@ extension WALArchive {
     /// `.notFound`, which the command turns into a silent exit 15.
     public func get(_ fileName: String, to destination: String) throws(WALArchiveError) {
         let name = try Self.classify(fileName)
+        let slash = destination.lastIndex(of: "/")
+        let destinationDirectory = slash.map { String(destination[..<$0]) } ?? "."
+        Self.removeAbandonedGetTemporaries(in: destinationDirectory)
         let path = directory + "/" + WALArchiveLayout.storedPath(name, fileName: fileName)
         guard let header = try storedHeader(path) else {
             throw WALArchiveError(code: .notFound, detail: "\(fileName) is not in the WAL archive \(directory)")
@@ -20,14 +23,14 @@ extension WALArchive {
             throw WALArchiveError(code: .damaged, detail: "cannot open \(path)", underlying: Errno.current.description)
         }
         defer { close(input) }
-        let slash = destination.lastIndex(of: "/")
-        let destinationDirectory = slash.map { String(destination[..<$0]) } ?? "."
-        let temporary = destinationDirectory + "/.pgsnap-archive-get.\(getpid()).tmp"
+        let temporary = destinationDirectory + "/" + Self.getTemporaryPrefix + "\(getpid())" + Self.getTemporarySuffix
         let output = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard output >= 0 else {
             throw WALArchiveError(
                 code: .destination, detail: "cannot create \(temporary)", underlying: Errno.current.description)
         }
+        // Held while written: how the next archive-get tells a killed one's file from a live one.
+        _ = flock(output, LOCK_EX | LOCK_NB)
         defer { unlink(temporary) }
         do {
             defer { close(output) }
@@ -42,6 +45,30 @@ extension WALArchive {
         } catch {
             throw WALArchiveError(
                 code: .destination, detail: "cannot sync \(destinationDirectory)", underlying: error.description)
+        }
+    }
+
+    static let getTemporaryPrefix = ".pgsnap-archive-get."
+    static let getTemporarySuffix = ".tmp"
+
+    /// Removes the temporaries of archive-gets killed mid-write (nobody holds them locked), so
+    /// pg_wal does not keep a dead one's partial segment for ever.
+    static func removeAbandonedGetTemporaries(in directory: String) {
+        guard let stream = opendir(directory) else { return }
+        defer { closedir(stream) }
+        while let entry = readdir(stream) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
+            }
+            let middle = name.dropFirst(getTemporaryPrefix.count).dropLast(getTemporarySuffix.count)
+            guard name.hasPrefix(getTemporaryPrefix), name.hasSuffix(getTemporarySuffix), !middle.isEmpty,
+                middle.allSatisfy(\.isNumber)
+            else { continue }
+            let path = directory + "/" + name
+            let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+            guard descriptor >= 0 else { continue }
+            if flock(descriptor, LOCK_EX | LOCK_NB) == 0 { unlink(path) }
+            close(descriptor)
         }
     }
 

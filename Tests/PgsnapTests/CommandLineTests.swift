@@ -12,11 +12,14 @@ struct CommandLineTests {
     /// What `check` examines and `backup` plans from.
     static let preflight: Set = ["--conninfo", "--snapshot", "--snapshot-size", "--wal-archive", "--hook-directory"]
     static let retention: Set = ["--keep-last", "--keep-days"]
+    /// What only archive-push reads (PostgreSQL runs it, not backup).
+    static let archivePush: Set = ["--archive-push-workers"]
 
     /// The flags each subcommand's code reads, besides its own arguments (restore's recovery
     /// options, prune's --dry-run, verify's --all).
     static let expected: [String: Set<String>] = [
-        "backup": Set(SettingKey.allCases.filter { $0 != .freezeTimeout }.map(\.flag)).union(common),
+        "backup": Set(SettingKey.allCases.filter { $0 != .freezeTimeout }.map(\.flag)).subtracting(archivePush)
+            .union(common),
         "check": common.union(preflight),
         "cleanup": common.union(["--snapshot"]),
         "list": common,
@@ -28,7 +31,7 @@ struct CommandLineTests {
             "--target-action", "--archive-mode", "--no-archive", "--primary-conninfo", "--primary-slot",
         ]),
         "prune": common.union(retention).union(["--dry-run"]),
-        "archive-push": common,
+        "archive-push": common.union(archivePush),
         "archive-get": common,
         // freeze_timeout is --timeout, the name storage hooks were promised (issue 10).
         "freeze": common.union(["--conninfo", "--timeout", "--label", "--checkpoint", "--status"]),
@@ -62,8 +65,8 @@ struct CommandLineTests {
 
     @Test func backupListsEveryConfigurationKeyAndListNoneOfTheCopyOnes() throws {
         let backup = Self.listedFlags(try Pgsnap.run(["backup", "--help"]).stdout)
-        // freeze_timeout is freeze's alone (as --timeout).
-        for key in SettingKey.allCases where key != .freezeTimeout {
+        // freeze_timeout is freeze's alone (as --timeout), archive_push_workers archive-push's.
+        for key in SettingKey.allCases where key != .freezeTimeout && !Self.archivePush.contains(key.flag) {
             #expect(backup.contains(key.flag), "backup --help misses \(key.flag)")
         }
         let list = try Pgsnap.run(["list", "--help"]).stdout
@@ -147,6 +150,7 @@ struct CommandLineTests {
         case .hookDirectory: return "/nonexistent/pgsnap-hooks"
         case .hookTimeout: return "60"
         case .freezeTimeout: return "120"
+        case .archivePushWorkers: return "2"
         }
     }
 

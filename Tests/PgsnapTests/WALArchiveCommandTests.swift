@@ -48,8 +48,13 @@ struct WALArchiveCommandTests {
     private static func checkRetryAndConflict(_ fixture: WALArchiveFixture, cluster: TestCluster, name: String) throws {
         let scratch = try TemporaryDirectory.make(prefix: "pgsnap-walpush-", owner: TestCluster.user)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
+        // What an archive-get killed mid-write leaves: the next one removes it.
+        let abandoned = scratch + "/.pgsnap-archive-get.99999.tmp"
+        try Data(count: 8192).write(to: URL(fileURLWithPath: abandoned))
+        try Command.output("/bin/chown", [TestCluster.user, abandoned])
         let fetched = fixture.pgsnap(["archive-get", name, scratch + "/" + name])
         try #require(fetched.status == 0, "\(fetched.output)")
+        #expect(!FileManager.default.fileExists(atPath: abandoned), "killed archive-get's temporary left")
         let again = fixture.pgsnap(["archive-push", scratch + "/" + name])
         #expect(again.status == 0 && again.output.isEmpty, "same content again: \(again.status) \(again.output)")
 

@@ -15,15 +15,18 @@ extension PgsnapCommand {
                 """)
 
         @OptionGroup var common: CommonOptions
+        @OptionGroup(title: "Archiving options") var options: ArchivePushOptions
 
         @Argument(help: "The WAL file to archive (%p).")
         var path: String
 
         func run() throws {
-            try Terminal.run(common) { settings in
+            try Terminal.run(common, [options]) { settings in
                 let archive = try WALArchive.forPush(
                     target: try settings.requiredTarget(), compressionLevel: settings.compressLevel)
                 try archive.push(path)
+                // Only once its own file is safe: the others are a head start, not its job.
+                archive.pushReadyAlongside(path, workers: settings.archivePushWorkers)
             }
         }
     }
