@@ -16,6 +16,7 @@ struct BackupContext {
     /// without.
     var stopped: BackupMode.Stopped?
     var backupModeSeconds: Double?
+    var backupModeWindow: BackupRecord.BackupModeWindow?
     /// `<id>.partial` in the target, once created.
     var partial: String?
     var copy = BackupRun.Copy()

@@ -14,6 +14,9 @@ public struct BackupError: DetailedError, Equatable {
         case interrupted
         /// A snapshot overflowed, was invalidated, or would fill before the copy ends.
         case snapshotOverflow = "snapshot_overflow"
+        /// A thin pool passed `thin_pool_danger_threshold` during the copy: the backup failed so
+        /// that its thin snapshots go before the pool fills.
+        case thinPoolDanger = "thin_pool_danger"
         /// A snapshot did not hold what it should (PG_VERSION, the tablespace's directory).
         case unexpectedSnapshotContents = "unexpected_snapshot_contents"
         /// Writing the backup to the target failed.
@@ -57,7 +60,7 @@ public struct BackupError: DetailedError, Equatable {
         case .runDirectory: return .configuration
         case .notReady: return .internalError
         case .interrupted: return .interrupted
-        case .snapshotOverflow, .unexpectedSnapshotContents: return .storage
+        case .snapshotOverflow, .thinPoolDanger, .unexpectedSnapshotContents: return .storage
         case .target, .archiveChanged: return .target
         case .walMissing, .walNotInArchive, .archiveTimeout: return .postgres
         }
@@ -71,6 +74,8 @@ public struct BackupError: DetailedError, Equatable {
         case .notReady: return "run 'pgsnap check' for details"
         case .interrupted: return "teardown finished: no snapshot, mount or backup mode is left; run the backup again"
         case .snapshotOverflow: return "raise snapshot_size (docs/sizing.md) or back up at a quieter time"
+        case .thinPoolDanger:
+            return "extend the thin pool (lvextend) or back up at a quieter time; the origin stayed writable"
         case .unexpectedSnapshotContents: return "check that the volumes pgsnap found are the cluster's"
         case .target: return "check the target's free space and permissions"
         case .archiveChanged:

@@ -18,6 +18,8 @@ extension BackupRun {
         var records: [ManifestFileRecord] = []
         var seconds: Double = 0
         var peakFill: [String: Double] = [:]
+        var fillHistory: [String: [BackupRecord.FillSample]] = [:]
+        var extensions: [String: [BackupRecord.Extension]] = [:]
     }
 
     /// One archive to write and the files it gets.
@@ -52,6 +54,8 @@ extension BackupRun {
         context.copy = try collect(outcomes, of: listings, into: target)
         context.copy.seconds = environment.clock().timeIntervalSince(started)
         context.copy.peakFill = watcher?.peakFill ?? [:]
+        context.copy.fillHistory = watcher?.fillHistory ?? [:]
+        context.copy.extensions = watcher?.extensionsMade ?? [:]
     }
 
     /// Runs the archive threads to their end. Without snapshots, backup mode ends here, on the
@@ -208,7 +212,8 @@ extension BackupRun {
                 deviceMapperName: LVMName.deviceMapperName(
                     volumeGroup: $0.snapshot.origin.volumeGroup,
                     logicalVolume: $0.snapshotName),
-                displayName: $0.snapshot.origin.path, sizeBytes: $0.snapshot.sizeBytes ?? 0)
+                displayName: $0.snapshot.origin.path, sizeBytes: $0.snapshot.sizeBytes ?? 0,
+                volumeGroup: $0.snapshot.origin.volumeGroup, logicalVolume: $0.snapshotName)
         }
         // Thin snapshots: watch each pool once; its data device is `<vg>-<pool>-tpool`.
         let pools = Set(
@@ -224,8 +229,12 @@ extension BackupRun {
                     displayName: pool, sizeBytes: 0, isThinPool: true))
         }
         guard !targets.isEmpty, let deviceMapper = try? environment.deviceMapper() else { return nil }
+        let policy = FillPolicy(
+            autoextendThreshold: Double(settings.snapshotAutoextendThreshold),
+            autoextendPercent: Double(settings.snapshotAutoextendPercent),
+            thinPoolDangerThreshold: Double(settings.thinPoolDangerThreshold))
         return SnapshotWatcher(
-            targets: targets, deviceMapper: deviceMapper, interval: settings.watchInterval,
+            targets: targets, deviceMapper: deviceMapper, lvm: lvm, policy: policy, interval: settings.watchInterval,
             progress: { (bytesRead(), total) }, log: log)
     }
 

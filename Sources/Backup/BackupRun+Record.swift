@@ -14,7 +14,7 @@ extension BackupRun {
         _ = stat(dataDirectory, &info)
         let read = copy.outcomes.reduce(0) { $0 + $1.bytesRead }
         let written = copy.outcomes.reduce(0) { $0 + $1.bytesWritten }
-        return BackupRecord(
+        var record = BackupRecord(
             id: plan.id, label: settings.label ?? "pgsnap \(plan.id)", status: .complete, pgsnapVersion: pgsnapVersion,
             postgresVersion: server?.version ?? "", postgresVersionNumber: server?.versionNumber ?? 0,
             systemIdentifier: server?.systemIdentifier, timeline: stopped.timeline, startLSN: started.lsn.description,
@@ -31,22 +31,31 @@ extension BackupRun {
             compressionRatio: written == 0 ? 0 : Double(read) / Double(written),
             throughputBytesPerSecond: copy.seconds > 0 ? Double(read) / copy.seconds : 0,
             compressionLevel: settings.compressLevel, manifestChecksums: settings.manifestChecksums.rawValue)
+        record.backupModeWindow = context.backupModeWindow
+        return record
     }
 
     private func recordVolumes(_ copy: Copy, plan: BackupPlan) -> [BackupRecord.Volume] {
         copy.outcomes.map { outcome -> BackupRecord.Volume in
             let volume = volume(for: outcome.archiveName, in: plan)
-            return BackupRecord.Volume(
+            var recorded = BackupRecord.Volume(
                 archive: outcome.archiveName, origin: volume?.snapshot.origin.path,
                 snapshotType: volume?.snapshot.origin.kind.rawValue, snapshotBytes: volume?.snapshot.sizeBytes,
-                peakFillPercent: volume.flatMap { volume in
-                    let origin = volume.snapshot.origin
-                    // A thin snapshot's fill is its pool's.
-                    return copy.peakFill[origin.path]
-                        ?? origin.pool.flatMap { copy.peakFill["\(origin.volumeGroup)/\($0)"] }
-                },
+                peakFillPercent: volume.flatMap { Self.watched($0, in: copy.peakFill) },
                 bytesRead: outcome.bytesRead, bytesWritten: outcome.bytesWritten, files: outcome.files)
+            let created = volume.flatMap { snapshotTimes[$0.snapshotName] }
+            recorded.snapshotCreatedAt = created?.createdAt
+            recorded.snapshotCreateSeconds = created?.seconds
+            recorded.fillHistory = volume.flatMap { Self.watched($0, in: copy.fillHistory) }
+            recorded.extensions = volume.flatMap { copy.extensions[$0.snapshot.origin.path] }
+            return recorded
         }
+    }
+
+    /// What the watcher saw of a volume's snapshot: a thin snapshot's fill is its pool's.
+    private static func watched<Value>(_ volume: BackupPlan.Volume, in readings: [String: Value]) -> Value? {
+        let origin = volume.snapshot.origin
+        return readings[origin.path] ?? origin.pool.flatMap { readings["\(origin.volumeGroup)/\($0)"] }
     }
 
     private func volume(for archiveName: String, in plan: BackupPlan) -> BackupPlan.Volume? {

@@ -34,6 +34,10 @@ public final class BackupRun {
     var lvm: (any LVMSnapshots)?
     /// `vg/name` of each snapshot created, for `post-snapshot`'s `PGSNAP_SNAPSHOTS`.
     private(set) var createdSnapshots: [String] = []
+    /// When each snapshot's LVM command returned and how long it took, by snapshot name.
+    private(set) var snapshotTimes: [String: (createdAt: Date, seconds: Double)] = [:]
+    /// `lvm.commandsRun` just before the first snapshot, to count the commands inside backup mode.
+    private var lvmCommandsBeforeSnapshots: Int?
     /// What the run wrote into the partial directory, checked again before the commit.
     var written = WrittenFiles()
     /// The hooks of this run (docs/hooks.md); nil until `hook_directory` was checked.
@@ -232,27 +236,33 @@ public final class BackupRun {
         return started
     }
 
-    /// Snapshot: one per logical volume, tagged as pgsnap's (between the hooks: see
-    /// `createSnapshotsBetweenHooks`).
+    /// Snapshot: one per logical volume, tagged as pgsnap's, each in one LVM command since this
+    /// runs inside backup mode (between the hooks: see `createSnapshotsBetweenHooks`).
     func createSnapshots(_ plan: BackupPlan) throws {
         guard !plan.volumes.isEmpty else { return }
         let lvm = try self.lvm ?? environment.lvm()
         self.lvm = lvm
+        lvmCommandsBeforeSnapshots = lvm.commandsRun
         for volume in plan.volumes {
             try environment.stop.check()
             let origin = volume.snapshot.origin
+            let before = environment.clock()
             try lvm.createSnapshot(
                 of: origin, name: volume.snapshotName, sizeBytes: volume.snapshot.sizeBytes,
                 tags: [Leftovers.tag])
+            let created = environment.clock()
             let name = "\(origin.volumeGroup)/\(volume.snapshotName)"
             createdSnapshots.append(name)
+            snapshotTimes[volume.snapshotName] = (created, created.timeIntervalSince(before))
             teardown.push("snapshot \(name)") { [log] in
                 try lvm.removeVolume(volumeGroup: origin.volumeGroup, name: volume.snapshotName)
                 log("snapshot \(name) removed")
             }
-            log("snapshot \(name) of \(origin.path) created")
+            log("snapshot \(name) of \(origin.path) created in \(Self.seconds(created.timeIntervalSince(before))) s")
         }
     }
+
+    static func seconds(_ value: Double) -> String { String(format: "%.2f", value) }
 
     /// Stop: backup mode ends as soon as the last snapshot exists. Without snapshots it ends in
     /// `stream`, once every data file is read.
@@ -268,7 +278,14 @@ public final class BackupRun {
         log("backup mode stopped at \(stopped.lsn)")
         context.stopped = stopped
         let start = try context.require(context.backupModeStart, "the start of backup mode")
-        context.backupModeSeconds = environment.clock().timeIntervalSince(start)
+        let end = environment.clock()
+        context.backupModeSeconds = end.timeIntervalSince(start)
+        let commands = lvmCommandsBeforeSnapshots.map { (lvm?.commandsRun ?? $0) - $0 } ?? 0
+        context.backupModeWindow = BackupRecord.BackupModeWindow(
+            startedAt: start, stoppedAt: end, lvmCommands: commands)
+        log(
+            "backup mode window \(Self.seconds(end.timeIntervalSince(start))) s: "
+                + "\(createdSnapshots.count) snapshot(s), \(commands) LVM command(s)")
     }
 
     /// Mount: every snapshot read-only, checked to hold what it should.

@@ -30,8 +30,8 @@ enum Leftovers {
         return unmounted
     }
 
-    /// Removes every snapshot LV tagged `pgsnap`, or named `<origin>_pgsnap_<id>` (the name is
-    /// given at creation, the tag just after it, so a SIGKILL in between leaves the name only).
+    /// Removes every snapshot LV tagged `pgsnap`, or named `<origin>_pgsnap_<id>` (both are given
+    /// by the one lvcreate; the name alone still marks a snapshot whose tag was lost).
     /// Returns the paths of the snapshots it removed.
     @discardableResult
     static func removeSnapshots(lvm: any LVMSnapshots, log: (String) -> Void) throws(StorageError) -> [String] {

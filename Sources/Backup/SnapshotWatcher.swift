@@ -2,13 +2,17 @@ import ExitStatus
 import Foundation
 import Preflight
 import Storage
+import TargetLayout
 
-/// Watches the fill of every classic snapshot while the copy runs.
+/// Watches the fill of every classic snapshot and thin pool while the copy runs.
 ///
 /// A snapshot that overflows is silently invalidated by device-mapper and its reads start
-/// failing or, worse, return garbage. The watcher turns that into a clear failure, and aborts
-/// early when the fill rate projects past 100% before the copy can end, saying how large the
-/// snapshot should have been.
+/// failing or, worse, return garbage; a thin pool that fills turns its origins read-only. The
+/// watcher acts on `FillPolicy`'s decisions: it extends a filling classic snapshot while its VG
+/// has extents (pgsnap's own autoextend, without dmeventd), aborts early when the fill projects
+/// past 100% and it cannot grow, saying how large the snapshot should have been, and fails the
+/// backup when a thin pool passes its danger threshold, so teardown removes its thin snapshots
+/// before the pool fills.
 final class SnapshotWatcher: @unchecked Sendable {
     struct Target {
         var deviceMapperName: String
@@ -16,27 +20,41 @@ final class SnapshotWatcher: @unchecked Sendable {
         var sizeBytes: UInt64
         /// A thin pool behind thin snapshots, rather than a classic snapshot's own store.
         var isThinPool = false
+        /// The snapshot LV, for extensions (classic snapshots only).
+        var volumeGroup = ""
+        var logicalVolume = ""
     }
 
-    private let targets: [Target]
+    private var targets: [Target]
     private let deviceMapper: any DeviceMapper
+    /// Extends snapshots; nil: no autoextend (the decisions still abort early).
+    private let lvm: (any LVMSnapshots)?
+    private let policy: FillPolicy
+    private var extensions: [String: [BackupRecord.Extension]] = [:]
+    /// Snapshots whose extension failed once: not tried again, the early abort still applies.
+    private var extensionFailed: Set<String> = []
     private let interval: Double
     private let progress: @Sendable () -> (done: UInt64, total: UInt64)
     private let log: @Sendable (String) -> Void
     private let lock = NSLock()
+    private let checkLock = NSLock()
     private var stopped = false
     private var failure: BackupError?
     private var peaks: [String: Double] = [:]
+    private var histories: [String: FillHistory] = [:]
     private var lastLogged: [String: Int] = [:]
     private var thread: Thread?
     private let start = Date()
 
     init(
-        targets: [Target], deviceMapper: any DeviceMapper, interval: Double,
-        progress: @escaping @Sendable () -> (done: UInt64, total: UInt64), log: @escaping @Sendable (String) -> Void
+        targets: [Target], deviceMapper: any DeviceMapper, lvm: (any LVMSnapshots)?, policy: FillPolicy,
+        interval: Double, progress: @escaping @Sendable () -> (done: UInt64, total: UInt64),
+        log: @escaping @Sendable (String) -> Void
     ) {
         self.targets = targets
         self.deviceMapper = deviceMapper
+        self.lvm = lvm
+        self.policy = policy
         self.interval = interval
         self.progress = progress
         self.log = log
@@ -54,6 +72,20 @@ final class SnapshotWatcher: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return peaks
+    }
+
+    /// Each snapshot's fill over the copy (by display name), bounded (`FillHistory`).
+    var fillHistory: [String: [BackupRecord.FillSample]] {
+        lock.lock()
+        defer { lock.unlock() }
+        return histories.mapValues(\.curve)
+    }
+
+    /// Each snapshot's extensions during the copy (by display name).
+    var extensionsMade: [String: [BackupRecord.Extension]] {
+        lock.lock()
+        defer { lock.unlock() }
+        return extensions
     }
 
     func startWatching() {
@@ -86,36 +118,51 @@ final class SnapshotWatcher: @unchecked Sendable {
         return stopped
     }
 
+    /// One reading of every target, from the watcher's thread and once more from
+    /// `stopWatching`: `checkLock` keeps the two from overlapping (`targets` changes on extension).
     func checkOnce() {
-        for target in targets {
-            if target.isThinPool {
-                checkPool(target)
+        checkLock.lock()
+        defer { checkLock.unlock() }
+        for index in targets.indices {
+            if targets[index].isThinPool {
+                checkPool(targets[index])
                 continue
             }
             let status: SnapshotStatus
             do {
-                status = try deviceMapper.snapshotStatus(name: target.deviceMapperName)
+                status = try deviceMapper.snapshotStatus(name: targets[index].deviceMapperName)
             } catch {
                 record(
                     BackupError(
-                        code: .snapshotOverflow, detail: "cannot read the status of snapshot \(target.displayName)",
+                        code: .snapshotOverflow,
+                        detail: "cannot read the status of snapshot \(targets[index].displayName)",
                         underlying: error.message))
                 continue
             }
-            evaluate(status, of: target)
+            evaluate(status, of: index)
         }
     }
 
-    /// Thin snapshots fail together with their pool: out of space, read-only or failing.
+    /// Thin snapshots fail together with their pool: past the danger threshold the backup
+    /// fails, so teardown removes the thin snapshots (and their exclusive blocks) in time.
     private func checkPool(_ target: Target) {
         do {
             let status = try deviceMapper.thinPoolStatus(name: target.deviceMapperName)
-            note(status.percentUsed, for: target)
-            if status.failing || status.percentUsed >= 100 {
+            note(status.percentUsed, bytes: nil, for: target)
+            switch policy.decide(status) {
+            case .keep: break
+            case .failed:
                 record(
                     BackupError(
                         code: .snapshotOverflow,
                         detail: "thin pool \(target.displayName) ran out of space or failed during the copy"))
+            case .danger(let data, let metadata):
+                record(
+                    BackupError(
+                        code: .thinPoolDanger,
+                        detail:
+                            "thin pool \(target.displayName) is \(Int(data))% full (metadata \(Int(metadata))%) during the copy; the backup stops and removes its thin snapshots before the pool fills",
+                        underlying: "thin_pool_danger_threshold is \(Int(policy.thinPoolDangerThreshold))%"))
             }
         } catch {
             record(
@@ -125,10 +172,12 @@ final class SnapshotWatcher: @unchecked Sendable {
         }
     }
 
-    /// Records the peak and logs each 25% step once.
-    private func note(_ percent: Double, for target: Target) {
+    /// Records the reading and the peak, and logs each 25% step once.
+    private func note(_ percent: Double, bytes: UInt64?, for target: Target) {
         lock.lock()
         peaks[target.displayName] = max(peaks[target.displayName] ?? 0, percent)
+        histories[target.displayName, default: FillHistory()].add(
+            BackupRecord.FillSample(seconds: Date().timeIntervalSince(start), percent: percent, bytes: bytes))
         let step = Int(percent / 25)
         let shouldLog = step > (lastLogged[target.displayName] ?? 0)
         if shouldLog { lastLogged[target.displayName] = step }
@@ -138,32 +187,75 @@ final class SnapshotWatcher: @unchecked Sendable {
         }
     }
 
-    private func evaluate(_ status: SnapshotStatus, of target: Target) {
-        let percent = status.percentUsed
-        note(percent, for: target)
-        if status.invalid || status.overflow || status.mergeFailed {
+    private func evaluate(_ status: SnapshotStatus, of index: Int) {
+        let target = targets[index]
+        note(status.percentUsed, bytes: (status.usedSectors + status.metadataSectors) * 512, for: target)
+        let (done, total) = progress()
+        var reading = FillPolicy.Reading(
+            status: status, sizeBytes: target.sizeBytes, volumeGroupFreeBytes: 0, extentBytes: 0, done: done,
+            total: total, projectable: Date().timeIntervalSince(start) > 2 * interval)
+        // The VG's free space is read only when the policy may want it (an lvs per reading
+        // would be needless LVM traffic during the copy).
+        if policy.wantsRoom(reading), let space = freeSpace(of: target) {
+            (reading.volumeGroupFreeBytes, reading.extentBytes) = space
+        }
+        switch policy.decide(reading) {
+        case .keep: break
+        case .overflowed:
             record(
                 BackupError(
                     code: .snapshotOverflow,
                     detail:
                         "snapshot \(target.displayName) overflowed (\(ByteCount(target.sizeBytes))) and was invalidated"
                 ))
-            return
-        }
-        let (done, total) = progress()
-        let elapsed = Date().timeIntervalSince(start)
-        guard percent > 5, done > 0, total > done, elapsed > 2 * interval else { return }
-        // Fill grows with writes on the origin; reading grows linearly; project both to the end.
-        let projected = percent * Double(total) / Double(done)
-        if projected > 100 {
-            let needed = UInt64(Double(target.sizeBytes) * projected / 100 * 1.2)
+        case .extend(let bytes):
+            extend(index, by: bytes, percent: status.percentUsed, free: reading.volumeGroupFreeBytes)
+        case .abort(let needed):
+            let copied = Int(Double(done) * 100 / Double(max(total, 1)))
             record(
                 BackupError(
                     code: .snapshotOverflow,
                     detail:
-                        "snapshot \(target.displayName) is \(Int(percent))% full after \(Int(Double(done) * 100 / Double(total)))% of the copy and would overflow",
-                    underlying: "it should be at least \(ByteCount(needed)) (snapshot_size)"))
+                        "snapshot \(target.displayName) is \(Int(status.percentUsed))% full after \(copied)% of the copy and would overflow",
+                    underlying:
+                        "it should be at least \(ByteCount(needed)) (snapshot_size); its volume group has \(ByteCount(reading.volumeGroupFreeBytes)) free to extend it"
+                ))
         }
+    }
+
+    /// The free space and extent size of the snapshot's VG; nil when LVM cannot say (or there
+    /// is no LVM to extend with), which leaves only the early abort.
+    private func freeSpace(of target: Target) -> (UInt64, UInt64)? {
+        guard let lvm, !extensionFailed.contains(target.displayName) else { return nil }
+        let volume = try? lvm.logicalVolumes().first {
+            $0.volumeGroup == target.volumeGroup && $0.name == target.logicalVolume
+        }
+        return volume.map { ($0.volumeGroupFreeBytes, $0.volumeGroupExtentBytes) }
+    }
+
+    private func extend(_ index: Int, by bytes: UInt64, percent: Double, free: UInt64) {
+        let target = targets[index]
+        guard let lvm else { return }
+        do {
+            try lvm.extendVolume(volumeGroup: target.volumeGroup, name: target.logicalVolume, byBytes: bytes)
+        } catch {
+            lock.lock()
+            extensionFailed.insert(target.displayName)
+            lock.unlock()
+            log("snapshot \(target.displayName) could not be extended: \(error.message)")
+            return
+        }
+        let newSize = target.sizeBytes + bytes
+        targets[index].sizeBytes = newSize
+        lock.lock()
+        extensions[target.displayName, default: []].append(
+            BackupRecord.Extension(
+                seconds: Date().timeIntervalSince(start), fillPercent: percent, fromBytes: target.sizeBytes,
+                toBytes: newSize))
+        lock.unlock()
+        log(
+            "snapshot \(target.displayName) is \(Int(percent))% full: extended by \(ByteCount(bytes)) to \(ByteCount(newSize)) (its volume group had \(ByteCount(free)) free)"
+        )
     }
 
     private func record(_ error: BackupError) {

@@ -17,6 +17,9 @@ public enum SettingKey: String, Sendable, CaseIterable {
     case walArchive = "wal_archive"
     case walArchiveTimeout = "wal_archive_timeout"
     case watchInterval = "watch_interval"
+    case snapshotAutoextendThreshold = "snapshot_autoextend_threshold"
+    case snapshotAutoextendPercent = "snapshot_autoextend_percent"
+    case thinPoolDangerThreshold = "thin_pool_danger_threshold"
     case label
     case keepLast = "keep_last"
     case keepDays = "keep_days"

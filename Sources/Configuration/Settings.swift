@@ -28,6 +28,14 @@ public struct Settings: Sendable, Equatable {
     public var walArchiveTimeout: Int = 60
     /// Seconds between snapshot fill checks.
     public var watchInterval: Double = 2
+    /// Percent of a classic snapshot's size past which pgsnap extends it during the copy
+    /// (docs/sizing.md); 100 turns pgsnap's autoextend off.
+    public var snapshotAutoextendThreshold: Int = 70
+    /// Percent of a snapshot's current size each extension adds (more if the projection needs it).
+    public var snapshotAutoextendPercent: Int = 20
+    /// Percent of a thin pool's data or metadata past which the backup fails and its thin
+    /// snapshots go, before the pool fills and its origins turn read-only.
+    public var thinPoolDangerThreshold: Int = 90
     /// Backup label recorded by PostgreSQL; default `pgsnap <id>`.
     public var label: String?
     /// Retention: keep the newest N complete backups (docs/retention.md).
@@ -133,6 +141,21 @@ public struct Settings: Sendable, Equatable {
                 throw invalid("seconds between 0.1 and 3600")
             }
             watchInterval = seconds
+        case .snapshotAutoextendThreshold:
+            guard let percent = Self.parsePercent(value), (50...100).contains(percent) else {
+                throw invalid("a percentage from 50 to 100 (100: off)")
+            }
+            snapshotAutoextendThreshold = percent
+        case .snapshotAutoextendPercent:
+            guard let percent = Self.parsePercent(value), (1...500).contains(percent) else {
+                throw invalid("a percentage from 1 to 500")
+            }
+            snapshotAutoextendPercent = percent
+        case .thinPoolDangerThreshold:
+            guard let percent = Self.parsePercent(value), (50...99).contains(percent) else {
+                throw invalid("a percentage from 50 to 99")
+            }
+            thinPoolDangerThreshold = percent
         case .label:
             guard !value.isEmpty, value.utf8.count < 1024, !value.contains("\n") else {
                 throw invalid("a single line of fewer than 1024 bytes")
@@ -174,6 +197,11 @@ public struct Settings: Sendable, Equatable {
         {
             throw .passwordInReadableFile(path: file.path, mode: String(file.mode, radix: 8))
         }
+    }
+
+    /// A whole percentage, with or without its `%`.
+    static func parsePercent(_ text: String) -> Int? {
+        Int(text.hasSuffix("%") ? String(text.dropLast()) : text)
     }
 
     /// PostgreSQL's boolean spellings.

@@ -16,6 +16,16 @@ public struct BackupRecord: Codable, Sendable, Equatable {
         public var snapshotBytes: UInt64?
         /// Highest fill seen while the snapshot existed, in percent.
         public var peakFillPercent: Double?
+        /// When the snapshot's one LVM command returned, and how long it took (inside backup
+        /// mode); nil in records written before pgsnap kept them.
+        public var snapshotCreatedAt: Date?
+        public var snapshotCreateSeconds: Double?
+        /// The fill over the copy (a thin snapshot's is its pool's), evenly thinned to a bounded
+        /// number of samples; nil in records written before pgsnap kept it.
+        public var fillHistory: [FillSample]?
+        /// pgsnap's extensions of the snapshot during the copy (snapshot_autoextend_threshold);
+        /// nil when there were none.
+        public var extensions: [Extension]?
         public var bytesRead: UInt64
         public var bytesWritten: UInt64
         public var files: Int
@@ -35,6 +45,65 @@ public struct BackupRecord: Codable, Sendable, Equatable {
         }
     }
 
+    /// One reading of a snapshot's fill, `seconds` after the copy began (a number, not a
+    /// timestamp: the record's times are whole seconds, the readings every `watch_interval`).
+    /// `bytes` is the copy-on-write store in use (data and metadata); nil for a thin pool,
+    /// whose `percent` is the fuller of its data and metadata.
+    public struct FillSample: Codable, Sendable, Equatable {
+        public var seconds: Double
+        public var percent: Double
+        public var bytes: UInt64?
+
+        public init(seconds: Double, percent: Double, bytes: UInt64?) {
+            self.seconds = seconds
+            self.percent = percent
+            self.bytes = bytes
+        }
+    }
+
+    /// One extension of a classic snapshot during the copy, `seconds` after it began, at
+    /// `fill_percent` of the size it had then.
+    public struct Extension: Codable, Sendable, Equatable {
+        public var seconds: Double
+        public var fillPercent: Double
+        public var fromBytes: UInt64
+        public var toBytes: UInt64
+
+        public init(seconds: Double, fillPercent: Double, fromBytes: UInt64, toBytes: UInt64) {
+            self.seconds = seconds
+            self.fillPercent = fillPercent
+            self.fromBytes = fromBytes
+            self.toBytes = toBytes
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case seconds
+            case fillPercent = "fill_percent"
+            case fromBytes = "from_bytes"
+            case toBytes = "to_bytes"
+        }
+    }
+
+    /// Backup mode's window: when it began and ended, and the LVM commands run inside it
+    /// (one per snapshot); nil in records written before pgsnap kept it, or without snapshots.
+    public struct BackupModeWindow: Codable, Sendable, Equatable {
+        public var startedAt: Date
+        public var stoppedAt: Date
+        public var lvmCommands: Int
+
+        public init(startedAt: Date, stoppedAt: Date, lvmCommands: Int) {
+            self.startedAt = startedAt
+            self.stoppedAt = stoppedAt
+            self.lvmCommands = lvmCommands
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case startedAt = "started_at"
+            case stoppedAt = "stopped_at"
+            case lvmCommands = "lvm_commands"
+        }
+    }
+
     public var id: String
     public var label: String
     public var status: Status
@@ -50,6 +119,7 @@ public struct BackupRecord: Codable, Sendable, Equatable {
     public var stopTime: Date
     /// Seconds PostgreSQL spent in backup mode.
     public var backupModeSeconds: Double
+    public var backupModeWindow: BackupModeWindow?
     public var snapshotMode: String
     public var dataDirectory: String
     /// Owner of the original data directory, the default owner of a restored one.
@@ -136,6 +206,7 @@ public struct BackupRecord: Codable, Sendable, Equatable {
         case startTime = "start_time"
         case stopTime = "stop_time"
         case backupModeSeconds = "backup_mode_seconds"
+        case backupModeWindow = "backup_mode_window"
         case snapshotMode = "snapshot_mode"
         case dataDirectory = "data_directory"
         case dataDirectoryOwner = "data_directory_owner"
@@ -165,6 +236,10 @@ extension BackupRecord.Volume {
         case snapshotType = "snapshot_type"
         case snapshotBytes = "snapshot_bytes"
         case peakFillPercent = "peak_fill_percent"
+        case snapshotCreatedAt = "snapshot_created_at"
+        case snapshotCreateSeconds = "snapshot_create_seconds"
+        case fillHistory = "fill_history"
+        case extensions
         case bytesRead = "bytes_read"
         case bytesWritten = "bytes_written"
         case files

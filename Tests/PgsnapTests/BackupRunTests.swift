@@ -55,6 +55,35 @@ struct BackupRunTests {
         #expect(members.contains("base/1/1259") && members.contains("PG_VERSION"))
     }
 
+    /// Backup mode holds one LVM command per snapshot, and backup.json says when each snapshot
+    /// was created and when the window began and ended (the bench's clock is fixed).
+    @Test func backupModeHoldsOneLVMCommandPerSnapshotAndTheRecordKeepsTheWindow() throws {
+        let bench = try BackupRunBench(snapshot: .lvm)
+        let record = try bench.run().outcome.get()
+        let window = try #require(record.backupModeWindow)
+        #expect(window.lvmCommands == 1)
+        #expect(window.startedAt == Date(timeIntervalSince1970: 1_800_000_000) && window.stoppedAt == window.startedAt)
+        let base = try #require(record.volumes.first)
+        #expect(base.snapshotCreatedAt == window.startedAt && base.snapshotCreateSeconds == 0)
+        #expect(record.volumes.last?.snapshotCreatedAt == nil, "pg_wal is not on its own snapshot here")
+        // The bench's snapshot reports 8 of 1000 sectors used at every reading.
+        let fill = try #require(base.fillHistory)
+        #expect(!fill.isEmpty && fill.allSatisfy { $0.percent == 0.8 && $0.bytes == 4096 })
+        let decoded = try RecordCoding.decoder().decode(BackupRecord.self, from: try record.encoded())
+        #expect(decoded.backupModeWindow == window && decoded.volumes == record.volumes)
+        // A record written before pgsnap kept the window still decodes.
+        var old = try #require(try JSONSerialization.jsonObject(with: try record.encoded()) as? [String: Any])
+        old["backup_mode_window"] = nil
+        old["volumes"] = (old["volumes"] as? [[String: Any]])?.map { volume in
+            volume.filter { !$0.key.hasPrefix("snapshot_create") && $0.key != "fill_history" }
+        }
+        let older = try RecordCoding.decoder().decode(
+            BackupRecord.self, from: try JSONSerialization.data(withJSONObject: old))
+        #expect(
+            older.backupModeWindow == nil
+                && older.volumes.allSatisfy { $0.snapshotCreatedAt == nil && $0.fillHistory == nil })
+    }
+
     @Test func withoutSnapshotsBackupModeEndsAfterEveryDataFileAndTheLabelFollowsThem() throws {
         let bench = try BackupRunBench(snapshot: .none)
         let (outcome, _) = bench.run()
@@ -247,6 +276,31 @@ struct BackupRunTests {
         #expect(run.teardown.names.isEmpty)
         #expect(bench.partialDirectory == nil)
         #expect(!bench.targetEntries().contains { $0.hasSuffix(".partial") || !$0.contains(".") })
+    }
+
+    /// A snapshot past snapshot_autoextend_threshold whose VG has room is extended during the
+    /// copy through LVM, and backup.json records each extension.
+    @Test func aFillingSnapshotIsExtendedDuringTheCopyAndTheRecordSaysSo() throws {
+        let bench = try BackupRunBench(snapshot: .lvm)
+        bench.snapshotStatus.usedSectors = 800
+        let record = try bench.run().outcome.get()
+        let journal = bench.recorder.journal
+        let extended = journal.filter { $0.hasPrefix("lvextend vg0/data_pgsnap_") }
+        #expect(!extended.isEmpty, "\(journal)")
+        let extensions = try #require(record.volumes.first?.extensions)
+        #expect(extensions.count == extended.count)
+        let first = try #require(extensions.first)
+        #expect(first.fillPercent == 80 && first.toBytes > first.fromBytes)
+        #expect(first.fromBytes == record.volumes.first?.snapshotBytes)
+    }
+
+    @Test func withAutoextendOffAFillingSnapshotIsNotExtended() throws {
+        let bench = try BackupRunBench(snapshot: .lvm)
+        bench.snapshotStatus.usedSectors = 800
+        bench.settings.snapshotAutoextendThreshold = 100
+        let record = try bench.run().outcome.get()
+        #expect(!bench.recorder.journal.contains { $0.hasPrefix("lvextend") })
+        #expect(record.volumes.first?.extensions == nil)
     }
 
     @Test func anOverflowingSnapshotAbortsTheCopyAndTeardownRuns() throws {

@@ -23,6 +23,21 @@ struct CopyOptions: SettingsGroup {
     var watchInterval: String?
 
     @Option(
+        name: .customLong("snapshot-autoextend-threshold"),
+        help: "Percent full at which a classic snapshot is extended during the copy, 50-100 (100: off; default 70).")
+    var snapshotAutoextendThreshold: String?
+
+    @Option(
+        name: .customLong("snapshot-autoextend-percent"),
+        help: "Percent of its size an extension adds, 1-500 (default 20).")
+    var snapshotAutoextendPercent: String?
+
+    @Option(
+        name: .customLong("thin-pool-danger-threshold"),
+        help: "Percent of a thin pool's data or metadata at which the backup fails, 50-99 (default 90).")
+    var thinPoolDangerThreshold: String?
+
+    @Option(
         name: .customLong("wal-archive-timeout"),
         help: "Seconds to wait for WAL archiving with --wal-archive before failing (default 60).")
     var walArchiveTimeout: String?
@@ -38,6 +53,9 @@ struct CopyOptions: SettingsGroup {
         overrides[.manifestChecksums] = manifestChecksums
         overrides[.label] = label
         overrides[.watchInterval] = watchInterval
+        overrides[.snapshotAutoextendThreshold] = snapshotAutoextendThreshold
+        overrides[.snapshotAutoextendPercent] = snapshotAutoextendPercent
+        overrides[.thinPoolDangerThreshold] = thinPoolDangerThreshold
         overrides[.walArchiveTimeout] = walArchiveTimeout
         overrides[.hookTimeout] = hookTimeout
         return overrides

@@ -48,6 +48,8 @@ final class ScriptedLVM: LVMSnapshots {
     private(set) var volumes: [LogicalVolume]
     let journal: (String) -> Void
     var failing: Set<String> = []
+    /// One per call, as each of LibLVM2's calls is at least one LVM command.
+    private(set) var commandsRun = 0
 
     init(_ volumes: [LogicalVolume], journal: @escaping (String) -> Void) {
         self.volumes = volumes
@@ -55,6 +57,7 @@ final class ScriptedLVM: LVMSnapshots {
     }
 
     func logicalVolumes() throws(StorageError) -> [LogicalVolume] {
+        commandsRun += 1
         if failing.contains("lvs") {
             throw StorageError(code: .lvmFailed, detail: "LVM could not list logical volumes")
         }
@@ -63,6 +66,7 @@ final class ScriptedLVM: LVMSnapshots {
 
     func createSnapshot(of origin: LogicalVolume, name: String, sizeBytes: UInt64?, tags: [String]) throws(StorageError)
     {
+        commandsRun += 1
         journal("lvcreate \(origin.volumeGroup)/\(name)")
         if failing.contains("lvcreate") { throw StorageError(code: .lvmFailed, detail: "lvcreate failed in this fake") }
         var snapshot = origin
@@ -73,7 +77,17 @@ final class ScriptedLVM: LVMSnapshots {
         volumes.append(snapshot)
     }
 
+    func extendVolume(volumeGroup: String, name: String, byBytes: UInt64) throws(StorageError) {
+        commandsRun += 1
+        journal("lvextend \(volumeGroup)/\(name) +\(byBytes)")
+        if failing.contains("lvextend") { throw StorageError(code: .lvmFailed, detail: "lvextend failed in this fake") }
+        for index in volumes.indices where volumes[index].volumeGroup == volumeGroup && volumes[index].name == name {
+            volumes[index].sizeBytes += byBytes
+        }
+    }
+
     func removeVolume(volumeGroup: String, name: String) throws(StorageError) {
+        commandsRun += 1
         journal("lvremove \(volumeGroup)/\(name)")
         volumes.removeAll { $0.volumeGroup == volumeGroup && $0.name == name }
     }

@@ -96,7 +96,7 @@ vm_log "snapshot too small for the writes during the copy"
 load_until "$VM_SCEN_DIR/stop-load2" checkpoint &
 load_pid=$!
 set +e
-backup --snapshot-size 4M --compress-level 19 --watch-interval 0.5 >"$VM_SCEN_DIR/small.out" 2>&1
+backup --snapshot-size 4M --snapshot-autoextend-threshold 100 --compress-level 19 --watch-interval 0.5 >"$VM_SCEN_DIR/small.out" 2>&1
 status=$?
 set -e
 touch "$VM_SCEN_DIR/stop-load2"
