@@ -3,8 +3,11 @@ import Testing
 
 /// Runs the built `pgsnap` executable the way a user or script does.
 enum Pgsnap {
-    /// `PGSNAP_BIN`, or the debug build next to the test bundle's package.
-    static let path: String = {
+    /// `PGSNAP_BIN`, or the debug build next to the test bundle's package; a copy of it when
+    /// the cluster's OS user could not run it there (ServerReachableBinary).
+    static let path: String = ServerReachableBinary.reachable(built)
+
+    private static let built: String = {
         if let path = ProcessInfo.processInfo.environment["PGSNAP_BIN"] { return path }
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent()
