@@ -53,17 +53,6 @@ extension BackupCommandTests {
         #expect(flock(descriptor, LOCK_EX | LOCK_NB) == 0, "the run lock is still held", sourceLocation: sourceLocation)
     }
 
-    /// Waits until pgsnap's session runs `function` on the server, for at most `seconds`.
-    private func waitUntilRunning(_ function: String, on cluster: TestCluster, within seconds: Double) throws -> Bool {
-        try eventually(within: seconds) {
-            try cluster.psql(
-                """
-                SELECT count(*) FROM pg_stat_activity
-                WHERE application_name = 'pgsnap' AND state = 'active' AND query LIKE '%\(function)%'
-                """) == "1"
-        }
-    }
-
     @Test(arguments: PostgresInstallation.required)
     func sigtermDuringTheArchiveWaitExits8WithinFiveSeconds(major: Int) throws {
         try withArchivingCluster(major, archiverSucceeds: false) { cluster, archive, target, runDirectory in
@@ -72,7 +61,7 @@ extension BackupCommandTests {
             // The default wal_archive_timeout (60 s) is far longer than the test waits.
             let process = try Pgsnap.start(
                 backupArguments(cluster, target: target, runDirectory: runDirectory, archive: archive))
-            let waiting = try waitUntilRunning("pg_backup_stop", on: cluster, within: 60)
+            let waiting = try cluster.waitUntilPgsnapRuns("pg_backup_stop", within: 60)
             #expect(waiting, "the backup never reached pg_backup_stop")
             Thread.sleep(forTimeInterval: 1)
             let signalled = Date()
@@ -121,11 +110,11 @@ extension BackupCommandTests {
                 runDirectory, "--conninfo", cluster.conninfo, "--checkpoint", "spread",
             ])
             #expect(
-                try waitUntilRunning("pg_backup_start", on: cluster, within: 60),
+                try cluster.waitUntilPgsnapRuns("pg_backup_start", within: 60),
                 "the backup never reached pg_backup_start")
             Thread.sleep(forTimeInterval: 1)
             #expect(
-                try waitUntilRunning("pg_backup_start", on: cluster, within: 0), "the checkpoint was not slow enough")
+                try cluster.waitUntilPgsnapRuns("pg_backup_start", within: 0), "the checkpoint was not slow enough")
             let signalled = Date()
             kill(process.pid, SIGTERM)
             let (status, output) = process.wait(atMost: 60)

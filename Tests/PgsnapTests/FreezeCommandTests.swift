@@ -226,16 +226,6 @@ struct FreezeCommandTests {
         try cluster.psql("UPDATE filler SET g = g + 1")
     }
 
-    private func waitUntilRunning(_ function: String, on cluster: TestCluster, within seconds: Double) throws -> Bool {
-        try eventually(within: seconds) {
-            try cluster.psql(
-                """
-                SELECT count(*) FROM pg_stat_activity
-                WHERE application_name = 'pgsnap' AND state = 'active' AND query LIKE '%\(function)%'
-                """) == "1"
-        }
-    }
-
     @Test(arguments: PostgresInstallation.required)
     func freezeWhileABackupRunsExits7(major: Int) throws {
         try withBench(major, settings: Self.slowCheckpoint) { bench in
@@ -243,7 +233,7 @@ struct FreezeCommandTests {
             let backup = try Pgsnap.start(
                 ["backup", "--snapshot", "none", "--conninfo", bench.cluster.conninfo, "--checkpoint", "spread"]
                     + bench.common)
-            #expect(try waitUntilRunning("pg_backup_start", on: bench.cluster, within: 60))
+            #expect(try bench.cluster.waitUntilPgsnapRuns("pg_backup_start", within: 60))
             let freeze = try bench.freeze()
             #expect(freeze.status == 7, "\(freeze.output)")
             #expect(oneLine(freeze) && freeze.output.contains("holds"), "\(freeze.output)")
@@ -262,9 +252,9 @@ struct FreezeCommandTests {
             try dirty(bench.cluster)
             let freeze = try Pgsnap.start(
                 ["freeze", "--conninfo", bench.cluster.conninfo, "--checkpoint", "spread"] + bench.common)
-            #expect(try waitUntilRunning("pg_backup_start", on: bench.cluster, within: 60))
+            #expect(try bench.cluster.waitUntilPgsnapRuns("pg_backup_start", within: 60))
             Thread.sleep(forTimeInterval: 1)
-            #expect(try waitUntilRunning("pg_backup_start", on: bench.cluster, within: 0), "checkpoint too fast")
+            #expect(try bench.cluster.waitUntilPgsnapRuns("pg_backup_start", within: 0), "checkpoint too fast")
             let signalled = Date()
             kill(freeze.pid, SIGTERM)
             let (status, output) = freeze.wait(atMost: 60)
