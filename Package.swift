@@ -6,6 +6,15 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+// The commit `pgsnap --version` names, from PGSNAP_COMMIT in the build's environment (set by
+// scripts/install and scripts/package/build); only a git hash with an optional "-dirty" is taken,
+// so nothing else reaches the compiler's command line. Without it: "unknown commit".
+let commit = Context.environment["PGSNAP_COMMIT"].flatMap { value -> String? in
+    let hash = value.hasSuffix("-dirty") ? value.dropLast("-dirty".count) : Substring(value)
+    return (7...40).contains(hash.count) && hash.allSatisfy("0123456789abcdef".contains) ? value : nil
+}
+let buildInfo: [CSetting] = commit.map { [.define("PGSNAP_COMMIT", to: "\"\($0)\"")] } ?? []
+
 let package = Package(
     name: "pgsnap",
     platforms: [.macOS(.v13)],
@@ -28,6 +37,8 @@ let package = Package(
         .target(name: "CDeviceMapperShims", dependencies: ["CDeviceMapper"]),
         .target(name: "CChecksums"),
         .target(name: "CSystemShims"),
+        // The build's commit for `pgsnap --version`; only the executable imports it.
+        .target(name: "CBuildInfo", cSettings: buildInfo),
 
         // The one wrapper for system calls and errno (EINTR retried, strerror text); Glibc only.
         .target(name: "SystemCalls", swiftSettings: strict),
@@ -62,12 +73,20 @@ let package = Package(
             name: "Preflight",
             dependencies: ["ExitStatus", "Configuration", "PostgresClient", "Storage", "TargetLayout", "Catalog"],
             swiftSettings: strict),
+        // Snapshot sizing (`estimate`, and the safety factor the backup's watcher uses).
+        .target(
+            name: "Sizing",
+            dependencies: [
+                "ExitStatus", "Configuration", "PostgresClient", "Storage", "Compression", "TargetLayout", "Catalog",
+                "Preflight",
+            ],
+            swiftSettings: strict),
         // Backup, Restore and Verify are siblings over the catalog, the layout and the archive stream.
         .target(
             name: "Backup",
             dependencies: [
                 "ExitStatus", "Configuration", "PostgresFormat", "PostgresClient", "Storage", "Compression",
-                "Archive", "TargetLayout", "Preflight", "CSystemShims", "Catalog", "SystemCalls",
+                "Archive", "TargetLayout", "Preflight", "CSystemShims", "Catalog", "SystemCalls", "Sizing",
             ],
             swiftSettings: strict),
         .target(
@@ -88,11 +107,16 @@ let package = Package(
                 "ExitStatus", "PostgresFormat", "Compression", "TargetLayout", "Catalog", "SystemCalls",
             ],
             swiftSettings: strict),
+        // The metrics file (node_exporter's textfile collector): a reader of the catalog, written
+        // by the executable after backup, verify and prune; Backup and Verify never see it.
+        .target(
+            name: "Metrics", dependencies: ["Catalog", "TargetLayout", "SystemCalls"], swiftSettings: strict),
         .executableTarget(
             name: "pgsnap",
             dependencies: [
                 "ExitStatus", "Configuration", "PostgresFormat", "PostgresClient", "Storage", "Archive", "TargetLayout",
-                "Preflight", "Backup", "Catalog", "Restore", "Verify", "WALArchive",
+                "Preflight", "Backup", "Catalog", "Restore", "Verify", "WALArchive", "Metrics", "Sizing",
+                "CBuildInfo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -103,7 +127,7 @@ let package = Package(
             dependencies: [
                 "ExitStatus", "Configuration", "PostgresFormat", "PostgresClient", "Storage", "Compression", "Archive",
                 "TargetLayout", "Preflight", "Backup", "Catalog", "Restore", "Verify", "SystemCalls", "CSystemShims",
-                "WALArchive",
+                "WALArchive", "Metrics",
             ],
             // Read by GoldenOutputTests through #filePath, never bundled.
             exclude: ["Golden"],

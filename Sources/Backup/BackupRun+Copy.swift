@@ -32,8 +32,9 @@ extension BackupRun {
         let listings = try listArchives(plan)
         let progress = listings.map { _ in ArchiveProgress() }
         let total = listings.reduce(0) { $0 + $1.listing.totalFileBytes }
-        let watcher = makeWatcher(plan, total: total) { progress.reduce(0) { $0 + $1.current.bytesRead } }
-        watcher?.startWatching()
+        // Watching since the snapshots exist (`startWatchingSnapshots`); from here on it projects.
+        let watcher = self.watcher
+        watcher?.copyStarted { (progress.reduce(0) { $0 + $1.current.bytesRead }, total) }
         defer { watcher?.stopWatching() }
         let reporter = makeReporter(listings, progress)
         reporter?.startReporting()
@@ -204,9 +205,17 @@ extension BackupRun {
         return copy
     }
 
-    private func makeWatcher(_ plan: BackupPlan, total: UInt64, bytesRead: @escaping @Sendable () -> UInt64)
-        -> SnapshotWatcher?
-    {
+    /// Starts the snapshot watcher as soon as the snapshots exist, before the mounts: a busy
+    /// origin fills a small snapshot during the mount and the listing too, and an extension
+    /// then is what keeps it valid. The run stops it before teardown removes the snapshots.
+    func startWatchingSnapshots(_ plan: BackupPlan) {
+        guard watcher == nil, let watcher = makeWatcher(plan) else { return }
+        self.watcher = watcher
+        watcher.startWatching()
+        teardown.push("snapshot watcher") { watcher.stopWatching() }
+    }
+
+    private func makeWatcher(_ plan: BackupPlan) -> SnapshotWatcher? {
         var targets = plan.volumes.filter { $0.snapshot.sizeBytes != nil }.map {
             SnapshotWatcher.Target(
                 deviceMapperName: LVMName.deviceMapperName(
@@ -235,7 +244,7 @@ extension BackupRun {
             thinPoolDangerThreshold: Double(settings.thinPoolDangerThreshold))
         return SnapshotWatcher(
             targets: targets, deviceMapper: deviceMapper, lvm: lvm, policy: policy, interval: settings.watchInterval,
-            progress: { (bytesRead(), total) }, log: log)
+            log: log)
     }
 
     /// `PG_<major>_<catalog version>`, the directory a tablespace holds for this server.

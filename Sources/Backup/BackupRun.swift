@@ -32,6 +32,8 @@ public final class BackupRun {
     private(set) var backupMode: BackupMode?
     /// LVM, once a stage needed it (leftovers, snapshots).
     var lvm: (any LVMSnapshots)?
+    /// Watches the snapshots' fill from their creation to the end of the copy.
+    var watcher: SnapshotWatcher?
     /// `vg/name` of each snapshot created, for `post-snapshot`'s `PGSNAP_SNAPSHOTS`.
     private(set) var createdSnapshots: [String] = []
     /// When each snapshot's LVM command returned and how long it took, by snapshot name.
@@ -78,10 +80,14 @@ public final class BackupRun {
         let startTime = environment.clock()
         self.startTime = startTime
         var context = BackupContext(startTime: startTime)
-        let outcome = Result { () throws -> BackupRecord in
+        var outcome = Result { () throws -> BackupRecord in
             for stage in BackupStage.allCases { try perform(stage, &context) }
             return try context.require(context.record, "the backup record")
         }
+        // One last reading before teardown removes the snapshots. A snapshot that overflowed
+        // is the cause of whatever failed after it (a mount, a read: EIO), so it is the error.
+        watcher?.stopWatching()
+        if case .failure = outcome, let overflow = watcher?.abortReason { outcome = .failure(overflow) }
         if case .failure(let error) = outcome { failure = Failure(error, stop: environment.stop) }
         teardown.run(log: log)
         runPostBackupHook(outcome)
@@ -260,6 +266,7 @@ public final class BackupRun {
             }
             log("snapshot \(name) of \(origin.path) created in \(Self.seconds(created.timeIntervalSince(before))) s")
         }
+        startWatchingSnapshots(plan)
     }
 
     static func seconds(_ value: Double) -> String { String(format: "%.2f", value) }

@@ -1,3 +1,4 @@
+import Sizing
 import Storage
 
 /// What the snapshot watcher does about one reading of a snapshot's or thin pool's fill, as a
@@ -19,7 +20,7 @@ struct FillPolicy: Sendable, Equatable {
     var thinPoolDangerThreshold: Double = 90
     /// Headroom over a projection, for extensions and for the size an abort names
     /// (docs/sizing.md: the safety factor).
-    static let safetyFactor = 1.2
+    static let safetyFactor = SizingEstimator.safetyFactor
 
     /// One reading of a classic snapshot.
     struct Reading: Sendable, Equatable {
@@ -32,6 +33,9 @@ struct FillPolicy: Sendable, Equatable {
         var total: UInt64
         /// Whether the copy ran long enough for a projection (a few watch intervals).
         var projectable: Bool
+        /// What the store held when the copy started (sectors, data and metadata): the fill
+        /// of the time between creation and copy is not projected over the copy.
+        var usedSectorsAtCopyStart: UInt64 = 0
     }
 
     enum Decision: Sendable, Equatable {
@@ -72,12 +76,19 @@ struct FillPolicy: Sendable, Equatable {
         return .keep
     }
 
-    /// The fill projected to the end of the copy, in percent of the current size: fill grows
-    /// with the origin's writes, the copy linearly; nil until there is enough to project from.
+    /// The fill projected to the end of the copy, in percent of the current size: what the
+    /// store took during the copy grows with the origin's writes as the copy does, linearly;
+    /// what it took before the copy stays. Nil until there is enough to project from.
     func projection(_ reading: Reading) -> Double? {
-        let percent = reading.status.percentUsed
-        guard reading.projectable, percent > 5, reading.done > 0, reading.total > reading.done else { return nil }
-        return percent * Double(reading.total) / Double(reading.done)
+        let status = reading.status
+        let percent = status.percentUsed
+        guard reading.projectable, percent > 5, reading.done > 0, reading.total > reading.done,
+            status.totalSectors > 0
+        else { return nil }
+        let used = Double(status.usedSectors + status.metadataSectors)
+        let before = min(Double(reading.usedSectorsAtCopyStart), used)
+        let atEnd = before + (used - before) * Double(reading.total) / Double(reading.done)
+        return atEnd * 100 / Double(status.totalSectors)
     }
 
     /// The extension to make: `autoextendPercent` of the size, or up to `needed` if more, in

@@ -4,7 +4,9 @@ import Preflight
 import Storage
 import TargetLayout
 
-/// Watches the fill of every classic snapshot and thin pool while the copy runs.
+/// Watches the fill of every classic snapshot and thin pool from the moment the snapshots
+/// exist until the copy ends: the mount and the listing read the snapshots too, and a busy
+/// origin can fill a small snapshot before the first archive byte is written.
 ///
 /// A snapshot that overflows is silently invalidated by device-mapper and its reads start
 /// failing or, worse, return garbage; a thin pool that fills turns its origins read-only. The
@@ -34,7 +36,13 @@ final class SnapshotWatcher: @unchecked Sendable {
     /// Snapshots whose extension failed once: not tried again, the early abort still applies.
     private var extensionFailed: Set<String> = []
     private let interval: Double
-    private let progress: @Sendable () -> (done: UInt64, total: UInt64)
+    /// The copy's progress once it runs (`copyStarted`); before, no projection is made.
+    private var progress: (@Sendable () -> (done: UInt64, total: UInt64))?
+    /// Each classic snapshot's used sectors when the copy started: what the snapshot took
+    /// before it is not projected over the copy (by display name).
+    private var usedAtCopyStart: [String: UInt64] = [:]
+    private var copyStart: Date?
+    private var lastUsed: [String: UInt64] = [:]
     private let log: @Sendable (String) -> Void
     private let lock = NSLock()
     private let checkLock = NSLock()
@@ -48,16 +56,24 @@ final class SnapshotWatcher: @unchecked Sendable {
 
     init(
         targets: [Target], deviceMapper: any DeviceMapper, lvm: (any LVMSnapshots)?, policy: FillPolicy,
-        interval: Double, progress: @escaping @Sendable () -> (done: UInt64, total: UInt64),
-        log: @escaping @Sendable (String) -> Void
+        interval: Double, log: @escaping @Sendable (String) -> Void
     ) {
         self.targets = targets
         self.deviceMapper = deviceMapper
         self.lvm = lvm
         self.policy = policy
         self.interval = interval
-        self.progress = progress
         self.log = log
+    }
+
+    /// The copy begins: from now on the fill is projected to its end from `progress`, counting
+    /// only what the snapshots took since this moment.
+    func copyStarted(progress: @escaping @Sendable () -> (done: UInt64, total: UInt64)) {
+        lock.lock()
+        self.progress = progress
+        usedAtCopyStart = lastUsed
+        copyStart = Date()
+        lock.unlock()
     }
 
     /// The reason to abort, once there is one.
@@ -92,7 +108,7 @@ final class SnapshotWatcher: @unchecked Sendable {
         guard !targets.isEmpty else { return }
         let thread = Thread { [self] in
             while !isStopped {
-                checkOnce()
+                checkOnce(last: false)
                 Thread.sleep(forTimeInterval: interval)
             }
         }
@@ -109,7 +125,7 @@ final class SnapshotWatcher: @unchecked Sendable {
         stopped = true
         lock.unlock()
         guard !wasStopped else { return }
-        checkOnce()
+        checkOnce(last: true)
     }
 
     private var isStopped: Bool {
@@ -120,9 +136,12 @@ final class SnapshotWatcher: @unchecked Sendable {
 
     /// One reading of every target, from the watcher's thread and once more from
     /// `stopWatching`: `checkLock` keeps the two from overlapping (`targets` changes on extension).
-    func checkOnce() {
+    /// A reading of the thread that finds the watcher stopped is skipped: after the last one,
+    /// teardown may already be removing the snapshots.
+    func checkOnce(last: Bool) {
         checkLock.lock()
         defer { checkLock.unlock() }
+        if !last && isStopped { return }
         for index in targets.indices {
             if targets[index].isThinPool {
                 checkPool(targets[index])
@@ -190,10 +209,8 @@ final class SnapshotWatcher: @unchecked Sendable {
     private func evaluate(_ status: SnapshotStatus, of index: Int) {
         let target = targets[index]
         note(status.percentUsed, bytes: (status.usedSectors + status.metadataSectors) * 512, for: target)
-        let (done, total) = progress()
-        var reading = FillPolicy.Reading(
-            status: status, sizeBytes: target.sizeBytes, volumeGroupFreeBytes: 0, extentBytes: 0, done: done,
-            total: total, projectable: Date().timeIntervalSince(start) > 2 * interval)
+        var reading = reading(status, of: target)
+        let (done, total) = (reading.done, reading.total)
         // The VG's free space is read only when the policy may want it (an lvs per reading
         // would be needless LVM traffic during the copy).
         if policy.wantsRoom(reading), let space = freeSpace(of: target) {
@@ -221,6 +238,21 @@ final class SnapshotWatcher: @unchecked Sendable {
                         "it should be at least \(ByteCount(needed)) (snapshot_size); its volume group has \(ByteCount(reading.volumeGroupFreeBytes)) free to extend it"
                 ))
         }
+    }
+
+    /// The policy's view of one status: the copy's progress once it runs, what the store held
+    /// when it began.
+    private func reading(_ status: SnapshotStatus, of target: Target) -> FillPolicy.Reading {
+        lock.lock()
+        let (progress, copyStart) = (self.progress, self.copyStart)
+        lastUsed[target.displayName] = status.usedSectors + status.metadataSectors
+        let baseline = usedAtCopyStart[target.displayName] ?? 0
+        lock.unlock()
+        let (done, total) = progress?() ?? (0, 0)
+        return FillPolicy.Reading(
+            status: status, sizeBytes: target.sizeBytes, volumeGroupFreeBytes: 0, extentBytes: 0, done: done,
+            total: total, projectable: copyStart.map { Date().timeIntervalSince($0) > 2 * interval } ?? false,
+            usedSectorsAtCopyStart: baseline)
     }
 
     /// The free space and extent size of the snapshot's VG; nil when LVM cannot say (or there

@@ -27,6 +27,8 @@ public enum SettingKey: String, Sendable, CaseIterable {
     case hookTimeout = "hook_timeout"
     case freezeTimeout = "freeze_timeout"
     case archivePushWorkers = "archive_push_workers"
+    case metricsFile = "metrics_file"
+    case archiveGetPrefetch = "archive_get_prefetch"
 
     /// The long flag that overrides this key.
     public var flag: String { "--" + rawValue.replacingOccurrences(of: "_", with: "-") }

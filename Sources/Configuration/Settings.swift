@@ -51,6 +51,11 @@ public struct Settings: Sendable, Equatable {
     public var freezeTimeout: Int = 300
     /// Threads with which one archive-push also stores the other `.ready` WAL files.
     public var archivePushWorkers: Int = 4
+    /// node_exporter textfile-collector file that backup, verify and prune rewrite after each run
+    /// (docs/operations.md); none by default.
+    public var metricsFile: String?
+    /// Segments one archive-get fetches ahead into pg_wal's spool; 0 turns the prefetch off.
+    public var archiveGetPrefetch: Int = 0
 
     /// The default configuration file, read only when it exists and no `--config` is given.
     public static let defaultPath = "/etc/pgsnap/pgsnap.conf"
@@ -183,6 +188,16 @@ public struct Settings: Sendable, Equatable {
         case .archivePushWorkers:
             guard let workers = Int(value), (1...32).contains(workers) else { throw invalid("an integer from 1 to 32") }
             archivePushWorkers = workers
+        case .metricsFile:
+            // A file name the collector reads: absolute, one line, not a directory, of a length
+            // a path can have.
+            guard value.hasPrefix("/"), !value.hasSuffix("/"), value.utf8.count < 4096, !value.contains("\n") else {
+                throw invalid("an absolute file path such as /var/lib/prometheus/node-exporter/pgsnap.prom")
+            }
+            metricsFile = value
+        case .archiveGetPrefetch:
+            guard let count = Int(value), (0...32).contains(count) else { throw invalid("an integer from 0 to 32") }
+            archiveGetPrefetch = count
         }
     }
 

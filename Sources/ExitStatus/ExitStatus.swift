@@ -28,6 +28,9 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     /// A hook refused the run: a `pre-*` hook exited non-zero, timed out or could not start
     /// (docs/hooks.md). Teardown ran; `post-*` hook failures never produce this code.
     case hook = 11
+    /// `estimate`: a snapshot is expected to be too small for the next backup, its VG has no
+    /// room for what it needs, or a thin pool would pass its danger threshold (docs/sizing.md).
+    case sizing = 12
     /// `thaw` or `freeze --status` found no freeze held: none was taken, the watchdog ended it
     /// (`freeze_timeout`), or its holder died (docs/storage-hooks.md).
     case notFrozen = 13

@@ -11,31 +11,24 @@ extension WALArchive {
     /// `.notFound`, which the command turns into a silent exit 15.
     public func get(_ fileName: String, to destination: String) throws(WALArchiveError) {
         let name = try Self.classify(fileName)
-        let slash = destination.lastIndex(of: "/")
-        let destinationDirectory = slash.map { String(destination[..<$0]) } ?? "."
-        Self.removeAbandonedGetTemporaries(in: destinationDirectory)
-        let path = directory + "/" + WALArchiveLayout.storedPath(name, fileName: fileName)
+        let path = archivedPath(name, fileName: fileName)
         guard let header = try storedHeader(path) else {
             throw WALArchiveError(code: .notFound, detail: "\(fileName) is not in the WAL archive \(directory)")
         }
-        let input = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-        guard input >= 0 else {
-            throw WALArchiveError(code: .damaged, detail: "cannot open \(path)", underlying: Errno.current.description)
-        }
-        defer { close(input) }
+        try restore(path, header: header, to: destination)
+    }
+
+    func archivedPath(_ name: WALArchiveName, fileName: String) -> String {
+        directory + "/" + WALArchiveLayout.storedPath(name, fileName: fileName)
+    }
+
+    /// Restores the archived file at `path`, whose header is `header`, to `destination`.
+    func restore(_ path: String, header: StoredWALHeader, to destination: String) throws(WALArchiveError) {
+        let destinationDirectory = Self.directory(of: destination)
+        Self.removeAbandonedGetTemporaries(in: destinationDirectory)
         let temporary = destinationDirectory + "/" + Self.getTemporaryPrefix + "\(getpid())" + Self.getTemporarySuffix
-        let output = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard output >= 0 else {
-            throw WALArchiveError(
-                code: .destination, detail: "cannot create \(temporary)", underlying: Errno.current.description)
-        }
-        // Held while written: how the next archive-get tells a killed one's file from a live one.
-        _ = flock(output, LOCK_EX | LOCK_NB)
+        try decompress(path, header: header, into: temporary)
         defer { unlink(temporary) }
-        do {
-            defer { close(output) }
-            try decompress(input, into: output, expecting: header, path: path)
-        }
         guard rename(temporary, destination) == 0 else {
             throw WALArchiveError(
                 code: .destination, detail: "cannot rename to \(destination)", underlying: Errno.current.description)
@@ -46,6 +39,34 @@ extension WALArchive {
             throw WALArchiveError(
                 code: .destination, detail: "cannot sync \(destinationDirectory)", underlying: error.description)
         }
+    }
+
+    /// Decompresses the archived file at `path` into the new file `temporary`, checked against
+    /// `header` and fsync'd. The temporary is held locked (flock) while it is written: how the
+    /// next archive-get tells a killed one's file from a live one. On failure it is removed.
+    func decompress(_ path: String, header: StoredWALHeader, into temporary: String) throws(WALArchiveError) {
+        let input = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard input >= 0 else {
+            throw WALArchiveError(code: .damaged, detail: "cannot open \(path)", underlying: Errno.current.description)
+        }
+        defer { close(input) }
+        let output = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard output >= 0 else {
+            throw WALArchiveError(
+                code: .destination, detail: "cannot create \(temporary)", underlying: Errno.current.description)
+        }
+        defer { close(output) }
+        _ = flock(output, LOCK_EX | LOCK_NB)
+        do {
+            try decompress(input, into: output, expecting: header, path: path)
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+    }
+
+    static func directory(of path: String) -> String {
+        path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
     }
 
     static let getTemporaryPrefix = ".pgsnap-archive-get."

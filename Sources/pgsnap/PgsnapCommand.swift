@@ -6,9 +6,10 @@ struct PgsnapCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pgsnap",
         abstract: "Consistent online PostgreSQL backups from LVM snapshots.",
-        version: PgsnapVersion.current,
+        version: PgsnapVersion.description,
         subcommands: [
-            Check.self, BackupCommand.self, List.self, Info.self, VerifyCommand.self, RestoreCommand.self,
+            Check.self, Estimate.self, BackupCommand.self, List.self, Info.self, VerifyCommand.self,
+            RestoreCommand.self,
             Prune.self, Cleanup.self, Freeze.self, Thaw.self, SnapshotExec.self, ArchivePush.self,
             ArchiveGet.self,
         ])

@@ -3,6 +3,7 @@ import Configuration
 import ExitStatus
 import Foundation
 import Logging
+import Metrics
 
 /// How the executable speaks: JSON on stdout for scripts, one-line errors on stderr for people.
 enum Terminal {
@@ -14,8 +15,10 @@ enum Terminal {
     /// Runs a subcommand's `body` with the settings merged from the configuration file,
     /// `common` and `groups`: the one way every subcommand starts, so that every failure,
     /// from the configuration to the work itself, ends in `fail`.
+    /// With `metrics`, the run is reported in `metrics_file` once it has ended, before its
+    /// error line (a configuration that does not resolve names no metrics file to write).
     static func run(
-        _ common: CommonOptions, _ groups: [any SettingsGroup] = [],
+        _ common: CommonOptions, _ groups: [any SettingsGroup] = [], metrics: MetricsCommand? = nil,
         _ body: (Settings) throws -> Void
     ) throws {
         let settings: Settings
@@ -24,11 +27,15 @@ enum Terminal {
         } catch {
             try fail(error, json: common.json)
         }
+        let started = Date()
         do {
             try body(settings)
         } catch {
+            MetricsReporting.record(
+                metrics, settings, started: started, exitStatus: MetricsReporting.exitStatus(of: error))
             try fail(error, json: settings.json)
         }
+        MetricsReporting.record(metrics, settings, started: started, exitStatus: 0)
     }
 
     /// The one place an error becomes what people and scripts see: its line on stderr (and,

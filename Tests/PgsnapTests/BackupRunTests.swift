@@ -327,6 +327,26 @@ struct BackupRunTests {
             bench.recorder.environment(.postBackup)?["PGSNAP_EXIT_STATUS"] == String(PgsnapExitStatus.storage.rawValue))
     }
 
+    /// The watcher runs from the snapshots' creation: a snapshot that overflows before the
+    /// copy makes the mount (or the listing) fail with EIO, and the overflow is the error the
+    /// run reports (exit 5, the size to give it), not the mount's (CI saw exit 1 for this).
+    @Test func aSnapshotOverflowingBeforeTheCopyIsTheRunsErrorNotTheFailedMount() throws {
+        let bench = try BackupRunBench(snapshot: .lvm)
+        bench.snapshotStatus.overflow = true
+        bench.mounter.failing = true
+        let (outcome, _) = bench.run()
+        guard case .failure(let error) = outcome else {
+            Issue.record("a failed mount must fail the run")
+            return
+        }
+        let backupError = try #require(error as? BackupError, "\(error)")
+        #expect(backupError.code == .snapshotOverflow)
+        #expect(!bench.recorder.journal.contains("stage:stream"))
+        #expect(bench.lvm.snapshots.isEmpty && bench.mounter.mounted.isEmpty)
+        #expect(
+            bench.recorder.environment(.postBackup)?["PGSNAP_EXIT_STATUS"] == String(PgsnapExitStatus.storage.rawValue))
+    }
+
     @Test func aFailingPreBackupHookStopsTheRunBeforeAnythingIsCreated() throws {
         let bench = try BackupRunBench(snapshot: .lvm)
         bench.recorder.endings[.preBackup] = .exited(3)

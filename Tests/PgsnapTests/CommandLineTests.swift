@@ -14,25 +14,29 @@ struct CommandLineTests {
     static let retention: Set = ["--keep-last", "--keep-days"]
     /// What only archive-push reads (PostgreSQL runs it, not backup).
     static let archivePush: Set = ["--archive-push-workers"]
+    /// Where backup, verify and prune report their runs.
+    static let metrics: Set = ["--metrics-file"]
+    /// What only archive-get reads (PostgreSQL's restore_command).
+    static let archiveGet: Set = ["--archive-get-prefetch"]
 
     /// The flags each subcommand's code reads, besides its own arguments (restore's recovery
     /// options, prune's --dry-run, verify's --all).
     static let expected: [String: Set<String>] = [
         "backup": Set(SettingKey.allCases.filter { $0 != .freezeTimeout }.map(\.flag)).subtracting(archivePush)
-            .union(common),
+            .subtracting(archiveGet).union(common),
         "check": common.union(preflight),
         "cleanup": common.union(["--snapshot"]),
         "list": common,
         "info": common,
-        "verify": common.union(["--all", "--wal"]),
+        "verify": common.union(metrics).union(["--all", "--wal"]),
         "restore": common.union([
             "--pgdata", "--tablespace", "--waldir", "--overwrite", "--in-place", "--owner", "--standby",
             "--restore-command", "--target-time", "--target-name", "--target-lsn",
             "--target-action", "--archive-mode", "--no-archive", "--primary-conninfo", "--primary-slot",
         ]),
-        "prune": common.union(retention).union(["--dry-run"]),
+        "prune": common.union(retention).union(metrics).union(["--dry-run"]),
         "archive-push": common.union(archivePush),
-        "archive-get": common,
+        "archive-get": common.union(archiveGet),
         // freeze_timeout is --timeout, the name storage hooks were promised (issue 10).
         "freeze": common.union(["--conninfo", "--timeout", "--label", "--checkpoint", "--status"]),
         "thaw": common.union(["--snapshot-name"]),
@@ -65,8 +69,10 @@ struct CommandLineTests {
 
     @Test func backupListsEveryConfigurationKeyAndListNoneOfTheCopyOnes() throws {
         let backup = Self.listedFlags(try Pgsnap.run(["backup", "--help"]).stdout)
-        // freeze_timeout is freeze's alone (as --timeout), archive_push_workers archive-push's.
-        for key in SettingKey.allCases where key != .freezeTimeout && !Self.archivePush.contains(key.flag) {
+        // freeze_timeout is freeze's alone (as --timeout), archive_push_workers archive-push's,
+        // archive_get_prefetch archive-get's.
+        for key in SettingKey.allCases
+        where key != .freezeTimeout && !Self.archivePush.union(Self.archiveGet).contains(key.flag) {
             #expect(backup.contains(key.flag), "backup --help misses \(key.flag)")
         }
         let list = try Pgsnap.run(["list", "--help"]).stdout
@@ -154,6 +160,8 @@ struct CommandLineTests {
         case .hookTimeout: return "60"
         case .freezeTimeout: return "120"
         case .archivePushWorkers: return "2"
+        case .metricsFile: return fixture.runDirectory + "/pgsnap.prom"
+        case .archiveGetPrefetch: return "8"
         }
     }
 

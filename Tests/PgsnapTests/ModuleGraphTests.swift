@@ -12,6 +12,19 @@ struct ModuleGraphTests {
         #expect(!(try SourceFiles.modules(containing: "import Restore\n")).contains("Verify"))
     }
 
+    /// The metrics file (issue 13) has one owner, read by no module but the executable that
+    /// writes it after a run; it reads the catalog and the layout, never the commands' modules.
+    @Test func metricsIsALeafReaderOfTheCatalog() throws {
+        let importers = try SourceFiles.modules(containing: "import Metrics\n")
+        #expect(importers == ["pgsnap"], "\(importers)")
+        for module in ["Backup", "Restore", "Verify", "WALArchive", "Preflight", "PostgresClient", "Configuration"] {
+            let metricsFiles = try SourceFiles.containing("import \(module)\n").filter { $0.hasPrefix("Metrics/") }
+            #expect(metricsFiles.isEmpty, "Metrics imports \(module): \(metricsFiles)")
+        }
+        // Every metric name is spelled in MetricNames only.
+        #expect(try SourceFiles.containing("\"pgsnap_last_exit_status\"") == ["Metrics/MetricNames.swift"])
+    }
+
     @Test func libpqHasOneOwner() throws {
         #expect(try SourceFiles.modules(containing: "import CLibPQ\n") == ["PostgresClient"])
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Configuration
 import ExitStatus
+import Logging
 import WALArchive
 
 extension PgsnapCommand {
@@ -11,10 +12,13 @@ extension PgsnapCommand {
             abstract: "Restore a WAL file from the target's WAL archive (for restore_command).",
             discussion: """
                 restore_command = 'pgsnap archive-get %f %p --config /etc/pgsnap/pgsnap.conf'. A file the archive \
-                does not hold exits 15 without a word: recovery asks for the next file until there is none.
+                does not hold exits 15 without a word: recovery asks for the next file until there is none. \
+                Into a pg_wal it also fetches the next archive_get_prefetch segments into pg_wal/.pgsnap-spool, \
+                which later calls serve after checking them again (docs/wal-archive.md).
                 """)
 
         @OptionGroup var common: CommonOptions
+        @OptionGroup(title: "Recovery options") var options: ArchiveGetOptions
 
         @Argument(help: "The WAL file's name (%f).")
         var name: String
@@ -23,13 +27,25 @@ extension PgsnapCommand {
         var path: String
 
         func run() throws {
-            try Terminal.run(common) { settings in
+            try Terminal.run(common, [options]) { settings in
                 do {
-                    try WALArchive.forGet(target: try settings.requiredTarget()).get(name, to: path)
+                    let archive = try WALArchive.forGet(target: try settings.requiredTarget())
+                    let result = try archive.get(name, to: path, prefetch: settings.archiveGetPrefetch)
+                    Self.log(result, name: name, Terminal.logger(settings))
                 } catch let error as WALArchiveError where error.code == .notFound {
                     // The end of the archive, not an error: the server log stays quiet.
                     throw ExitCode(ExitStatus.walNotArchived.rawValue)
                 }
+            }
+        }
+
+        /// Silent at the default level: PostgreSQL logs what restore_command prints. A damaged
+        /// spool entry is worth a warning (the disk under pg_wal may be failing).
+        static func log(_ result: WALGetResult, name: String, _ logger: Logger) {
+            for line in result.discarded { logger.warning("\(line): fetched \(name) from the archive instead") }
+            logger.debug("\(name) \(result.servedFromSpool ? "served from the spool" : "fetched from the archive")")
+            if let spool = result.spool, result.prefetched > 0 {
+                logger.debug("fetched \(result.prefetched) segments ahead into \(spool)")
             }
         }
     }

@@ -22,9 +22,10 @@ extension PgsnapCommand {
         @OptionGroup(title: "Server, snapshot and hook options") var preflight: PreflightOptions
         @OptionGroup(title: "Copy options") var copy: CopyOptions
         @OptionGroup(title: "Retention options") var retention: RetentionOptions
+        @OptionGroup(title: "Metrics options") var metrics: MetricsOptions
 
         func run() throws {
-            try Terminal.run(common, [preflight, copy, retention]) { settings in
+            try Terminal.run(common, [preflight, copy, retention, metrics], metrics: .backup) { settings in
                 Interruption.install()
                 let logger = Terminal.logger(settings)
                 let environment = BackupEnvironment.live(serverMessages: ServerMessageLog.sink(logger))

@@ -22,9 +22,11 @@ extension PgsnapCommand {
 
         @OptionGroup var common: CommonOptions
         @OptionGroup(title: "Retention options") var retention: RetentionOptions
+        @OptionGroup(title: "Metrics options") var metrics: MetricsOptions
 
         func run() throws {
-            try Terminal.run(common, [retention]) { settings in
+            // A dry run changes nothing, so it is no prune to report.
+            try Terminal.run(common, [retention, metrics], metrics: dryRun ? nil : .prune) { settings in
                 let logger = Terminal.logger(settings)
                 guard let policy = RetentionPolicy(keepLast: settings.keepLast, keepDays: settings.keepDays) else {
                     throw CatalogError.noRetentionRule

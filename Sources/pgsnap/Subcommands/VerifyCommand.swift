@@ -37,6 +37,7 @@ extension PgsnapCommand {
         var wal = false
 
         @OptionGroup var common: CommonOptions
+        @OptionGroup(title: "Metrics options") var metrics: MetricsOptions
 
         func validate() throws {
             if all && id != nil || !wal && !all && id == nil {
@@ -54,7 +55,7 @@ extension PgsnapCommand {
         }
 
         func run() throws {
-            try Terminal.run(common) { settings in
+            try Terminal.run(common, [metrics], metrics: .verify) { settings in
                 let target = try settings.requiredTarget()
                 var verifier = BackupVerifier(target: target)
                 verifier.onProgress = Terminal.progressSink(settings)

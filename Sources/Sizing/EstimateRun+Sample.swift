@@ -1,0 +1,112 @@
+import Foundation
+import PostgresClient
+import Preflight
+import Storage
+import TargetLayout
+
+extension EstimateRun {
+    /// The sample window: block-layer counters of every origin, the server's WAL position and
+    /// full-page images, and the probes' growth, at its start and end. Interruptible every
+    /// 0.2 s.
+    func takeSample(_ snapshots: [PlannedSnapshot], probe: SizingProbe?) throws(SizingError) -> Sample {
+        let session = try? environment.connect(settings.conninfo)
+        defer { session?.close() }
+        let walStart = session.flatMap(Self.walPosition)
+        let imagesStart = session.flatMap(Self.fullPageImages)
+        let devices = snapshots.compactMap { planned in planned.origin.device.map { (planned.origin.path, $0) } }
+        let before = devices.compactMap { path, device in
+            (try? BlockDeviceStat.read(device)).map { (path, device, $0) }
+        }
+        let start = Date()
+        log("sampling the writes of \(snapshots.count) volume(s) for \(Int(sampleSeconds)) s")
+        while Date().timeIntervalSince(start) < sampleSeconds {
+            if let signal = stop.signal() { throw SizingError.interrupted(signal) }
+            Thread.sleep(forTimeInterval: min(0.2, max(0, sampleSeconds - Date().timeIntervalSince(start))))
+        }
+        let seconds = Date().timeIntervalSince(start)
+        var volumes: [String: VolumeSample] = [:]
+        for (path, device, first) in before {
+            guard let last = try? BlockDeviceStat.read(device) else { continue }
+            let written = last.bytesWritten >= first.bytesWritten ? last.bytesWritten - first.bytesWritten : 0
+            volumes[path] = VolumeSample(origin: path, seconds: seconds, blockBytesWritten: written)
+        }
+        if let probe {
+            do {
+                for (path, bytes) in try probe.growth() { volumes[path]?.probeBytes = bytes }
+            } catch {
+                throw SizingError(code: .probeFailed, detail: "cannot read a probe snapshot", underlying: error.message)
+            }
+        }
+        let walEnd = session.flatMap(Self.walPosition)
+        let imagesEnd = session.flatMap(Self.fullPageImages)
+        return Sample(
+            seconds: seconds, volumes: volumes, walBytes: Self.delta(walStart, walEnd),
+            fullPageImages: Self.delta(imagesStart, imagesEnd))
+    }
+
+    static func delta(_ first: UInt64?, _ last: UInt64?) -> UInt64? {
+        guard let first, let last else { return nil }
+        return last >= first ? last - first : 0
+    }
+
+    /// Bytes of WAL since 0/0 (on a standby: replayed).
+    static func walPosition(_ session: any PostgresSession) -> UInt64? {
+        let sql = """
+            SELECT pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() \
+            ELSE pg_current_wal_lsn() END, '0/0')::bigint::text
+            """
+        return (try? session.query(sql).scalar()).flatMap { $0.flatMap { UInt64($0) } }
+    }
+
+    /// `pg_stat_wal.wal_fpi` (PostgreSQL 14 and later); nil where the view lacks it.
+    static func fullPageImages(_ session: any PostgresSession) -> UInt64? {
+        (try? session.query("SELECT wal_fpi::text FROM pg_stat_wal").scalar()).flatMap { $0.flatMap { UInt64($0) } }
+    }
+
+    /// The copy's expected length: the median of the last backups', or without history the
+    /// used bytes of the snapshotted file systems at a measured read-and-compress rate.
+    func measuredCopySeconds(_ check: CheckReport, records: [BackupRecord], report: inout SizingReport) -> Double {
+        let copies = records.prefix(SizingHistory.limit).compactMap(SizingHistory.copySeconds)
+        if !copies.isEmpty {
+            report.expectedCopySeconds = SizingHistory.median(copies)
+            report.copySource = "history"
+            return report.expectedCopySeconds ?? 0
+        }
+        let origins = Set(check.snapshots.map(\.origin.path))
+        var mountPoints = Set<String>()
+        for directory in check.directories {
+            guard let location = directory.location, let volume = location.logicalVolume,
+                origins.contains(volume.path), let mount = location.mount
+            else { continue }
+            mountPoints.insert(mount.mountPoint)
+        }
+        let bytes = mountPoints.reduce(UInt64(0)) { $0 + Self.usedBytes($1) }
+        let directory = check.server?.dataDirectory ?? ""
+        let rate = CopyRateSample.measure(
+            directory: directory, level: settings.compressLevel, workers: settings.compressWorkers,
+            stop: { stop.isStopped })
+        let seconds = rate.map { Double(bytes) / $0 } ?? 0
+        report.expectedCopySeconds = seconds
+        report.copySource = rate == nil ? "unknown" : "measured"
+        return seconds
+    }
+
+    static func usedBytes(_ mountPoint: String) -> UInt64 {
+        var facts = statvfs()
+        guard statvfs(mountPoint, &facts) == 0 else { return 0 }
+        return UInt64(facts.f_blocks - facts.f_bfree) * UInt64(facts.f_frsize)
+    }
+
+    /// A thin snapshot's pool, from `check`'s look at the directories on the origin.
+    func pool(of planned: PlannedSnapshot, in check: CheckReport) -> (
+        name: String, sizeBytes: UInt64, dataPercent: Double
+    )? {
+        guard planned.origin.kind == .thin else { return nil }
+        let pool = check.directories.first {
+            $0.location?.logicalVolume?.path == planned.origin.path && $0.pool != nil
+        }?
+        .pool
+        guard let pool else { return nil }
+        return (pool.path, pool.sizeBytes, pool.dataPercent ?? 0)
+    }
+}
