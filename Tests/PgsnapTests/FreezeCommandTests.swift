@@ -156,6 +156,12 @@ struct FreezeCommandTests {
             let ended = try eventually(within: 5) { try bench.sessions == "0" }
             #expect(ended, "the holder's session outlived the timeout")
             #expect(try bench.slots == "0")
+            // The server ends the session when the holder stops backup mode; the holder then
+            // turns its partial record into the failed one, a moment later.
+            let recorded = try eventually(within: 5) {
+                bench.entries(suffix: ".failed").count == 1 && bench.entries(suffix: ".partial").isEmpty
+            }
+            #expect(recorded, "no <id>.failed: \(bench.entries(suffix: ""))")
             let failed = try FailedRun.onlyRecord(in: bench.fixture.target)
             #expect((failed["error"] as? String)?.contains("thaw never came") == true, "\(failed)")
             #expect(failed["exit_status"] as? Int == 13)

@@ -20,6 +20,11 @@ run_dir=$VM_SCEN_DIR/run
 mkdir -p -m 0700 "$target" "$run_dir"
 
 pg_cluster_start "$data_mnt/pgdata" "$wal_mnt/pg_wal"
+# pg_wal's LV is 200 MiB: the default max_wal_size (1 GB) lets the write load below fill it
+# (a PANIC that would end the scenario's server, not a pgsnap failure). Checkpoints keep it small.
+pg_psql -c "ALTER SYSTEM SET max_wal_size = '96MB'" >/dev/null
+pg_psql -c "ALTER SYSTEM SET min_wal_size = '32MB'" >/dev/null
+pg_psql -c "SELECT pg_reload_conf()" >/dev/null
 pg_create_tablespace ts_classic "$ts1_mnt/ts" >/dev/null
 pg_create_tablespace ts_thin "$ts2_mnt/ts" >/dev/null
 pg_as pgbench -i -q -s 3 --tablespace=ts_classic -h "$PGHOST" -p "$PGPORT" -U postgres postgres >&2
@@ -37,6 +42,7 @@ load_until() {
 }
 
 no_pgsnap_leftovers() {
+	pg_psql -c "SELECT 1" >/dev/null 2>&1 || vm_fail "the origin's server is not running: $(tail -5 "$PG_LOG" 2>/dev/null)"
 	[[ -z $(lvs --noheadings -o lv_name @pgsnap 2>/dev/null) ]] || vm_fail "pgsnap snapshots left: $(lvs -o lv_name,lv_tags "$vg")"
 	! grep -q " $run_dir/mnt" /proc/self/mounts || vm_fail "pgsnap mounts left: $(grep "$run_dir" /proc/self/mounts)"
 	[[ $(pg_psql -c "SELECT count(*) FROM pg_replication_slots") == 0 ]] || vm_fail "replication slot left"
