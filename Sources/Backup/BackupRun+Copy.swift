@@ -1,5 +1,6 @@
 import Archive
 import Configuration
+import ExitStatus
 import Foundation
 import PostgresClient
 import PostgresFormat
@@ -57,6 +58,20 @@ extension BackupRun {
         context.copy.peakFill = watcher?.peakFill ?? [:]
         context.copy.fillHistory = watcher?.fillHistory ?? [:]
         context.copy.extensions = watcher?.extensionsMade ?? [:]
+        logArchives(context.copy)
+    }
+
+    /// One line per archive for the log's reader: what it holds and how fast the stream ran
+    /// (the archives are written concurrently, so the rate is over the stream stage).
+    private func logArchives(_ copy: Copy) {
+        for outcome in copy.outcomes {
+            let ratio = outcome.bytesWritten > 0 ? Double(outcome.bytesRead) / Double(outcome.bytesWritten) : 0
+            let rate = copy.seconds > 0 ? UInt64(Double(outcome.bytesRead) / copy.seconds) : 0
+            log(
+                "archive \(outcome.archiveName): \(outcome.files) file(s), \(ByteCount(outcome.bytesRead)) read, "
+                    + "\(ByteCount(outcome.bytesWritten)) written (\(String(format: "%.2f", ratio))x), "
+                    + "\(ByteCount(rate))/s over \(Self.seconds(copy.seconds)) s")
+        }
     }
 
     /// Runs the archive threads to their end. Without snapshots, backup mode ends here, on the

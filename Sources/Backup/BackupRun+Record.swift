@@ -48,6 +48,7 @@ extension BackupRun {
             recorded.snapshotCreateSeconds = created?.seconds
             recorded.fillHistory = volume.flatMap { Self.watched($0, in: copy.fillHistory) }
             recorded.extensions = volume.flatMap { copy.extensions[$0.snapshot.origin.path] }
+            recorded.snapshotSizeChoice = volume.flatMap { sizeChoices[$0.snapshot.origin.path] }
             return recorded
         }
     }

@@ -1,8 +1,10 @@
 import Catalog
 public import Configuration
+import ExitStatus
 import Foundation
 import PostgresClient
 import Preflight
+import Sizing
 import Storage
 import SystemCalls
 public import TargetLayout
@@ -34,6 +36,8 @@ public final class BackupRun {
     var lvm: (any LVMSnapshots)?
     /// Watches the snapshots' fill from their creation to the end of the copy.
     var watcher: SnapshotWatcher?
+    /// With `snapshot_size = auto`, how each classic snapshot was sized, by origin `vg/lv`.
+    var sizeChoices: [String: BackupRecord.SnapshotSizeChoice] = [:]
     /// `vg/name` of each snapshot created, for `post-snapshot`'s `PGSNAP_SNAPSHOTS`.
     private(set) var createdSnapshots: [String] = []
     /// When each snapshot's LVM command returned and how long it took, by snapshot name.
@@ -89,14 +93,31 @@ public final class BackupRun {
         watcher?.stopWatching()
         if case .failure = outcome, let overflow = watcher?.abortReason { outcome = .failure(overflow) }
         if case .failure(let error) = outcome { failure = Failure(error, stop: environment.stop) }
+        let tearingDown = environment.clock()
         teardown.run(log: log)
+        log("stage teardown done in \(Self.seconds(environment.clock().timeIntervalSince(tearingDown))) s")
         runPostBackupHook(outcome)
         lock = nil
         return try outcome.get()
     }
 
+    /// Runs one stage; at `info` each ends in one line with its duration (docs/operations.md:
+    /// the 3 a.m. reader sees where the time went, and the last stage line before an error is
+    /// where it happened).
     private func perform(_ stage: BackupStage, _ context: inout BackupContext) throws {
         onStage?(stage)
+        let began = environment.clock()
+        func took() -> String { Self.seconds(environment.clock().timeIntervalSince(began)) }
+        do {
+            try performStage(stage, &context)
+        } catch {
+            log("stage \(stage.rawValue) failed after \(took()) s")
+            throw error
+        }
+        log("stage \(stage.rawValue) done in \(took()) s")
+    }
+
+    private func performStage(_ stage: BackupStage, _ context: inout BackupContext) throws {
         switch stage {
         case .lock: try lockStage(&context)
         case .leftovers: try removeLeftovers(partials: false)
@@ -183,7 +204,41 @@ public final class BackupRun {
                 code: .notReady, detail: first.message, underlying: nil, status: report.exitStatus,
                 problemHint: first.hint + more)
         }
-        return try BackupPlan(id: id, report: report, settings: settings)
+        var sized = report
+        if settings.snapshot == .lvm, settings.snapshotSize == .auto { try sizeSnapshots(&sized) }
+        return try BackupPlan(id: id, report: sized, settings: settings)
+    }
+
+    /// `snapshot_size = auto`: a sample of the origins' writes (`snapshot_size_sample`
+    /// seconds) and this cluster's history size each classic snapshot, before backup mode.
+    func sizeSnapshots(_ report: inout CheckReport) throws {
+        let estimate = EstimateRun(
+            settings: settings, environment: environment.preflight, sampleSeconds: settings.snapshotSizeSample,
+            probe: false, stop: environment.stop, log: log)
+        let choices = try estimate.autoSizes(report)
+        for index in report.snapshots.indices {
+            let origin = report.snapshots[index].origin.path
+            guard let choice = choices[origin] else { continue }
+            report.snapshots[index].sizeBytes = choice.chosenBytes
+            log("snapshot of \(origin) sized \(ByteCount(choice.chosenBytes)): \(Self.describe(choice))")
+        }
+        sizeChoices = choices
+    }
+
+    /// One line of why: `1.2 MiB/s for 95 s (history), peak 40 MiB → 140 MiB, raised to the minimum`.
+    static func describe(_ choice: BackupRecord.SnapshotSizeChoice) -> String {
+        let rate = ByteCount(UInt64(choice.bytesPerSecond))
+        var text =
+            "auto: \(rate)/s written for \(Int(choice.snapshotLifeSeconds)) s of snapshot life (\(choice.lifeSource))"
+        if let peak = choice.historyPeakBytes { text += ", history peak \(ByteCount(peak))" }
+        text += " → \(ByteCount(choice.recommendedBytes)) with the safety factor"
+        switch choice.limitedBy {
+        case "minimum": text += ", raised to snapshot_size_min"
+        case "maximum": text += ", capped at snapshot_size_max"
+        case "volume_group": text += ", cut to the volume group's free space"
+        default: break
+        }
+        return text
     }
 
     /// The target holds one cluster's backups (docs/target.md): the first backup binds it,

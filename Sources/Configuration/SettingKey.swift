@@ -7,6 +7,9 @@ public enum SettingKey: String, Sendable, CaseIterable {
     case target
     case snapshot
     case snapshotSize = "snapshot_size"
+    case snapshotSizeMin = "snapshot_size_min"
+    case snapshotSizeMax = "snapshot_size_max"
+    case snapshotSizeSample = "snapshot_size_sample"
     case json
     case logLevel = "log_level"
     case runDirectory = "run_directory"

@@ -10,6 +10,12 @@ public struct Settings: Sendable, Equatable {
     public var snapshot: SnapshotMode = .lvm
     /// Size of each classic snapshot.
     public var snapshotSize: SnapshotSize = .percentOfOrigin(20)
+    /// With `snapshot_size = auto`, the least and the most each classic snapshot gets (a size
+    /// or a percentage of its origin; the maximum wins where they cross).
+    public var snapshotSizeMin: SnapshotSize = .bytes(256 << 20)
+    public var snapshotSizeMax: SnapshotSize = .percentOfOrigin(50)
+    /// With `snapshot_size = auto`, seconds of the origins' writes sampled before backup mode.
+    public var snapshotSizeSample: Double = 10
     /// Print machine-readable JSON instead of text.
     public var json: Bool = false
     public var logLevel: LogLevel = .warning
@@ -102,9 +108,19 @@ public struct Settings: Sendable, Equatable {
             snapshot = mode
         case .snapshotSize:
             guard let size = SnapshotSize(parsing: value) else {
-                throw invalid("a percentage of the origin such as 20% or a size of at least 1M such as 10G")
+                throw invalid("auto, a percentage of the origin such as 20% or a size of at least 1M such as 10G")
             }
             snapshotSize = size
+        case .snapshotSizeMin, .snapshotSizeMax:
+            guard let size = SnapshotSize(parsing: value), size != .auto else {
+                throw invalid("a percentage of the origin such as 20% or a size of at least 1M such as 10G")
+            }
+            if key == .snapshotSizeMin { snapshotSizeMin = size } else { snapshotSizeMax = size }
+        case .snapshotSizeSample:
+            guard let seconds = Double(value), seconds >= 1, seconds <= 600 else {
+                throw invalid("seconds from 1 to 600")
+            }
+            snapshotSizeSample = seconds
         case .json:
             guard let flag = Self.parseBool(value) else { throw invalid("on or off") }
             json = flag

@@ -4,10 +4,17 @@
 public enum SnapshotSize: Sendable, Equatable, CustomStringConvertible {
     case bytes(UInt64)
     case percentOfOrigin(Double)
+    /// Chosen by each backup from this cluster's history and a short sample of the origin's
+    /// writes, within `snapshot_size_min` and `snapshot_size_max` (docs/sizing.md).
+    case auto
 
     /// Parses `20%`, `512M`, `10G`, `1T` (binary units; a trailing `B` or `iB` is allowed).
     public init?(parsing text: String) {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if trimmed.lowercased() == "auto" {
+            self = .auto
+            return
+        }
         if trimmed.hasSuffix("%") {
             guard let percent = Double(trimmed.dropLast()), percent > 0, percent <= 100 else { return nil }
             self = .percentOfOrigin(percent)
@@ -30,11 +37,13 @@ public enum SnapshotSize: Sendable, Equatable, CustomStringConvertible {
         self = .bytes(UInt64(bytes))
     }
 
-    /// Bytes to reserve for a snapshot of an origin of `originBytes`.
-    public func bytes(forOrigin originBytes: UInt64) -> UInt64 {
+    /// Bytes to reserve for a snapshot of an origin of `originBytes`; nil for `auto`, which
+    /// each backup decides (the plan reserves `snapshot_size_min` until then).
+    public func bytes(forOrigin originBytes: UInt64) -> UInt64? {
         switch self {
         case .bytes(let bytes): return bytes
         case .percentOfOrigin(let percent): return UInt64((Double(originBytes) * percent / 100).rounded(.up))
+        case .auto: return nil
         }
     }
 
@@ -42,6 +51,7 @@ public enum SnapshotSize: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .bytes(let bytes): return "\(bytes)B"
         case .percentOfOrigin(let percent): return "\(percent.formatted())%"
+        case .auto: return "auto"
         }
     }
 }

@@ -28,7 +28,10 @@ public enum CheckReportText {
                 rows: report.snapshots.map { snapshot in
                     [
                         snapshot.origin.path, snapshot.origin.kind.rawValue, "\(ByteCount(snapshot.origin.sizeBytes))",
-                        snapshot.sizeBytes.map { "\(ByteCount($0))" } ?? "from pool",
+                        snapshot.sizeBytes.map {
+                            snapshot.autoSized ? "auto (min \(ByteCount($0)))" : "\(ByteCount($0))"
+                        }
+                            ?? "from pool",
                         "\(ByteCount(snapshot.origin.volumeGroupFreeBytes))",
                         snapshot.directories.joined(separator: ","),
                     ]

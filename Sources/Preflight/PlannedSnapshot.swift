@@ -8,6 +8,8 @@ public struct PlannedSnapshot: Sendable, Equatable, Encodable {
     public var sizeBytes: UInt64?
     /// Names of the cluster directories on this volume (`pg_default`, `pg_wal`, …).
     public var directories: [String]
+    /// `snapshot_size = auto`: `sizeBytes` is the least it may be until the backup sizes it.
+    public var autoSized = false
 
     public init(origin: LogicalVolume, sizeBytes: UInt64?, directories: [String]) {
         self.origin = origin
@@ -20,6 +22,7 @@ public struct PlannedSnapshot: Sendable, Equatable, Encodable {
         case originBytes = "origin_bytes"
         case snapshotBytes = "snapshot_bytes"
         case directories
+        case snapshotSizeAuto = "snapshot_size_auto"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -31,5 +34,6 @@ public struct PlannedSnapshot: Sendable, Equatable, Encodable {
         try container.encode(origin.sizeBytes, forKey: .originBytes)
         try container.encode(sizeBytes, forKey: .snapshotBytes)
         try container.encode(directories, forKey: .directories)
+        if autoSized { try container.encode(true, forKey: .snapshotSizeAuto) }
     }
 }

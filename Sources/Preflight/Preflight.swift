@@ -100,7 +100,9 @@ public struct Preflight {
             }
         }
         guard settings.snapshot == .lvm, deviceMapper != nil else { return }
-        let (snapshots, problems) = SnapshotPlanner.plan(report.directories, size: settings.snapshotSize)
+        let (snapshots, problems) = SnapshotPlanner.plan(
+            report.directories, size: settings.snapshotSize, minimum: settings.snapshotSizeMin,
+            maximum: settings.snapshotSizeMax)
         report.snapshots = snapshots
         report.problems += problems
     }

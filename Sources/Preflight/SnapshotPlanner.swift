@@ -1,13 +1,17 @@
 public import Configuration
 internal import ExitStatus
-import Storage
+public import Storage
 
 /// Groups located directories into one snapshot per logical volume, sizes classic snapshots and
 /// checks that each volume group has room for them.
 public enum SnapshotPlanner {
-    public static func plan(_ located: [LocatedDirectory], size: SnapshotSize)
-        -> (snapshots: [PlannedSnapshot], problems: [Problem])
-    {
+    /// With `size = auto` each classic snapshot is planned at the least `autoRange` allows, so
+    /// that a volume group without room even for that is a problem before the sample; the
+    /// backup then sizes it (Sizing's AutoSnapshotSize).
+    public static func plan(
+        _ located: [LocatedDirectory], size: SnapshotSize, minimum: SnapshotSize = .bytes(256 << 20),
+        maximum: SnapshotSize = .percentOfOrigin(50)
+    ) -> (snapshots: [PlannedSnapshot], problems: [Problem]) {
         var snapshots: [PlannedSnapshot] = []
         var problems: [Problem] = []
         // pg_wal is never read from a snapshot: the backup copies WAL from the live pg_wal after
@@ -21,13 +25,15 @@ public enum SnapshotPlanner {
             if let index = snapshots.firstIndex(where: { $0.origin.uuid == volume.uuid }) {
                 snapshots[index].directories.append(entry.directory.name)
             } else {
+                let extent = volume.volumeGroupExtentBytes
                 let bytes =
                     volume.kind == .thin
                     ? nil
-                    : roundUp(
-                        size.bytes(forOrigin: volume.sizeBytes),
-                        to: volume.volumeGroupExtentBytes)
-                snapshots.append(PlannedSnapshot(origin: volume, sizeBytes: bytes, directories: [entry.directory.name]))
+                    : size.bytes(forOrigin: volume.sizeBytes).map { roundUp($0, to: extent) }
+                        ?? autoRange(minimum: minimum, maximum: maximum, origin: volume).lowerBound
+                var planned = PlannedSnapshot(origin: volume, sizeBytes: bytes, directories: [entry.directory.name])
+                planned.autoSized = size == .auto && volume.kind == .classic
+                snapshots.append(planned)
             }
         }
         return (snapshots, problems + spaceProblems(snapshots))
@@ -68,6 +74,19 @@ public enum SnapshotPlanner {
         case .tablespace: return "tablespace \(directory.name) (oid \(directory.oid.map(String.init) ?? "?"))"
         case .wal: return "the WAL directory"
         }
+    }
+
+    /// The sizes `snapshot_size = auto` may choose for a classic snapshot of `origin`, in whole
+    /// extents: from `minimum` to `maximum` (the maximum wins where they cross), never more
+    /// than a snapshot that holds a copy of every chunk of the origin needs.
+    public static func autoRange(minimum: SnapshotSize, maximum: SnapshotSize, origin: LogicalVolume)
+        -> ClosedRange<UInt64>
+    {
+        let extent = origin.volumeGroupExtentBytes
+        let whole = roundUp(origin.sizeBytes + origin.sizeBytes / 256 + 4096, to: extent)
+        let high = min(roundUp(maximum.bytes(forOrigin: origin.sizeBytes) ?? whole, to: extent), whole)
+        let low = min(roundUp(minimum.bytes(forOrigin: origin.sizeBytes) ?? 0, to: extent), high)
+        return max(low, extent)...max(high, extent)
     }
 
     static func roundUp(_ value: UInt64, to unit: UInt64) -> UInt64 {

@@ -26,6 +26,8 @@ public struct BackupRecord: Codable, Sendable, Equatable {
         /// pgsnap's extensions of the snapshot during the copy (snapshot_autoextend_threshold);
         /// nil when there were none.
         public var extensions: [Extension]?
+        /// Why the snapshot had its size, with `snapshot_size = auto`; nil otherwise.
+        public var snapshotSizeChoice: SnapshotSizeChoice?
         public var bytesRead: UInt64
         public var bytesWritten: UInt64
         public var files: Int
@@ -240,6 +242,7 @@ extension BackupRecord.Volume {
         case snapshotCreateSeconds = "snapshot_create_seconds"
         case fillHistory = "fill_history"
         case extensions
+        case snapshotSizeChoice = "snapshot_size_choice"
         case bytesRead = "bytes_read"
         case bytesWritten = "bytes_written"
         case files

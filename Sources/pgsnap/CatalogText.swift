@@ -6,24 +6,61 @@ import Preflight
 /// The text forms of `list`, `info` and `prune`: aligned columns and key/value blocks a DBA
 /// reads in a terminal or a cron mail; scripts use `--json`.
 enum CatalogText {
-    static func list(_ catalog: BackupCatalog) -> String {
+    /// The width `list` fits by default: a terminal, a mail, a ticket.
+    static let listWidth = 100
+
+    /// `list`: by default in `listWidth` columns (the ID is the start time; the WAL is a count
+    /// of segments; PostgreSQL's version without its build; the label cut to what is left),
+    /// with `wide` every column in full.
+    static func list(_ catalog: BackupCatalog, wide: Bool = false) -> String {
         guard !catalog.entries.isEmpty else { return "no backups in \(catalog.target)" }
-        let header = ["ID", "STATUS", "STARTED (UTC)", "DURATION", "POSTGRESQL", "READ", "WRITTEN", "WAL", "LABEL"]
+        let header =
+            wide
+            ? ["ID", "STATUS", "STARTED (UTC)", "DURATION", "POSTGRESQL", "READ", "WRITTEN", "WAL", "LABEL"]
+            : ["ID", "STATUS", "DURATION", "PG", "READ", "WRITTEN", "WAL", "LABEL"]
         let rows = catalog.entries.map { entry -> [String] in
             let record = entry.record
-            return [
-                // A storage snapshot's record: complete, but restorable only --in-place on a clone.
-                entry.id,
+            // A storage snapshot's record: complete, but restorable only --in-place on a clone.
+            let status =
                 record?.checksum == .mismatch
-                    ? "damaged" : record?.kind == "external" && entry.restorable ? "external" : entry.status.rawValue,
-                entry.startTime.map(time) ?? "-",
-                entry.durationSeconds.map(duration) ?? "-", record?.postgresVersion ?? "-",
-                record?.bytesRead.map { ByteCount($0).description } ?? "-",
-                record?.bytesWritten.map { ByteCount($0).description } ?? "-",
-                entry.walRange.map { "\($0.start)..\($0.stop)" } ?? "-", record?.label ?? "-",
-            ]
+                ? "damaged" : record?.kind == "external" && entry.restorable ? "external" : entry.status.rawValue
+            let read = record?.bytesRead.map { ByteCount($0).description } ?? "-"
+            let written = record?.bytesWritten.map { ByteCount($0).description } ?? "-"
+            let duration = entry.durationSeconds.map(duration) ?? "-"
+            let label = Self.printable(record?.label ?? "-")
+            guard !wide else {
+                return [
+                    entry.id, status, entry.startTime.map(time) ?? "-", duration, record?.postgresVersion ?? "-",
+                    read, written, entry.walRange.map { "\($0.start)..\($0.stop)" } ?? "-", label,
+                ]
+            }
+            let version = record?.postgresVersion.map { String($0.prefix { $0 != " " }) } ?? "-"
+            let segments = record?.walSegments.map { String($0.count) } ?? "-"
+            return [entry.id, status, duration, version, read, written, segments, label]
         }
-        return cluster(catalog.owner) + "\n" + table([header] + rows)
+        let lines = [header] + rows
+        return cluster(catalog.owner) + "\n" + table(wide ? lines : fitLastColumn(lines, width: listWidth))
+    }
+
+    /// Cuts the last column (the label) so that every row fits `width`, marking a cut with `…`;
+    /// the label keeps at least 8 characters whatever the other columns take.
+    static func fitLastColumn(_ rows: [[String]], width: Int) -> [[String]] {
+        guard let columns = rows.map(\.count).max(), columns > 0 else { return rows }
+        let widths = (0..<(columns - 1)).map { column in
+            rows.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0
+        }
+        let room = max(8, width - widths.reduce(0, +) - 2 * (columns - 1))
+        return rows.map { row in
+            guard let last = row.last, last.count > room else { return row }
+            return row.dropLast() + [String(last.prefix(room - 1)) + "…"]
+        }
+    }
+
+    /// A label for one line of a terminal: control characters (a newline, an escape sequence a
+    /// file could carry) shown as `?`.
+    static func printable(_ text: String) -> String {
+        String(
+            String.UnicodeScalarView(text.unicodeScalars.map { $0.properties.generalCategory == .control ? "?" : $0 }))
     }
 
     /// The first line of `list`: which cluster the target belongs to (docs/target.md).

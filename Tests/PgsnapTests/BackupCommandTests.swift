@@ -39,11 +39,26 @@ struct BackupCommandTests {
             let run = try Pgsnap.run([
                 "backup", "--json", "--snapshot", "none", "--target", target,
                 "--run-directory", runDirectory, "--conninfo", cluster.conninfo,
-                "--checkpoint", "fast",
+                "--checkpoint", "fast", "--log-level", "info",
             ])
             backupDone.set()
             loadDone.wait()
             #expect(run.status == 0, "\(run.output)")
+            // The log a 3 a.m. reader gets: one line per stage with its duration, in order,
+            // then teardown; one line per archive with its bytes and rate.
+            let stages = run.stderr.split(separator: "\n").compactMap { line -> String? in
+                guard let match = line.firstMatch(of: /stage (\w+) done in \d+\.\d\d s$/) else { return nil }
+                return String(match.1)
+            }
+            #expect(
+                stages == [
+                    "lock", "leftovers", "plan", "start", "snapshot", "stop", "mount", "stream", "wal", "manifest",
+                    "commit", "retention", "teardown",
+                ], "\(run.stderr)")
+            let base = run.stderr.split(separator: "\n").first { $0.contains("archive base.tar.zst: ") }
+            #expect(
+                base?.contains(/: \d+ file\(s\), .+ read, .+ written \(.+x\), .+\/s over .+ s$/) == true,
+                "\(run.stderr)")
             let record = try run.json()
             let id = try #require(record["id"] as? String)
             let backup = target + "/" + id

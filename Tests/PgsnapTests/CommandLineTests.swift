@@ -10,7 +10,10 @@ struct CommandLineTests {
     /// The flags of every subcommand.
     static let common: Set = ["--config", "--target", "--run-directory", "--log-level", "--json"]
     /// What `check` examines and `backup` plans from.
-    static let preflight: Set = ["--conninfo", "--snapshot", "--snapshot-size", "--wal-archive", "--hook-directory"]
+    static let preflight: Set = [
+        "--conninfo", "--snapshot", "--snapshot-size", "--snapshot-size-min", "--snapshot-size-max",
+        "--snapshot-size-sample", "--wal-archive", "--hook-directory",
+    ]
     static let retention: Set = ["--keep-last", "--keep-days"]
     /// What only archive-push reads (PostgreSQL runs it, not backup).
     static let archivePush: Set = ["--archive-push-workers"]
@@ -26,7 +29,7 @@ struct CommandLineTests {
             .subtracting(archiveGet).union(common),
         "check": common.union(preflight),
         "cleanup": common.union(["--snapshot"]),
-        "list": common,
+        "list": common.union(["--wide"]),
         "info": common,
         "verify": common.union(metrics).union(["--all", "--wal"]),
         "restore": common.union([
@@ -140,6 +143,9 @@ struct CommandLineTests {
         case .target: return fixture.target
         case .snapshot: return "none"
         case .snapshotSize: return "10%"
+        case .snapshotSizeMin: return "128M"
+        case .snapshotSizeMax: return "40%"
+        case .snapshotSizeSample: return "5"
         case .json: return "off"
         case .logLevel: return "warning"
         case .runDirectory: return fixture.runDirectory

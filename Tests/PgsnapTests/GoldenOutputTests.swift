@@ -40,6 +40,29 @@ struct GoldenOutputTests {
         try Golden.check(run.stdout, against: "list.json")
     }
 
+    /// `list` as a person reads it: 100 columns at most by default (a long label cut with …,
+    /// a control character in it shown as ?), every column in full with --wide.
+    @Test func listTextFitsAHundredColumnsAndIsTheGoldenTable() throws {
+        let fixture = try TargetFixture(now: Self.now)
+        try fixture.bind()
+        try fixture.complete(daysAgo: 1)
+        try fixture.complete(daysAgo: 2, label: "before the upgrade to 17: " + String(repeating: "long ", count: 20))
+        try fixture.complete(daysAgo: 3, label: "odd\u{1B}[31mlabel")
+        try fixture.failed(daysAgo: 0.5)
+        try fixture.partial(daysAgo: 0.1)
+        let arguments = ["list", "--target", fixture.target, "--run-directory", fixture.runDirectory]
+        let run = try Pgsnap.run(arguments)
+        #expect(run.status == 0, "\(run.output)")
+        let lines = run.stdout.split(separator: "\n")
+        #expect(lines.allSatisfy { $0.count <= 100 }, "\(run.stdout)")
+        #expect(lines.contains { $0.hasSuffix("…") } && !run.stdout.contains("\u{1B}"), "\(run.stdout)")
+        try Golden.check(run.stdout, against: "list.txt")
+        let wide = try Pgsnap.run(arguments + ["--wide"])
+        #expect(wide.status == 0, "\(wide.output)")
+        #expect(wide.stdout.contains("STARTED (UTC)") && wide.stdout.contains("long long long long"), "\(wide.stdout)")
+        #expect(wide.stdout.split(separator: "\n").contains { $0.count > 100 }, "--wide is not cut")
+    }
+
     /// `check --json` reads the host, so it is rendered from a report built here with the
     /// same encoder the executable uses (`JSONOutput`); every section and a problem present.
     @Test func checkJSONIsTheGoldenReport() throws {

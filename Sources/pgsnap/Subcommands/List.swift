@@ -12,10 +12,14 @@ extension PgsnapCommand {
                 incomplete (a backup directory without a readable record), damaged (a backup whose backup.json \
                 fails its checksum: restore refuses it, verify names it) or foreign (a complete backup of another \
                 cluster than the one the target belongs to). Only complete backups can be restored. The first line \
-                names the target's cluster (system identifier).
+                names the target's cluster (system identifier). The table fits 100 columns (the ID is the start \
+                time in UTC, WAL the number of segments, the label cut with …); --wide shows every column in full.
                 """)
 
         @OptionGroup var common: CommonOptions
+
+        @Flag(name: .long, help: "Every column in full (start time, PostgreSQL's full version, WAL range, label).")
+        var wide = false
 
         func run() throws {
             try Terminal.run(common) { settings in
@@ -23,7 +27,7 @@ extension PgsnapCommand {
                 if settings.json {
                     Terminal.printJSON(ListReport(catalog))
                 } else {
-                    print(CatalogText.list(catalog))
+                    print(CatalogText.list(catalog, wide: wide))
                 }
             }
         }

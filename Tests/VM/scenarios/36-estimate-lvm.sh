@@ -2,7 +2,11 @@
 # pgsnap estimate on real LVM (docs/sizing.md): a steady writer of distinct blocks runs during
 # `estimate --probe`; with a snapshot_size far below rate × life the verdict is too_small
 # (exit 12), the probe's rate is at most the block layer's (its upper bound) and not zero, and
-# the probe snapshot is gone afterwards; with room to spare, exit 0. Nothing of pgsnap's is left.
+# the probe snapshot is gone afterwards; with room to spare, exit 0. Then the estimate against
+# the backup it predicts: with one backup's history, `estimate --probe`'s projected copy-on-write
+# use is within ±25% of the next backup's measured peak under the same writer. Then a backup
+# with snapshot_size = auto: sized from the sample and the history (snapshot_size_choice in
+# backup.json, the log line), never extended, and it verifies. Nothing of pgsnap's is left.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 : "${PGSNAP_BIN:?PGSNAP_BIN must point at the pgsnap binary}"
@@ -18,13 +22,29 @@ pg_as pgbench -i -q -s 1 -h "$PGHOST" -p "$PGPORT" -U postgres postgres >&2
 target=$VM_SCEN_DIR/backups
 mkdir -p -m 0700 "$target" "$VM_SCEN_DIR/run"
 
+# storm NAME [MAX_MIB]: 1 MiB of distinct blocks a second into $mnt/NAME until $VM_SCEN_DIR/stop-NAME.
 storm() {
 	local i=0
-	while [[ ! -e $VM_SCEN_DIR/stop ]] && ((i < 200)); do
-		dd if=/dev/urandom of="$mnt/storm" bs=1M count=1 seek="$i" oflag=direct conv=notrunc status=none
+	while [[ ! -e $VM_SCEN_DIR/stop-$1 ]] && ((i < ${2:-200})); do
+		dd if=/dev/urandom of="$mnt/$1" bs=1M count=1 seek="$i" oflag=direct conv=notrunc status=none
 		i=$((i + 1))
 		sleep 1
 	done
+}
+stop_storm() {
+	touch "$VM_SCEN_DIR/stop-$1"
+	wait "$2" || true
+	rm -f "$mnt/$1"
+}
+backup() {
+	"$PGSNAP_BIN" backup --conninfo "host=$PGHOST port=$PGPORT user=postgres dbname=postgres" --target "$target" \
+		--run-directory "$VM_SCEN_DIR/run" --json --log-level info --compress-level 19 "$@"
+}
+no_pgsnap_leftovers() {
+	[[ -z $(lvs --noheadings -o lv_name @pgsnap 2>/dev/null) ]] || vm_fail "pgsnap snapshot left: $(lvs -o lv_name,lv_tags)"
+	[[ -z $(lvs --noheadings -o lv_name 2>/dev/null | grep _pgsnap_) ]] || vm_fail "pgsnap-named LV left: $(lvs)"
+	[[ $(pg_psql -c "SELECT count(*) FROM pg_replication_slots") == 0 ]] || vm_fail "a replication slot left"
+	! grep -q " $VM_SCEN_DIR/run/mnt" /proc/self/mounts || vm_fail "pgsnap mounts left"
 }
 
 estimate() {
@@ -33,7 +53,7 @@ estimate() {
 }
 
 vm_log "estimate --probe under a 1 MiB/s writer, snapshot_size 8M"
-storm &
+storm first &
 storm_pid=$!
 status=0
 estimate --probe --sample 10 --snapshot-size 8M >"$VM_SCEN_DIR/small.json" 2>"$VM_SCEN_DIR/small.log" || status=$?
@@ -60,8 +80,60 @@ status=0
 estimate --sample 5 --snapshot-size 400M >"$VM_SCEN_DIR/room.json" 2>"$VM_SCEN_DIR/room.log" || status=$?
 cat "$VM_SCEN_DIR/room.json" >&2
 [[ $status == 0 ]] || vm_fail "estimate with a 400M snapshot_size exited $status: $(cat "$VM_SCEN_DIR/room.log")"
-touch "$VM_SCEN_DIR/stop"
-wait "$storm_pid" || true
+stop_storm first "$storm_pid"
 [[ $(pg_psql -c "SELECT count(*) FROM pg_replication_slots") == 0 ]] || vm_fail "estimate left a replication slot"
+
+vm_log "estimate --probe against the backup it predicts"
+storm second 170 &
+storm_pid=$!
+backup --snapshot-size 200M >"$VM_SCEN_DIR/history.json" 2>"$VM_SCEN_DIR/history.log" ||
+	{ cat "$VM_SCEN_DIR/history.log" >&2; vm_fail "the history backup failed"; }
+estimate --probe --sample 10 --snapshot-size 200M >"$VM_SCEN_DIR/predict.json" 2>"$VM_SCEN_DIR/predict.log" ||
+	{ cat "$VM_SCEN_DIR/predict.log" "$VM_SCEN_DIR/predict.json" >&2; vm_fail "estimate before the measured backup failed"; }
+backup --snapshot-size 200M >"$VM_SCEN_DIR/measured.json" 2>"$VM_SCEN_DIR/measured.log" ||
+	{ cat "$VM_SCEN_DIR/measured.log" >&2; vm_fail "the measured backup failed"; }
+stop_storm second "$storm_pid"
+no_pgsnap_leftovers
+python3 - "$VM_SCEN_DIR/predict.json" "$VM_SCEN_DIR/measured.json" "$vg/data" <<'PY'
+import json, sys
+estimate, backup, origin = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3]
+v = next(v for v in estimate["volumes"] if v["origin"] == origin)
+assert v["rate_source"] == "probe" and v["life_source"] == "history", v
+b = next(b for b in backup["volumes"] if b.get("origin") == origin)
+peak = max(s["bytes"] for s in b["fill_history"] if s.get("bytes") is not None)
+ratio = v["projected_bytes"] / peak
+print(f"estimate: {v['probe_bytes_per_second']/2**20:.2f} MiB/s x {v['snapshot_life_seconds']:.1f} s = "
+      f"{v['projected_bytes']/2**20:.1f} MiB; backup's peak {peak/2**20:.1f} MiB over "
+      f"{b['fill_history'][-1]['seconds']:.1f} s: ratio {ratio:.2f}")
+assert 0.75 <= ratio <= 1.25, f"projected/measured {ratio:.2f} is outside ±25%"
+PY
+
+vm_log "backup with snapshot_size = auto"
+storm third 170 &
+storm_pid=$!
+status=0
+backup --snapshot-size auto --snapshot-size-min 16M --snapshot-size-sample 5 \
+	>"$VM_SCEN_DIR/auto.json" 2>"$VM_SCEN_DIR/auto.log" || status=$?
+stop_storm third "$storm_pid"
+cat "$VM_SCEN_DIR/auto.log" >&2
+[[ $status == 0 ]] || vm_fail "the auto-sized backup exited $status"
+no_pgsnap_leftovers
+grep -q "snapshot of $vg/data sized .*: auto: " "$VM_SCEN_DIR/auto.log" || vm_fail "no sizing line in the log"
+python3 - "$VM_SCEN_DIR/auto.json" "$VM_SCEN_DIR/measured.json" "$vg/data" <<'PY'
+import json, sys
+auto, measured, origin = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3]
+v = next(v for v in auto["volumes"] if v.get("origin") == origin)
+c = v["snapshot_size_choice"]
+assert c["life_source"] == "history" and c["bytes_per_second"] > 0, c
+assert v["snapshot_bytes"] == c["chosen_bytes"] and c["minimum_bytes"] <= c["chosen_bytes"] <= c["maximum_bytes"], (v, c)
+m = next(m for m in measured["volumes"] if m.get("origin") == origin)
+peak = max(s["bytes"] for s in m["fill_history"] if s.get("bytes") is not None)
+assert c["history_peak_bytes"] is not None and c["projected_bytes"] >= c["history_peak_bytes"] >= peak, (c, peak)
+assert not v.get("extensions"), ("an auto-sized snapshot was extended", v.get("extensions"))
+print(f"auto: chosen {c['chosen_bytes']>>20} MiB for a projected {c['projected_bytes']>>20} MiB, "
+      f"peak fill {v['peak_fill_percent']:.0f}%")
+PY
+id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$VM_SCEN_DIR/auto.json")
+"$PGSNAP_BIN" verify "$id" --target "$target" >&2 || vm_fail "the auto-sized backup does not verify"
 pg_cluster_stop
 vm_log "estimate scenario done"
