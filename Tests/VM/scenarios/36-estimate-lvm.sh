@@ -12,7 +12,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 : "${PGSNAP_BIN:?PGSNAP_BIN must point at the pgsnap binary}"
 
 vg=$(vm_make_vg 1 1G)
-dev=$(vm_make_lv "$vg" data 300M)
+dev=$(vm_make_lv "$vg" data 500M)
 mnt=$VM_SCEN_DIR/mnt/data
 mkdir -p "$mnt"
 mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$dev" >&2
@@ -38,7 +38,7 @@ stop_storm() {
 }
 backup() {
 	"$PGSNAP_BIN" backup --conninfo "host=$PGHOST port=$PGPORT user=postgres dbname=postgres" --target "$target" \
-		--run-directory "$VM_SCEN_DIR/run" --json --log-level info --compress-level 19 "$@"
+		--run-directory "$VM_SCEN_DIR/run" --json --log-level info "$@"
 }
 no_pgsnap_leftovers() {
 	[[ -z $(lvs --noheadings -o lv_name @pgsnap 2>/dev/null) ]] || vm_fail "pgsnap snapshot left: $(lvs -o lv_name,lv_tags)"
