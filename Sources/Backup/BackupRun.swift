@@ -195,7 +195,9 @@ public final class BackupRun {
         try environment.stop.check()
     }
 
-    func makePlan(id: String) throws -> BackupPlan {
+    /// `sizing`: with `snapshot_size = auto`, sample the writes and size the snapshots (not
+    /// for a dry run, which changes and waits for nothing).
+    func makePlan(id: String, sizing: Bool = true) throws -> BackupPlan {
         let report = Preflight(settings: settings, environment: environment.preflight).run()
         for problem in report.problems { log("problem: \(problem.message) — \(problem.hint)") }
         if let first = report.problems.first {
@@ -205,7 +207,7 @@ public final class BackupRun {
                 problemHint: first.hint + more)
         }
         var sized = report
-        if settings.snapshot == .lvm, settings.snapshotSize == .auto { try sizeSnapshots(&sized) }
+        if sizing, settings.snapshot == .lvm, settings.snapshotSize == .auto { try sizeSnapshots(&sized) }
         return try BackupPlan(id: id, report: sized, settings: settings)
     }
 

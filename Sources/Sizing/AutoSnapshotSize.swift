@@ -27,7 +27,7 @@ public enum AutoSnapshotSize {
                 input.history?.snapshotLifeSeconds
                 ?? (input.measuredCopySeconds + SizingEstimator.setupAllowanceSeconds)
             let peak = input.history?.peakSnapshotBytes
-            let projected = max(UInt64(min(rate * life, Double(UInt64.max / 2))), peak ?? 0)
+            let projected = max(UInt64(min(rate * life, Double(UInt64.max / 4))) + input.walSwitchBytes, peak ?? 0)
             let recommended = SizingEstimator.recommendedBytes(
                 projected: UInt64(min(Double(projected) * underThreshold, Double(UInt64.max / 4))),
                 extentBytes: origin.volumeGroupExtentBytes)

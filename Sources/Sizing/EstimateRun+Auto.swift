@@ -20,7 +20,8 @@ extension EstimateRun {
                 sample: sample.volumes[snapshot.origin.path]
                     ?? VolumeSample(origin: snapshot.origin.path, seconds: sample.seconds, blockBytesWritten: 0),
                 history: SizingHistory.of(origin: snapshot.origin.path, in: records),
-                measuredCopySeconds: copySeconds)
+                measuredCopySeconds: copySeconds,
+                walSwitchBytes: snapshot.origin.path == Self.walVolume(check) ? sample.walSegmentBytes : 0)
         }
         return AutoSnapshotSize.choose(
             inputs, minimum: settings.snapshotSizeMin, maximum: settings.snapshotSizeMax,

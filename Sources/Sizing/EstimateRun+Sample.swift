@@ -39,9 +39,13 @@ extension EstimateRun {
         }
         let walEnd = session.flatMap(Self.walPosition)
         let imagesEnd = session.flatMap(Self.fullPageImages)
-        return Sample(
+        var sample = Sample(
             seconds: seconds, volumes: volumes, walBytes: Self.delta(walStart, walEnd),
             fullPageImages: Self.delta(imagesStart, imagesEnd))
+        if let bytes = session.flatMap({ try? BackupMode(session: $0).walSegmentSize() }), bytes > 0, bytes <= 1 << 30 {
+            sample.walSegmentBytes = bytes
+        }
+        return sample
     }
 
     static func delta(_ first: UInt64?, _ last: UInt64?) -> UInt64? {

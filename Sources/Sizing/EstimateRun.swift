@@ -52,7 +52,7 @@ public struct EstimateRun {
         report.probed = probe != nil
         report.walBytesPerSecond = sample.walBytes.map { Double($0) / sample.seconds }
         report.walFullPageImagesPerSecond = sample.fullPageImages.map { Double($0) / sample.seconds }
-        report.walVolume = check.snapshots.first { $0.directories.contains("pg_wal") }?.origin.path
+        report.walVolume = Self.walVolume(check)
         let copySeconds = measuredCopySeconds(check, records: records, report: &report)
         let inputs = check.snapshots.map { planned in
             SizingEstimator.Input(
@@ -61,7 +61,8 @@ public struct EstimateRun {
                     ?? VolumeSample(
                         origin: planned.origin.path, seconds: sample.seconds, blockBytesWritten: 0),
                 history: SizingHistory.of(origin: planned.origin.path, in: records),
-                measuredCopySeconds: copySeconds, pool: pool(of: planned, in: check))
+                measuredCopySeconds: copySeconds, pool: pool(of: planned, in: check),
+                walSwitchBytes: planned.origin.path == report.walVolume ? sample.walSegmentBytes : 0)
         }
         report.volumes = SizingEstimator.estimate(
             inputs, thinPoolDangerThreshold: Double(settings.thinPoolDangerThreshold))
@@ -74,11 +75,20 @@ public struct EstimateRun {
         var volumes: [String: VolumeSample]
         var walBytes: UInt64?
         var fullPageImages: UInt64?
+        /// The server's `wal_segment_size` (16 MiB when it could not be read).
+        var walSegmentBytes: UInt64 = 16 << 20
+    }
+
+    /// The snapshotted volume that holds pg_wal (the data directory's, unless pg_wal is a link
+    /// to another volume, which is never snapshotted).
+    static func walVolume(_ check: CheckReport) -> String? {
+        let wal = check.directories.first { $0.directory.role == .wal }?.location?.logicalVolume?.path
+        return check.snapshots.contains { $0.origin.path == wal } ? wal : nil
     }
 
     /// The last complete backups' records, newest first, each read and checked as every reader
     /// of a record does (StoredBackup); none without a readable target.
-    func history() -> [BackupRecord] {
+    public func history() -> [BackupRecord] {
         guard let target = settings.target, let catalog = try? BackupCatalog(target: target, lockPath: nil) else {
             return []
         }

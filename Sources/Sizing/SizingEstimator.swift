@@ -4,7 +4,7 @@ public import Storage
 /// The arithmetic of `pgsnap estimate`, a pure function of what was measured and recorded, so
 /// every verdict is unit-tested from made-up numbers (SizingEstimatorTests):
 ///
-///     projected   = write rate × snapshot life
+///     projected   = write rate × snapshot life (+ one WAL segment on pg_wal's volume)
 ///     recommended = projected × safety factor × (1 + metadata share) + one chunk, in extents
 ///
 /// The write rate is a probe snapshot's unique copy-on-write growth when there is one, else
@@ -35,11 +35,16 @@ public enum SizingEstimator {
         public var measuredCopySeconds: Double
         /// A thin snapshot's pool: its size and data fill in percent.
         public var pool: (name: String, sizeBytes: UInt64, dataPercent: Double)?
+        /// On the volume that holds pg_wal: the segment the backup's own stop switches to,
+        /// which PostgreSQL writes in full when it is new (`wal_init_zero`) while the snapshot
+        /// exists. Measured in the VM: a 16 MiB term a sample of a quiet server never sees.
+        public var walSwitchBytes: UInt64 = 0
 
         public init(
             planned: PlannedSnapshot, sample: VolumeSample, history: VolumeHistory?, measuredCopySeconds: Double,
-            pool: (name: String, sizeBytes: UInt64, dataPercent: Double)? = nil
+            pool: (name: String, sizeBytes: UInt64, dataPercent: Double)? = nil, walSwitchBytes: UInt64 = 0
         ) {
+            self.walSwitchBytes = walSwitchBytes
             self.planned = planned
             self.sample = sample
             self.history = history
@@ -58,7 +63,7 @@ public enum SizingEstimator {
         let origin = input.planned.origin
         let rate = input.sample.probeBytesPerSecond ?? input.sample.blockBytesPerSecond
         let life = input.history?.snapshotLifeSeconds ?? (input.measuredCopySeconds + setupAllowanceSeconds)
-        let projected = UInt64(max(rate, 0) * life)
+        let projected = UInt64(max(rate, 0) * life) + input.walSwitchBytes
         var estimate = VolumeEstimate(
             origin: origin.path, type: origin.kind.rawValue, originBytes: origin.sizeBytes,
             rateSource: input.sample.probeBytes == nil ? "block_stat" : "probe", bytesPerSecond: rate,

@@ -78,7 +78,7 @@ public enum SizingHistory {
         record.throughputBytesPerSecond > 0 ? Double(record.bytesRead) / record.throughputBytesPerSecond : nil
     }
 
-    static func median(_ values: [Double]) -> Double {
+    public static func median(_ values: [Double]) -> Double {
         let sorted = values.sorted()
         guard !sorted.isEmpty else { return 0 }
         let middle = sorted.count / 2

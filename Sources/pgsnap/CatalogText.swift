@@ -123,8 +123,22 @@ enum CatalogText {
         case ("volumes", let volumes as [[String: Any]]):
             return volumes.map { volume in
                 let origin = volume["origin"] as? String ?? "live files"
-                return "\(volume["archive"] ?? "?") from \(origin)"
+                var text = "\(volume["archive"] ?? "?") from \(origin)"
+                if let size = volume["snapshot_bytes"] as? NSNumber {
+                    text += " (snapshot \(ByteCount(size.uint64Value))"
+                    if let peak = volume["peak_fill_percent"] as? NSNumber {
+                        text += ", peak fill \(String(format: "%.0f", peak.doubleValue))%"
+                    }
+                    text += ")"
+                }
+                return text
             }.joined(separator: "; ")
+        case ("throughput_bytes_per_second", let rate as NSNumber):
+            return "\(ByteCount(rate.uint64Value))/s"
+        case ("compression_ratio", let ratio as NSNumber):
+            return String(format: "%.2fx", ratio.doubleValue)
+        case (let key, let seconds as NSNumber) where key.hasSuffix("_seconds"):
+            return String(format: "%.2f s", seconds.doubleValue)
         case (_, let text as String):
             return text
         case (_, is NSNull):

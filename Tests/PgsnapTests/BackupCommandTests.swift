@@ -62,6 +62,7 @@ struct BackupCommandTests {
             let record = try run.json()
             let id = try #require(record["id"] as? String)
             let backup = target + "/" + id
+            try expectADryRunChangesNothing(cluster, fixture, history: id)
             #expect(record["status"] as? String == "complete")
             #expect(record["snapshot_mode"] as? String == "none")
             #expect((record["wal_segments"] as? [String])?.isEmpty == false)
@@ -100,6 +101,36 @@ struct BackupCommandTests {
                 #expect(amcheck.status == 0, "pg_amcheck: \(amcheck.output)")
             }
         }
+    }
+
+    /// `backup --dry-run` after a backup: the plan (archives and where they are read from),
+    /// the expected size from that backup, and nothing changed: the target's entries, no
+    /// session in backup mode, no slot, no lock left.
+    func expectADryRunChangesNothing(_ cluster: TestCluster, _ fixture: TargetFixture, history id: String) throws {
+        let before = try fixture.names()
+        let arguments = [
+            "backup", "--dry-run", "--snapshot", "none", "--target", fixture.target, "--run-directory",
+            fixture.runDirectory, "--conninfo", cluster.conninfo,
+        ]
+        let run = try Pgsnap.run(arguments + ["--json"])
+        #expect(run.status == 0, "\(run.output)")
+        let report = try run.json()
+        #expect(report["dry_run"] as? Bool == true)
+        let archives = (report["archives"] as? [[String: Any]])?.compactMap { $0["archive"] as? String } ?? []
+        #expect(
+            archives.first == "base.tar.zst" && archives.last == "pg_wal.tar.zst" && archives.count == 3, "\(report)")
+        let expected = try #require(report["expected"] as? [String: Any], "\(report)")
+        #expect(expected["backups"] as? [String] == [id])
+        #expect((expected["bytes_read"] as? Int ?? 0) > 0)
+        #expect(try fixture.names() == before, "a dry run wrote to the target")
+        #expect(try cluster.psql("SELECT count(*) FROM pg_replication_slots") == "0")
+        #expect(
+            try cluster.psql(
+                "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND application_name LIKE 'pgsnap%'"
+            ) == "0")
+        let text = try Pgsnap.run(arguments)
+        #expect(text.status == 0 && text.stdout.hasPrefix("dry run: nothing was changed"), "\(text.output)")
+        #expect(text.stdout.contains("expected, from the last 1 backup(s)"), "\(text.stdout)")
     }
 
     @Test func aSecondRunWhileOneHoldsTheLockExits7() throws {

@@ -92,6 +92,7 @@ struct CatalogCommandTests {
             "wal segments 000000010000000000000002..000000010000000000000003 (2 segments)",
             "tablespaces 16384 fast /srv/fast", "bytes read 38.1 MiB (40000000 bytes)",
             "data directory /var/lib/postgresql/15/main", "archives", "base.tar.zst 4.0 KiB",
+            "backup mode seconds 64.50 s", "compression ratio 8680.50x", "throughput bytes per second 601.0 KiB/s",
         ] {
             #expect(text.contains(expected), "\(expected) in \(run.stdout)")
         }

@@ -26,7 +26,7 @@ struct CommandLineTests {
     /// options, prune's --dry-run, verify's --all).
     static let expected: [String: Set<String>] = [
         "backup": Set(SettingKey.allCases.filter { $0 != .freezeTimeout }.map(\.flag)).subtracting(archivePush)
-            .subtracting(archiveGet).union(common),
+            .subtracting(archiveGet).union(common).union(["--dry-run"]),
         "check": common.union(preflight),
         "cleanup": common.union(["--snapshot"]),
         "list": common.union(["--wide"]),

@@ -42,6 +42,14 @@ struct SizingEstimatorTests {
         #expect(estimate.verdict == .enough)
     }
 
+    /// pg_wal's volume pays for the segment the backup's stop switches to: 100 MiB + 16 MiB.
+    @Test func theVolumeHoldingPgWalPaysForTheSwitchedSegment() throws {
+        var input = Self.input(size: 200 * Self.mib, rate: Self.mib)
+        input.walSwitchBytes = 16 * Self.mib
+        let estimate = try #require(SizingEstimator.estimate([input], thinPoolDangerThreshold: 90).first)
+        #expect(estimate.projectedBytes == 116 * Self.mib)
+    }
+
     @Test func aProbeRateIsPreferredToTheBlockCounters() throws {
         let estimate = try #require(
             SizingEstimator.estimate(

@@ -24,8 +24,16 @@ extension PgsnapCommand {
         @OptionGroup(title: "Retention options") var retention: RetentionOptions
         @OptionGroup(title: "Metrics options") var metrics: MetricsOptions
 
+        @Flag(
+            name: .customLong("dry-run"),
+            help:
+                "Print what a backup would do (snapshots, mounts, archives, hooks, the expected size and length) and change nothing."
+        )
+        var dryRun = false
+
         func run() throws {
-            try Terminal.run(common, [preflight, copy, retention, metrics], metrics: .backup) { settings in
+            try Terminal.run(common, [preflight, copy, retention, metrics], metrics: dryRun ? nil : .backup) {
+                settings in
                 Interruption.install()
                 let logger = Terminal.logger(settings)
                 let environment = BackupEnvironment.live(serverMessages: ServerMessageLog.sink(logger))
@@ -35,6 +43,11 @@ extension PgsnapCommand {
                     logger.info("\($0)")
                 }
                 backup.onWarning = { logger.warning("\($0)") }
+                if dryRun {
+                    let report = try backup.dryRun()
+                    if settings.json { Terminal.printJSON(report) } else { print(DryRunText.lines(report)) }
+                    return
+                }
                 backup.onProgress = Terminal.progressSink(settings)
                 let record = try Self.run(backup)
                 if backup.onProgress != nil { Terminal.clearProgressLine() }
