@@ -116,7 +116,7 @@ let package = Package(
             dependencies: [
                 "ExitStatus", "Configuration", "PostgresFormat", "PostgresClient", "Storage", "Archive", "TargetLayout",
                 "Preflight", "Backup", "Catalog", "Restore", "Verify", "WALArchive", "Metrics", "Sizing",
-                "CBuildInfo",
+                "CBuildInfo", "SystemCalls",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

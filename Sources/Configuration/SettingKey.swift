@@ -12,6 +12,8 @@ public enum SettingKey: String, Sendable, CaseIterable {
     case snapshotSizeSample = "snapshot_size_sample"
     case json
     case logLevel = "log_level"
+    case logDestination = "log_destination"
+    case logFile = "log_file"
     case runDirectory = "run_directory"
     case checkpoint
     case compressLevel = "compress_level"

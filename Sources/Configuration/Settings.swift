@@ -19,6 +19,10 @@ public struct Settings: Sendable, Equatable {
     /// Print machine-readable JSON instead of text.
     public var json: Bool = false
     public var logLevel: LogLevel = .warning
+    /// Where the log lines go; `file` needs `log_file`.
+    public var logDestination: LogDestination = .stderr
+    /// The file `log_destination = file` appends to (an absolute path).
+    public var logFile: String?
     /// Holds the run lock and the mount points of snapshots (`<run_directory>/mnt/<backup id>`).
     public var runDirectory: String = "/run/pgsnap"
     /// Ask for an immediate checkpoint at backup start (fast) or let it spread (spread).
@@ -87,6 +91,16 @@ public struct Settings: Sendable, Equatable {
             try settings.apply(key, value, origin: .flag(key.flag))
         }
         try settings.checkPasswordExposure(file: file, overrides: overrides)
+        if settings.logDestination == .file, settings.logFile == nil {
+            let entry = file?.entries.last { $0.key == SettingKey.logDestination.rawValue }
+            let origin: SettingOrigin =
+                overrides[.logDestination] != nil
+                ? .flag(SettingKey.logDestination.flag)
+                : entry.map { .file(path: file?.path ?? "", line: $0.line) } ?? .defaultValue
+            throw .invalidValue(
+                origin: origin, key: SettingKey.logDestination.rawValue, value: "file",
+                expected: "log_file set as well")
+        }
         return settings
     }
 
@@ -129,6 +143,16 @@ public struct Settings: Sendable, Equatable {
                 throw invalid(LogLevel.allCases.map(\.rawValue).joined(separator: ", "))
             }
             logLevel = level
+        case .logDestination:
+            guard let destination = LogDestination(rawValue: value.lowercased()) else {
+                throw invalid(LogDestination.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            logDestination = destination
+        case .logFile:
+            guard value.hasPrefix("/"), !value.hasSuffix("/"), value.utf8.count < 4096, !value.contains("\n") else {
+                throw invalid("an absolute file path")
+            }
+            logFile = value
         case .runDirectory:
             guard value.hasPrefix("/") else { throw invalid("an absolute directory path") }
             runDirectory = value

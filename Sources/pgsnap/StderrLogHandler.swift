@@ -14,13 +14,17 @@ struct StderrLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
+        FileHandle.standardError.write(Data(Self.format(event).utf8))
+    }
+
+    /// One line: time, process ID, level, the message escaped (Echo.line), newline.
+    static func format(_ event: LogEvent) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.dateFormat = "yyyy-MM-dd HH:mm:ss.SSS"
         let name = event.level.rawValue.uppercased()
         let padding = String(repeating: " ", count: max(0, 8 - name.count))
-        let line =
+        return
             "\(formatter.string(from: Date())) P\(getpid()) \(padding)\(name): \(Echo.line(event.message.description))\n"
-        FileHandle.standardError.write(Data(line.utf8))
     }
 }

@@ -71,6 +71,20 @@ enum Terminal {
         case .warning: level = .warning
         case .error: level = .error
         }
-        return Logger(label: "pgsnap") { _ in StderrLogHandler(logLevel: level) }
+        switch settings.logDestination {
+        case .stderr:
+            return Logger(label: "pgsnap") { _ in StderrLogHandler(logLevel: level) }
+        case .syslog:
+            return Logger(label: "pgsnap") { _ in SyslogLogHandler(logLevel: level) }
+        case .file:
+            // Resolving refused `file` without `log_file`. A file that cannot be opened is said
+            // once on stderr, and the log goes there instead of nowhere.
+            let opened = FileLogHandler.open(path: settings.logFile ?? "", level: level)
+            if let handler = opened.handler { return Logger(label: "pgsnap") { _ in handler } }
+            let path = Echo.line(settings.logFile ?? "")
+            FileHandle.standardError.write(
+                Data("pgsnap: cannot append to log_file \(path): \(opened.reason); logging to stderr\n".utf8))
+            return Logger(label: "pgsnap") { _ in StderrLogHandler(logLevel: level) }
+        }
     }
 }

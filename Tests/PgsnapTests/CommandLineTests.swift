@@ -8,7 +8,9 @@ import Testing
 @Suite("each command's own flags", .unit)
 struct CommandLineTests {
     /// The flags of every subcommand.
-    static let common: Set = ["--config", "--target", "--run-directory", "--log-level", "--json"]
+    static let common: Set = [
+        "--config", "--target", "--run-directory", "--log-level", "--log-destination", "--log-file", "--json",
+    ]
     /// What `check` examines and `backup` plans from.
     static let preflight: Set = [
         "--conninfo", "--snapshot", "--snapshot-size", "--snapshot-size-min", "--snapshot-size-max",
@@ -148,6 +150,8 @@ struct CommandLineTests {
         case .snapshotSizeSample: return "5"
         case .json: return "off"
         case .logLevel: return "warning"
+        case .logDestination: return "stderr"
+        case .logFile: return fixture.runDirectory + "/pgsnap.log"
         case .runDirectory: return fixture.runDirectory
         case .checkpoint: return "spread"
         case .compressLevel: return "5"

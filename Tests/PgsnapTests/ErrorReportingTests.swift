@@ -137,6 +137,33 @@ struct ErrorReportingTests {
         #expect(try again.json()["partial_backups"] as? [String] == [], "nothing left the second time")
     }
 
+    /// `log_destination = file`: the log lines go to `log_file` (0600), not to stderr; `file`
+    /// without `log_file` is refused in one line; a file that cannot be opened is said once and
+    /// the log goes to stderr instead.
+    @Test func logDestinationFileAppendsTheLogToLogFile() throws {
+        let fixture = try TargetFixture()
+        try fixture.partial(daysAgo: 0.5)
+        let log = fixture.runDirectory + "/pgsnap.log"
+        let common = [
+            "cleanup", "--snapshot", "none", "--target", fixture.target, "--run-directory", fixture.runDirectory,
+            "--log-level", "info",
+        ]
+        let run = try Pgsnap.run(common + ["--log-destination", "file", "--log-file", log])
+        #expect(run.status == 0, "\(run.output)")
+        let text = try String(contentsOfFile: log, encoding: .utf8)
+        #expect(text.contains("WARNING: removing leftover partial backup"), "\(text)")
+        #expect(!run.stderr.contains("removing leftover"), "\(run.stderr)")
+        let mode = try FileManager.default.attributesOfItem(atPath: log)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        let missing = try Pgsnap.run(common + ["--log-destination", "file"])
+        #expect(missing.status != 0 && missing.stderr.split(separator: "\n").count == 1, "\(missing.output)")
+        #expect(missing.stderr.contains("log_file"), "\(missing.stderr)")
+        let unwritable = try Pgsnap.run(
+            common + ["--log-destination", "file", "--log-file", "/nonexistent/pgsnap-logs/pgsnap.log"])
+        #expect(unwritable.status == 0, "\(unwritable.output)")
+        #expect(unwritable.stderr.contains("cannot append to log_file /nonexistent/pgsnap-logs/pgsnap.log"))
+    }
+
     @Test func aRoleThatDoesNotExistGetsAHintThatSaysSo() throws {
         try withCluster(15) { cluster in
             let conninfo = cluster.conninfo.replacingOccurrences(of: "user=postgres", with: "user=pgsnap_nobody")

@@ -12,7 +12,7 @@ struct PackageFilesTests {
     static let example = repository.appendingPathComponent("scripts/package/pgsnap.conf").path
     /// Keys without a default: the example shows a typical value instead.
     static let withoutDefault: Set<SettingKey> = [
-        .conninfo, .target, .walArchive, .label, .keepLast, .keepDays, .hookDirectory, .metricsFile,
+        .conninfo, .target, .walArchive, .label, .keepLast, .keepDays, .hookDirectory, .metricsFile, .logFile,
     ]
 
     /// The example with the `#` of every `#key = value` line removed.

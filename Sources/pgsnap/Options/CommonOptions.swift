@@ -18,6 +18,14 @@ struct CommonOptions: SettingsGroup {
     @Option(name: .customLong("log-level"), help: "debug, info, warning or error.")
     var logLevel: String?
 
+    @Option(
+        name: .customLong("log-destination"),
+        help: "stderr (default; the journal under systemd), syslog, or file (with --log-file).")
+    var logDestination: String?
+
+    @Option(name: .customLong("log-file"), help: "With --log-destination file, the file the log is appended to (0600).")
+    var logFile: String?
+
     @Flag(name: .long, help: "Print JSON for scripts.")
     var json = false
 
@@ -26,6 +34,8 @@ struct CommonOptions: SettingsGroup {
         overrides[.target] = target
         overrides[.runDirectory] = runDirectory
         overrides[.logLevel] = logLevel
+        overrides[.logDestination] = logDestination
+        overrides[.logFile] = logFile
         if json { overrides[.json] = "on" }
         return overrides
     }
