@@ -99,17 +99,30 @@ export PGHOST=$original_host PGPORT=$original_port
 pg_as pg_ctl start -w -t 120 -D "$data_mnt/pgdata" -l "$PGHOST/log" -o "-p $PGPORT -k $PGHOST -c listen_addresses=127.0.0.1" >&2
 
 vm_log "snapshot too small for the writes during the copy"
-load_until "$VM_SCEN_DIR/stop-load2" checkpoint &
+# A writer with a known footprint on the xfs tablespace's origin: 1 MiB every 0.2 s over the
+# same 64 MiB, round and round (direct I/O, so it reaches the origin at once): a snapshot pays
+# once per block, so each round after its creation costs it 64 MiB, far past 4 MiB. (pgbench
+# with checkpoints took ten minutes to fill it under emulation, near the scenario's limit.)
+overflow_writer() {
+	local i=0
+	while [[ ! -e $VM_SCEN_DIR/stop-load2 ]] && ((i < 3000)); do
+		dd if=/dev/urandom of="$ts1_mnt/overflow" bs=1M count=1 seek="$((i % 64))" oflag=direct conv=notrunc status=none || true
+		i=$((i + 1))
+		sleep 0.2
+	done
+}
+overflow_writer &
 load_pid=$!
 set +e
-backup --snapshot-size 4M --snapshot-autoextend-threshold 100 --compress-level 19 --watch-interval 0.5 >"$VM_SCEN_DIR/small.out" 2>&1
+backup --snapshot-size 4M --snapshot-autoextend-threshold 100 --watch-interval 0.5 --log-level info >"$VM_SCEN_DIR/small.out" 2>&1
 status=$?
 set -e
 touch "$VM_SCEN_DIR/stop-load2"
 wait "$load_pid"
+rm -f "$ts1_mnt/overflow"
 cat "$VM_SCEN_DIR/small.out" >&2
 [[ $status == 5 ]] || vm_fail "small snapshot: exit $status, expected 5"
-grep -q "snapshot" "$VM_SCEN_DIR/small.out" || vm_fail "no snapshot message"
+grep -q "overflowed" "$VM_SCEN_DIR/small.out" || vm_fail "no overflow message"
 no_pgsnap_leftovers
 # Besides the complete backup, at most a failed-run record: <id>.failed/ holding only backup.json.
 # pgsnap.target binds the target to the cluster (docs/target.md): it stays.
