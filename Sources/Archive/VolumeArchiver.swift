@@ -29,12 +29,14 @@ public struct VolumeArchiver: Sendable {
     public var dropsPageCache: Bool
     /// Polled between files and chunks; returning true stops with `interrupted`.
     public var shouldStop: @Sendable () -> Bool
+    /// `max_rate`, shared by every archiver of the backup; nil reads at full speed.
+    public var rateLimit: ReadRateLimit?
 
     public init(
         outputPath: String, compressionLevel: Int = 3, workers: Int = 0,
         checksumAlgorithm: ChecksumAlgorithm = .crc32c, manifestPathPrefix: RawPath = RawPath(bytes: []),
         progress: ArchiveProgress? = nil, readSize: Int = 1 << 20, dropsPageCache: Bool = false,
-        shouldStop: @escaping @Sendable () -> Bool = { false }
+        shouldStop: @escaping @Sendable () -> Bool = { false }, rateLimit: ReadRateLimit? = nil
     ) {
         self.outputPath = outputPath
         self.compressionLevel = compressionLevel
@@ -45,6 +47,7 @@ public struct VolumeArchiver: Sendable {
         self.readSize = readSize
         self.dropsPageCache = dropsPageCache
         self.shouldStop = shouldStop
+        self.rateLimit = rateLimit
     }
 
     /// Archives `generatedFiles` first (`backup_label`, `tablespace_map` when known at the
@@ -128,6 +131,7 @@ public struct VolumeArchiver: Sendable {
             checksum.update(chunk)
             progress?.record(read: UInt64(chunk.count))
             try checkStop()
+            try rateLimit?.pace(chunk.count, path: outputPath, shouldStop: shouldStop)
         }
         progress?.record(files: 1)
         if copy.zeroFilled > 0 { result.shrunkFiles.append(entry.sourcePath) }

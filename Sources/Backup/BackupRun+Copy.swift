@@ -171,12 +171,16 @@ extension BackupRun {
         shouldStop: @escaping @Sendable () -> Bool
     ) -> [CopyThreads.Job] {
         let settings = self.settings
+        // One budget for every archive: max_rate is what the host gives the whole backup.
+        let rateLimit = settings.maxRate.map { ReadRateLimit(bytesPerSecond: $0) }
+        if let rate = settings.maxRate { log("reading at most \(ByteCount(rate))/s (max_rate)") }
         return listings.enumerated().map { index, item in
             let archiver = VolumeArchiver(
                 outputPath: target + "/" + item.job.archiveName, compressionLevel: settings.compressLevel,
                 workers: settings.compressWorkers,
                 checksumAlgorithm: Self.checksumAlgorithm(settings.manifestChecksums),
-                manifestPathPrefix: Self.manifestPrefix(item.job), progress: progress[index], shouldStop: shouldStop)
+                manifestPathPrefix: Self.manifestPrefix(item.job), progress: progress[index], shouldStop: shouldStop,
+                rateLimit: rateLimit)
             let entries = item.listing.entries
             let isBase = index == 0
             return { labelFiles in

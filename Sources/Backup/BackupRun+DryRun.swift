@@ -44,6 +44,7 @@ extension BackupRun {
             }
         }
         report.expected = Self.expected(from: historyRecords())
+        report.maxRateBytesPerSecond = settings.maxRate
         return report
     }
 

@@ -24,6 +24,9 @@ public final class BackupRun {
     public var onWarning: (@Sendable (String) -> Void)?
     /// Sees each stage as it begins (tests assert the order).
     var onStage: ((BackupStage) -> Void)?
+    /// Receives the backup's ID once it is chosen under the lock, so that every later log
+    /// line of the run can carry it.
+    public var onBackupID: (@Sendable (String) -> Void)?
 
     /// The run lock outlives teardown on purpose: `post-backup` runs under it.
     private var lock: RunLock?
@@ -95,7 +98,7 @@ public final class BackupRun {
         if case .failure(let error) = outcome { failure = Failure(error, stop: environment.stop) }
         let tearingDown = environment.clock()
         teardown.run(log: log)
-        log("stage teardown done in \(Self.seconds(environment.clock().timeIntervalSince(tearingDown))) s")
+        log("stage teardown done in \(secondsSince(tearingDown)) s")
         runPostBackupHook(outcome)
         lock = nil
         return try outcome.get()
@@ -107,14 +110,13 @@ public final class BackupRun {
     private func perform(_ stage: BackupStage, _ context: inout BackupContext) throws {
         onStage?(stage)
         let began = environment.clock()
-        func took() -> String { Self.seconds(environment.clock().timeIntervalSince(began)) }
         do {
             try performStage(stage, &context)
         } catch {
-            log("stage \(stage.rawValue) failed after \(took()) s")
+            log("stage \(stage.rawValue) failed after \(secondsSince(began)) s")
             throw error
         }
-        log("stage \(stage.rawValue) done in \(took()) s")
+        log("stage \(stage.rawValue) done in \(secondsSince(began)) s")
     }
 
     private func performStage(_ stage: BackupStage, _ context: inout BackupContext) throws {
@@ -160,6 +162,7 @@ public final class BackupRun {
     func chooseID(startTime: Date) -> String {
         let id = BackupID.firstFree(at: startTime, in: settings.target)
         hooks?.set("PGSNAP_BACKUP_ID", id)
+        onBackupID?(id)
         return id
     }
 
@@ -327,6 +330,9 @@ public final class BackupRun {
     }
 
     static func seconds(_ value: Double) -> String { String(format: "%.2f", value) }
+
+    /// The run's clock since `start`, as the log prints durations.
+    func secondsSince(_ start: Date) -> String { Self.seconds(environment.clock().timeIntervalSince(start)) }
 
     /// Stop: backup mode ends as soon as the last snapshot exists. Without snapshots it ends in
     /// `stream`, once every data file is read.

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// `pgsnap backup --dry-run`: what a real run would do, from the same plan, with nothing
 /// changed (no lock, no backup mode, no snapshot, no file in the target). The JSON a script
@@ -62,11 +62,14 @@ public struct DryRunReport: Encodable, Sendable {
     public var archives: [Archive] = []
     public var hooks: [Hook] = []
     public var expected: Expected?
+    /// `max_rate`, which would pace the copy; absent without a limit.
+    public var maxRateBytesPerSecond: UInt64?
 
     enum CodingKeys: String, CodingKey {
         case ok
         case dryRun = "dry_run"
         case snapshotMode = "snapshot_mode"
         case target, snapshots, archives, hooks, expected
+        case maxRateBytesPerSecond = "max_rate_bytes_per_second"
     }
 }

@@ -20,6 +20,11 @@ public final class FreezeHolder {
     private let log: @Sendable (String) -> Void
     private var context: BackupContext
     private var deadline = Date.distantFuture
+    /// Receives the freeze's backup ID once it is chosen (BackupRun.onBackupID).
+    public var onBackupID: (@Sendable (String) -> Void)? {
+        get { run.onBackupID }
+        set { run.onBackupID = newValue }
+    }
 
     public init(
         settings: Settings, environment: BackupEnvironment, pgsnapVersion: String,

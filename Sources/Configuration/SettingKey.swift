@@ -18,6 +18,7 @@ public enum SettingKey: String, Sendable, CaseIterable {
     case checkpoint
     case compressLevel = "compress_level"
     case compressWorkers = "compress_workers"
+    case maxRate = "max_rate"
     case manifestChecksums = "manifest_checksums"
     case walArchive = "wal_archive"
     case walArchiveTimeout = "wal_archive_timeout"

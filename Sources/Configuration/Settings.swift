@@ -30,6 +30,9 @@ public struct Settings: Sendable, Equatable {
     public var compressLevel: Int = 3
     /// zstd worker threads per archive; 0 compresses on the reading thread.
     public var compressWorkers: Int = 2
+    /// `max_rate`: bytes per second the backup reads from its volumes, all archives together
+    /// (pg_basebackup's `--max-rate`); nil reads at full speed.
+    public var maxRate: UInt64?
     public var manifestChecksums: ManifestChecksums = .crc32c
     /// A WAL archive directory to take segments from instead of the live pg_wal.
     public var walArchive: String?
@@ -168,6 +171,11 @@ public struct Settings: Sendable, Equatable {
         case .compressWorkers:
             guard let workers = Int(value), (0...64).contains(workers) else { throw invalid("an integer from 0 to 64") }
             compressWorkers = workers
+        case .maxRate:
+            guard let rate = Self.parseRate(value) else {
+                throw invalid("off, or a rate from 32K to 100G (bytes per second, such as 50M)")
+            }
+            maxRate = rate == 0 ? nil : rate
         case .manifestChecksums:
             guard let algorithm = ManifestChecksums(rawValue: value.lowercased()) else {
                 throw invalid("crc32c, sha256 or none")
@@ -257,6 +265,26 @@ public struct Settings: Sendable, Equatable {
     /// A whole percentage, with or without its `%`.
     static func parsePercent(_ text: String) -> Int? {
         Int(text.hasSuffix("%") ? String(text.dropLast()) : text)
+    }
+
+    /// `max_rate`: `off` (or 0) as 0; otherwise bytes per second with an optional K, M or G
+    /// (powers of 1024) and an optional `/s`, from 32K to 100G: below that a backup of any
+    /// size would take days, above it no disk is throttled.
+    static func parseRate(_ text: String) -> UInt64? {
+        var number = text.trimmingCharacters(in: .whitespaces).uppercased()
+        if number == "OFF" || number == "0" { return 0 }
+        if number.hasSuffix("/S") { number.removeLast(2) }
+        if number.hasSuffix("B") && number.count > 1 { number.removeLast() }
+        let units: [Character: Double] = ["K": 1024, "M": 1024 * 1024, "G": 1024 * 1024 * 1024]
+        var multiplier = 1.0
+        if let last = number.last, let unit = units[last] {
+            multiplier = unit
+            number.removeLast()
+        }
+        guard let value = Double(number), value.isFinite else { return nil }
+        let rate = value * multiplier
+        guard rate >= 32 * 1024, rate <= 100 * 1024 * 1024 * 1024 else { return nil }
+        return UInt64(rate)
     }
 
     /// PostgreSQL's boolean spellings.

@@ -1,5 +1,5 @@
 public import Configuration
-public import Preflight
+import Preflight
 import Storage
 public import TargetLayout
 
@@ -22,12 +22,9 @@ public enum AutoSnapshotSize {
         for input in inputs where input.planned.origin.kind == .classic {
             let origin = input.planned.origin
             origins[origin.path] = origin
-            let rate = max(input.sample.probeBytesPerSecond ?? input.sample.blockBytesPerSecond, 0)
-            let life =
-                input.history?.snapshotLifeSeconds
-                ?? (input.measuredCopySeconds + SizingEstimator.setupAllowanceSeconds)
+            let (rate, life, rateTimesLife) = SizingEstimator.projection(input)
             let peak = input.history?.peakSnapshotBytes
-            let projected = max(UInt64(min(rate * life, Double(UInt64.max / 4))) + input.walSwitchBytes, peak ?? 0)
+            let projected = max(rateTimesLife, peak ?? 0)
             let recommended = SizingEstimator.recommendedBytes(
                 projected: UInt64(min(Double(projected) * underThreshold, Double(UInt64.max / 4))),
                 extentBytes: origin.volumeGroupExtentBytes)

@@ -13,16 +13,7 @@ extension EstimateRun {
         let records = history()
         let sample = try takeSample(planned, probe: nil)
         var unused = SizingReport()
-        let copySeconds = measuredCopySeconds(check, records: records, report: &unused)
-        let inputs = planned.map { snapshot in
-            SizingEstimator.Input(
-                planned: snapshot,
-                sample: sample.volumes[snapshot.origin.path]
-                    ?? VolumeSample(origin: snapshot.origin.path, seconds: sample.seconds, blockBytesWritten: 0),
-                history: SizingHistory.of(origin: snapshot.origin.path, in: records),
-                measuredCopySeconds: copySeconds,
-                walSwitchBytes: snapshot.origin.path == Self.walVolume(check) ? sample.walSegmentBytes : 0)
-        }
+        let inputs = estimatorInputs(planned, check: check, sample: sample, records: records, report: &unused)
         return AutoSnapshotSize.choose(
             inputs, minimum: settings.snapshotSizeMin, maximum: settings.snapshotSizeMax,
             autoextendThreshold: settings.snapshotAutoextendThreshold)

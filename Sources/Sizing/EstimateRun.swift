@@ -1,7 +1,7 @@
 import Catalog
 public import Configuration
 import ExitStatus
-public import Foundation
+import Foundation
 import PostgresClient
 public import Preflight
 import Storage
@@ -53,17 +53,7 @@ public struct EstimateRun {
         report.walBytesPerSecond = sample.walBytes.map { Double($0) / sample.seconds }
         report.walFullPageImagesPerSecond = sample.fullPageImages.map { Double($0) / sample.seconds }
         report.walVolume = Self.walVolume(check)
-        let copySeconds = measuredCopySeconds(check, records: records, report: &report)
-        let inputs = check.snapshots.map { planned in
-            SizingEstimator.Input(
-                planned: planned,
-                sample: sample.volumes[planned.origin.path]
-                    ?? VolumeSample(
-                        origin: planned.origin.path, seconds: sample.seconds, blockBytesWritten: 0),
-                history: SizingHistory.of(origin: planned.origin.path, in: records),
-                measuredCopySeconds: copySeconds, pool: pool(of: planned, in: check),
-                walSwitchBytes: planned.origin.path == report.walVolume ? sample.walSegmentBytes : 0)
-        }
+        let inputs = estimatorInputs(check.snapshots, check: check, sample: sample, records: records, report: &report)
         report.volumes = SizingEstimator.estimate(
             inputs, thinPoolDangerThreshold: Double(settings.thinPoolDangerThreshold))
         report.expectedBackupModeSeconds = inputs.compactMap(\.history?.backupModeSeconds).max()

@@ -1,5 +1,5 @@
 public import Preflight
-public import Storage
+import Storage
 
 /// The arithmetic of `pgsnap estimate`, a pure function of what was measured and recorded, so
 /// every verdict is unit-tested from made-up numbers (SizingEstimatorTests):
@@ -39,6 +39,9 @@ public enum SizingEstimator {
         /// which PostgreSQL writes in full when it is new (`wal_init_zero`) while the snapshot
         /// exists. Measured in the VM: a 16 MiB term a sample of a quiet server never sees.
         public var walSwitchBytes: UInt64 = 0
+        /// The copy at `max_rate`: the snapshot lives at least this long whatever the history
+        /// says (the last backups may have run without the limit). 0 without a limit.
+        public var rateLimitedCopySeconds: Double = 0
 
         public init(
             planned: PlannedSnapshot, sample: VolumeSample, history: VolumeHistory?, measuredCopySeconds: Double,
@@ -61,9 +64,7 @@ public enum SizingEstimator {
 
     static func estimateOne(_ input: Input, thinPoolDangerThreshold: Double) -> VolumeEstimate {
         let origin = input.planned.origin
-        let rate = input.sample.probeBytesPerSecond ?? input.sample.blockBytesPerSecond
-        let life = input.history?.snapshotLifeSeconds ?? (input.measuredCopySeconds + setupAllowanceSeconds)
-        let projected = UInt64(max(rate, 0) * life) + input.walSwitchBytes
+        let (rate, life, projected) = projection(input)
         var estimate = VolumeEstimate(
             origin: origin.path, type: origin.kind.rawValue, originBytes: origin.sizeBytes,
             rateSource: input.sample.probeBytes == nil ? "block_stat" : "probe", bytesPerSecond: rate,
@@ -96,6 +97,16 @@ public enum SizingEstimator {
             estimate.verdict = .wasteful
         }
         return estimate
+    }
+
+    /// The write rate (bytes per second), the snapshot's life (seconds) and their product plus
+    /// the WAL segment term: the one projection `estimate` and `snapshot_size = auto` share.
+    public static func projection(_ input: Input) -> (rate: Double, life: Double, projected: UInt64) {
+        let rate = max(input.sample.probeBytesPerSecond ?? input.sample.blockBytesPerSecond, 0)
+        let life = max(
+            input.history?.snapshotLifeSeconds ?? (input.measuredCopySeconds + setupAllowanceSeconds),
+            input.rateLimitedCopySeconds)
+        return (rate, life, UInt64(min(rate * life, Double(UInt64.max / 4))) + input.walSwitchBytes)
     }
 
     /// The projection with the safety factor and the exception store's metadata, rounded up

@@ -19,6 +19,9 @@ enum DryRunText {
         for archive in report.archives {
             lines.append("  write \(archive.archive) of \(archive.directory) from \(archive.readFrom)")
         }
+        if let rate = report.maxRateBytesPerSecond {
+            lines.append("  read the volumes at most \(ByteCount(rate))/s all together (max_rate)")
+        }
         for hook in report.hooks { lines.append("  run the \(hook.event) hook \(hook.path)") }
         if let expected = report.expected {
             lines.append(

@@ -3,7 +3,8 @@ import Foundation
 import Logging
 
 /// A swift-log handler writing one line per record to stderr in the shape pgBackRest users
-/// know from their 3 a.m. logs: `2026-11-24 03:15:00.123 P12345    INFO: message`.
+/// know from their 3 a.m. logs: `2026-11-24 03:15:00.123 P12345    INFO: message`, with the
+/// backup's ID after the process ID once the run has one (`P12345 20261124T031500Z INFO: …`).
 struct StderrLogHandler: LogHandler {
     var logLevel: Logger.Level
     var metadata: Logger.Metadata = [:]
@@ -17,7 +18,7 @@ struct StderrLogHandler: LogHandler {
         FileHandle.standardError.write(Data(Self.format(event).utf8))
     }
 
-    /// One line: time, process ID, level, the message escaped (Echo.line), newline.
+    /// One line: time, process ID, the backup ID if any, level, the message escaped (Echo.line), newline.
     static func format(_ event: LogEvent) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
@@ -25,6 +26,6 @@ struct StderrLogHandler: LogHandler {
         let name = event.level.rawValue.uppercased()
         let padding = String(repeating: " ", count: max(0, 8 - name.count))
         return
-            "\(formatter.string(from: Date())) P\(getpid()) \(padding)\(name): \(Echo.line(event.message.description))\n"
+            "\(formatter.string(from: Date())) P\(getpid()) \(LogRunTag.prefix)\(padding)\(name): \(Echo.line(event.message.description))\n"
     }
 }

@@ -32,7 +32,7 @@ struct SyslogLogHandler: LogHandler {
         case .error: priority = LOG_ERR
         case .critical: priority = LOG_CRIT
         }
-        Echo.line(event.message.description).withCString { message in
+        (LogRunTag.prefix + Echo.line(event.message.description)).withCString { message in
             withVaList([message]) { vsyslog(priority, "%s", $0) }
         }
     }

@@ -61,6 +61,12 @@ struct BackupCommandTests {
                 "\(run.stderr)")
             let record = try run.json()
             let id = try #require(record["id"] as? String)
+            // Every log line from the ID's choice (the lock stage) on carries it after the pid.
+            let logLines = run.stderr.split(separator: "\n").filter { $0.contains(/\ P\d+\ /) }
+            let fromLock = logLines.drop { !$0.contains("stage lock done") }
+            let tagged = try Regex(" P\\d+ \(id) +[A-Z]+: ")
+            #expect(!fromLock.isEmpty && fromLock.allSatisfy { $0.contains(tagged) }, "\(run.stderr)")
+            #expect(logLines.prefix { !$0.contains("stage lock done") }.allSatisfy { !$0.contains(tagged) })
             let backup = target + "/" + id
             try expectADryRunChangesNothing(cluster, fixture, history: id)
             #expect(record["status"] as? String == "complete")
@@ -128,9 +134,11 @@ struct BackupCommandTests {
             try cluster.psql(
                 "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND application_name LIKE 'pgsnap%'"
             ) == "0")
-        let text = try Pgsnap.run(arguments)
+        #expect(report["max_rate_bytes_per_second"] == nil, "\(report)")
+        let text = try Pgsnap.run(arguments + ["--max-rate", "40M"])
         #expect(text.status == 0 && text.stdout.hasPrefix("dry run: nothing was changed"), "\(text.output)")
         #expect(text.stdout.contains("expected, from the last 1 backup(s)"), "\(text.stdout)")
+        #expect(text.stdout.contains("at most 40.0 MiB/s all together (max_rate)"), "\(text.stdout)")
     }
 
     @Test func aSecondRunWhileOneHoldsTheLockExits7() throws {

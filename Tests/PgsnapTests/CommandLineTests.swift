@@ -156,6 +156,7 @@ struct CommandLineTests {
         case .checkpoint: return "spread"
         case .compressLevel: return "5"
         case .compressWorkers: return "1"
+        case .maxRate: return "50M"
         case .manifestChecksums: return "sha256"
         case .walArchive: return "/nonexistent/pgsnap-wal-archive"
         case .walArchiveTimeout: return "30"

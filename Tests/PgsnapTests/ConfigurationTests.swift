@@ -59,6 +59,7 @@ struct ConfigurationTests {
         ("snapshot", "zfs"), ("snapshot_size", "0%"), ("snapshot_size", "150%"), ("snapshot_size", "12parsecs"),
         ("json", "maybe"), ("target", "relative/dir"), ("log_level", "loud"), ("conninfo", "host"),
         ("wal_archive_timeout", "0"), ("wal_archive_timeout", "86401"), ("wal_archive_timeout", "1.5"),
+        ("max_rate", "16K"), ("max_rate", "1T"), ("max_rate", "fast"), ("max_rate", "-5M"), ("max_rate", "nanM"),
     ])
     func wrongTypesAreRejectedWithTheirLine(key: String, value: String) throws {
         let file = try ConfigFile.parse("# header\n\(key) = '\(value)'\n", path: "/c")
@@ -123,6 +124,21 @@ struct ConfigurationTests {
         #expect(try Settings.resolve(file: nil, overrides: [:]).walArchiveTimeout == 60)
         #expect(try Settings.resolve(file: nil, overrides: [.walArchiveTimeout: "3"]).walArchiveTimeout == 3)
         #expect(SettingKey.walArchiveTimeout.flag == "--wal-archive-timeout")
+    }
+
+    /// max_rate in bytes per second, powers of 1024, `off` or 0 for no limit.
+    @Test func maxRates() throws {
+        func rate(_ value: String) throws -> UInt64? {
+            try Settings.resolve(file: nil, overrides: [.maxRate: value]).maxRate
+        }
+        #expect(try Settings.resolve(file: nil, overrides: [:]).maxRate == nil)
+        #expect(try rate("50M") == 50 << 20)
+        #expect(try rate("64K/s") == 64 << 10)
+        #expect(try rate("1.5GB") == UInt64(1.5 * Double(1 << 30)))
+        #expect(try rate("32768") == 32768)
+        #expect(try rate("off") == nil)
+        #expect(try rate("0") == nil)
+        #expect(SettingKey.maxRate.flag == "--max-rate")
     }
 
     @Test func everyKeyHasAFlag() {

@@ -13,6 +13,11 @@ struct CopyOptions: SettingsGroup {
     @Option(name: .customLong("compress-workers"), help: "zstd worker threads per archive (default 2).")
     var compressWorkers: String?
 
+    @Option(
+        name: .customLong("max-rate"),
+        help: "Bytes per second read from the volumes, all archives together, 32K-100G, or off (default off).")
+    var maxRate: String?
+
     @Option(name: .customLong("manifest-checksums"), help: "crc32c, sha256 or none.")
     var manifestChecksums: String?
 
@@ -50,6 +55,7 @@ struct CopyOptions: SettingsGroup {
         overrides[.checkpoint] = checkpoint
         overrides[.compressLevel] = compressLevel
         overrides[.compressWorkers] = compressWorkers
+        overrides[.maxRate] = maxRate
         overrides[.manifestChecksums] = manifestChecksums
         overrides[.label] = label
         overrides[.watchInterval] = watchInterval

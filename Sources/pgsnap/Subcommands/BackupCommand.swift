@@ -43,6 +43,7 @@ extension PgsnapCommand {
                     logger.info("\($0)")
                 }
                 backup.onWarning = { logger.warning("\($0)") }
+                backup.onBackupID = { LogRunTag.backupID = $0 }
                 if dryRun {
                     let report = try backup.dryRun()
                     if settings.json { Terminal.printJSON(report) } else { print(DryRunText.lines(report)) }

@@ -107,6 +107,7 @@ extension PgsnapCommand {
             ) {
                 logger.info("\($0)")
             }
+            holder.onBackupID = { LogRunTag.backupID = $0 }
             let status = holder.hold { reply in
                 let data = reply.encoded()
                 _ = data.withUnsafeBytes { write(readyDescriptor, $0.baseAddress, $0.count) }

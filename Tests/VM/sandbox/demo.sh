@@ -29,6 +29,11 @@ conninfo="host=$PGHOST port=$PGPORT user=postgres dbname=postgres"
 say "pgsnap check"
 "$PGSNAP_BIN" check --conninfo "$conninfo" --target "$target" >&2
 
+say "pgsnap estimate (how big the snapshots must be, from a 5 s sample of the writes)"
+# Exit 12 says the configured snapshot_size is too small for what it measured: shown, not fatal.
+"$PGSNAP_BIN" estimate --conninfo "$conninfo" --target "$target" --run-directory "$VM_SCEN_DIR/run" --sample 5 >&2 ||
+	echo "(estimate exited $?)" >&2
+
 say "pgsnap backup (from LVM snapshots)"
 "$PGSNAP_BIN" backup --conninfo "$conninfo" --target "$target" --run-directory "$VM_SCEN_DIR/run" --log-level info >&2
 id=$(basename "$(ls -d "$target"/2*)")

@@ -1,4 +1,5 @@
 #!/bin/bash
+# The harness (a cluster from the template on LVM over loop devices, its socket on tmpfs), then
 # `pgsnap check --json` on real LVM: the data directory, pg_wal and two tablespaces on
 # separate LVs (classic and thin) map to the right VG/LV/type/pool; a tablespace on a plain
 # loop filesystem, a target on an origin volume and a VG too small for its snapshots are
@@ -18,6 +19,12 @@ target=$VM_SCEN_DIR/backups
 mkdir -p "$target"
 
 pg_cluster_start "$data_mnt/pgdata" "$wal_mnt/pg_wal"
+# The harness itself (this is the first scenario): the server answers over the tmpfs socket,
+# with checksums, its WAL on its own LV, its files owned by postgres.
+[[ $(pg_psql -c 'select 1') == 1 ]] || vm_fail "select 1 over $PGHOST"
+[[ $(pg_psql -c 'show data_checksums') == on ]] || vm_fail "checksums off"
+[[ $(readlink "$PGDATA/pg_wal") == "$wal_mnt/pg_wal" ]] || vm_fail "pg_wal not on its LV"
+[[ $(stat -c %U "$PGDATA/base") == postgres ]] || vm_fail "data dir not owned by postgres"
 pg_create_tablespace ts_classic "$ts1_mnt/ts" >/dev/null
 pg_create_tablespace ts_thin "$ts2_mnt/ts" >/dev/null
 conninfo="host=$PGHOST port=$PGPORT user=postgres dbname=postgres"

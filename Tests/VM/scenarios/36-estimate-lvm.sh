@@ -6,7 +6,9 @@
 # the backup it predicts: with one backup's history, `estimate --probe`'s projected copy-on-write
 # use is within ±25% of the next backup's measured peak under the same writer. Then a backup
 # with snapshot_size = auto: sized from the sample and the history (snapshot_size_choice in
-# backup.json, the log line), never extended, and it verifies. Nothing of pgsnap's is left.
+# backup.json, the log line), never extended, and it verifies. A SIGKILLed `estimate --probe`
+# leaves its probe snapshot: `cleanup` removes it, and so does the next backup. Nothing of
+# pgsnap's is left.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 : "${PGSNAP_BIN:?PGSNAP_BIN must point at the pgsnap binary}"
@@ -83,11 +85,35 @@ cat "$VM_SCEN_DIR/room.json" >&2
 stop_storm first "$storm_pid"
 [[ $(pg_psql -c "SELECT count(*) FROM pg_replication_slots") == 0 ]] || vm_fail "estimate left a replication slot"
 
-vm_log "estimate --probe against the backup it predicts"
+# probe_then_kill: SIGKILL an `estimate --probe` once its probe snapshot exists.
+probe_then_kill() {
+	estimate --probe --sample 60 --snapshot-size 8M >/dev/null 2>"$VM_SCEN_DIR/killed.log" &
+	local pid=$!
+	for _ in $(seq 1 300); do
+		[[ -n $(lvs --noheadings -o lv_name @pgsnap 2>/dev/null) ]] && break
+		sleep 0.2
+	done
+	[[ -n $(lvs --noheadings -o lv_name @pgsnap 2>/dev/null) ]] || vm_fail "no probe snapshot: $(cat "$VM_SCEN_DIR/killed.log")"
+	kill -KILL "$pid"
+	wait "$pid" || true
+	[[ -n $(lvs --noheadings -o lv_name @pgsnap 2>/dev/null) ]] || vm_fail "the killed estimate removed its probe"
+}
+
+vm_log "SIGKILL during estimate --probe: cleanup removes the probe snapshot"
+probe_then_kill
+"$PGSNAP_BIN" cleanup --target "$target" --run-directory "$VM_SCEN_DIR/run" >&2 || vm_fail "cleanup: exit $?"
+[[ -z $(lvs --noheadings -o lv_name @pgsnap 2>/dev/null) ]] || vm_fail "cleanup left the probe: $(lvs -o lv_name,lv_tags)"
+
+vm_log "SIGKILL during estimate --probe: the next backup removes the probe snapshot"
+probe_then_kill
 storm second 170 &
 storm_pid=$!
 backup --snapshot-size 200M >"$VM_SCEN_DIR/history.json" 2>"$VM_SCEN_DIR/history.log" ||
 	{ cat "$VM_SCEN_DIR/history.log" >&2; vm_fail "the history backup failed"; }
+grep -q "removing leftover snapshot /dev/$vg/data_pgsnap_" "$VM_SCEN_DIR/history.log" || vm_fail "the backup did not say it removed the probe: $(cat "$VM_SCEN_DIR/history.log")"
+[[ -z $(lvs --noheadings -o lv_name @pgsnap 2>/dev/null) ]] || vm_fail "the backup left the probe: $(lvs -o lv_name,lv_tags)"
+
+vm_log "estimate --probe against the backup it predicts"
 estimate --probe --sample 10 --snapshot-size 200M >"$VM_SCEN_DIR/predict.json" 2>"$VM_SCEN_DIR/predict.log" ||
 	{ cat "$VM_SCEN_DIR/predict.log" "$VM_SCEN_DIR/predict.json" >&2; vm_fail "estimate before the measured backup failed"; }
 backup --snapshot-size 200M >"$VM_SCEN_DIR/measured.json" 2>"$VM_SCEN_DIR/measured.log" ||
