@@ -56,6 +56,14 @@ public struct EstimateRun {
         let inputs = estimatorInputs(check.snapshots, check: check, sample: sample, records: records, report: &report)
         report.volumes = SizingEstimator.estimate(
             inputs, thinPoolDangerThreshold: Double(settings.thinPoolDangerThreshold))
+        let auto = AutoSnapshotSize.choose(
+            inputs, minimum: settings.snapshotSizeMin, maximum: settings.snapshotSizeMax,
+            autoextendThreshold: settings.snapshotAutoextendThreshold)
+        for index in report.volumes.indices {
+            guard let choice = auto[report.volumes[index].origin] else { continue }
+            report.volumes[index].autoBytes = choice.chosenBytes
+            report.volumes[index].autoLimitedBy = choice.limitedBy
+        }
         report.expectedBackupModeSeconds = inputs.compactMap(\.history?.backupModeSeconds).max()
         return report
     }

@@ -42,6 +42,11 @@ public enum SizingReportText {
                         + (volume.historyPeakFillPercent.map { String(format: " (%.0f%% full)", $0) } ?? ""))
             }
             lines.append(contentsOf: advice(volume).map { "\(volume.origin): \($0)" })
+            if let auto = volume.autoBytes {
+                lines.append(
+                    "\(volume.origin): snapshot_size = auto would choose \(ByteCount(auto))"
+                        + (volume.autoLimitedBy.map { " (raised or cut to \(autoLimit($0)))" } ?? ""))
+            }
         }
         return lines.joined(separator: "\n")
     }
@@ -62,6 +67,16 @@ public enum SizingReportText {
             return [
                 "its pool \(volume.pool ?? "?") would pass thin_pool_danger_threshold: extend the pool or back up at a quieter time"
             ]
+        }
+    }
+
+    /// What bounded an auto size, in the settings' words.
+    static func autoLimit(_ limit: String) -> String {
+        switch limit {
+        case "minimum": return "snapshot_size_min"
+        case "maximum": return "snapshot_size_max"
+        case "volume_group": return "its share of the VG's free space"
+        default: return limit
         }
     }
 

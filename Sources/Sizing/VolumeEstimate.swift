@@ -34,6 +34,11 @@ public struct VolumeEstimate: Sendable, Equatable, Encodable {
     /// The peak use and fill of this origin's snapshot in the last backups.
     public var historyPeakBytes: UInt64?
     public var historyPeakFillPercent: Double?
+    /// What `snapshot_size = auto` would choose for this classic snapshot now, from the same
+    /// sample and history (nil for a thin one), and what bounded it (minimum, maximum,
+    /// volume_group) if anything did.
+    public var autoBytes: UInt64?
+    public var autoLimitedBy: String?
 
     enum CodingKeys: String, CodingKey {
         case origin, type, pool, verdict
@@ -54,6 +59,8 @@ public struct VolumeEstimate: Sendable, Equatable, Encodable {
         case shortfallBytes = "shortfall_bytes"
         case historyPeakBytes = "history_peak_bytes"
         case historyPeakFillPercent = "history_peak_fill_percent"
+        case autoBytes = "auto_bytes"
+        case autoLimitedBy = "auto_limited_by"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -79,5 +86,7 @@ public struct VolumeEstimate: Sendable, Equatable, Encodable {
         try container.encode(shortfallBytes, forKey: .shortfallBytes)
         try container.encode(historyPeakBytes, forKey: .historyPeakBytes)
         try container.encode(historyPeakFillPercent, forKey: .historyPeakFillPercent)
+        try container.encode(autoBytes, forKey: .autoBytes)
+        try container.encode(autoLimitedBy, forKey: .autoLimitedBy)
     }
 }

@@ -132,6 +132,10 @@ print(f"estimate: {v['probe_bytes_per_second']/2**20:.2f} MiB/s x {v['snapshot_l
       f"{v['projected_bytes']/2**20:.1f} MiB; backup's peak {peak/2**20:.1f} MiB over "
       f"{b['fill_history'][-1]['seconds']:.1f} s: ratio {ratio:.2f}")
 assert 0.75 <= ratio <= 1.25, f"projected/measured {ratio:.2f} is outside ±25%"
+# What snapshot_size = auto would choose now: at least the projection with the safety factor
+# (or the default snapshot_size_min, 256 MiB, that raised it).
+assert v["auto_bytes"] >= min(v["recommended_bytes"], 256 << 20), v
+print(f"auto would choose {v['auto_bytes']>>20} MiB (limited by {v['auto_limited_by']})")
 PY
 
 vm_log "backup with snapshot_size = auto"
