@@ -87,7 +87,9 @@ stop_storm first "$storm_pid"
 
 # probe_then_kill: SIGKILL an `estimate --probe` once its probe snapshot exists.
 probe_then_kill() {
-	estimate --probe --sample 60 --snapshot-size 8M >/dev/null 2>"$VM_SCEN_DIR/killed.log" &
+	# pgsnap itself in the background (not the shell function, whose subshell $! would name).
+	"$PGSNAP_BIN" estimate --conninfo "host=$PGHOST port=$PGPORT user=postgres dbname=postgres" --target "$target" \
+		--run-directory "$VM_SCEN_DIR/run" --probe --sample 60 --snapshot-size 8M >/dev/null 2>"$VM_SCEN_DIR/killed.log" &
 	local pid=$!
 	for _ in $(seq 1 300); do
 		[[ -n $(lvs --noheadings -o lv_name @pgsnap 2>/dev/null) ]] && break
