@@ -112,7 +112,7 @@ storm second 170 &
 storm_pid=$!
 backup --snapshot-size 200M >"$VM_SCEN_DIR/history.json" 2>"$VM_SCEN_DIR/history.log" ||
 	{ cat "$VM_SCEN_DIR/history.log" >&2; vm_fail "the history backup failed"; }
-grep -q "removing leftover snapshot /dev/$vg/data_pgsnap_" "$VM_SCEN_DIR/history.log" || vm_fail "the backup did not say it removed the probe: $(cat "$VM_SCEN_DIR/history.log")"
+grep -q "removing leftover snapshot $vg/data_pgsnap_" "$VM_SCEN_DIR/history.log" || vm_fail "the backup did not say it removed the probe: $(cat "$VM_SCEN_DIR/history.log")"
 [[ -z $(lvs --noheadings -o lv_name @pgsnap 2>/dev/null) ]] || vm_fail "the backup left the probe: $(lvs -o lv_name,lv_tags)"
 
 vm_log "estimate --probe against the backup it predicts"
