@@ -2,40 +2,21 @@ import ArgumentParser
 import Configuration
 
 /// The flags of every subcommand: where the configuration, the backups and the run lock are,
-/// and how pgsnap speaks.
+/// and how pgsnap speaks. Declared untitled and last by the commands: the target and log
+/// flags come under their own headings after the command's own, `--config` and `--json`
+/// under OPTIONS.
 struct CommonOptions: SettingsGroup {
     @Option(name: .long, help: "Configuration file (default: /etc/pgsnap/pgsnap.conf when it exists).")
     var config: String?
 
-    @Option(name: .long, help: "Directory where backups live.")
-    var target: String?
-
-    @Option(
-        name: .customLong("run-directory"),
-        help: "Directory for the run lock and snapshot mounts (default /run/pgsnap).")
-    var runDirectory: String?
-
-    @Option(name: .customLong("log-level"), help: "debug, info, warning or error.")
-    var logLevel: String?
-
-    @Option(
-        name: .customLong("log-destination"),
-        help: "stderr (default; the journal under systemd), syslog, or file (with --log-file).")
-    var logDestination: String?
-
-    @Option(name: .customLong("log-file"), help: "With --log-destination file, the file the log is appended to (0600).")
-    var logFile: String?
+    @OptionGroup(title: HelpSection.target) var targetOptions: TargetOptions
+    @OptionGroup(title: HelpSection.log) var logOptions: LogOptions
 
     @Flag(name: .long, help: "Print JSON for scripts.")
     var json = false
 
     var overrides: [SettingKey: String] {
-        var overrides: [SettingKey: String] = [:]
-        overrides[.target] = target
-        overrides[.runDirectory] = runDirectory
-        overrides[.logLevel] = logLevel
-        overrides[.logDestination] = logDestination
-        overrides[.logFile] = logFile
+        var overrides = targetOptions.overrides.merging(logOptions.overrides) { mine, _ in mine }
         if json { overrides[.json] = "on" }
         return overrides
     }

@@ -1,16 +1,9 @@
 import ArgumentParser
 import Configuration
 
-/// What `freeze` (and `snapshot-exec`) read: the server, the watchdog, the label and the
-/// checkpoint at the start of backup mode.
+/// What `freeze` (and `snapshot-exec`) read besides the connection: the watchdog, the label
+/// and the checkpoint at the start of backup mode.
 struct FreezeOptions: SettingsGroup {
-    @Option(
-        name: .long,
-        help:
-            "libpq connection string, e.g. 'host=/run/postgresql port=5432 user=postgres'. Never put a password here: use ~/.pgpass."
-    )
-    var conninfo: String?
-
     @Option(
         name: .long,
         help: "Seconds to wait for 'pgsnap thaw' before the watchdog ends backup mode (freeze_timeout, default 300).")
@@ -24,7 +17,6 @@ struct FreezeOptions: SettingsGroup {
 
     var overrides: [SettingKey: String] {
         var overrides: [SettingKey: String] = [:]
-        overrides[.conninfo] = conninfo
         overrides[.freezeTimeout] = timeout
         overrides[.label] = label
         overrides[.checkpoint] = checkpoint

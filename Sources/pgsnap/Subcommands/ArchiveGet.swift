@@ -17,8 +17,8 @@ extension PgsnapCommand {
                 which later calls serve after checking them again (docs/wal-archive.md).
                 """)
 
-        @OptionGroup var common: CommonOptions
         @OptionGroup(title: "Recovery options") var options: ArchiveGetOptions
+        @OptionGroup var common: CommonOptions
 
         @Argument(help: "The WAL file's name (%f).")
         var name: String

@@ -14,8 +14,8 @@ extension PgsnapCommand {
                 already archived under the name or the file is not this cluster's WAL (docs/wal-archive.md).
                 """)
 
-        @OptionGroup var common: CommonOptions
         @OptionGroup(title: "Archiving options") var options: ArchivePushOptions
+        @OptionGroup var common: CommonOptions
 
         @Argument(help: "The WAL file to archive (%p).")
         var path: String

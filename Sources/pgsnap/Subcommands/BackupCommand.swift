@@ -18,11 +18,15 @@ extension PgsnapCommand {
                 """)
 
         // Every setting is a backup's: it reads them all.
+        @OptionGroup var preflight: PreflightOptions
+        @OptionGroup(title: HelpSection.copy) var copy: CopyOptions
+        @OptionGroup(title: HelpSection.compression) var compression: CompressionOptions
+        @OptionGroup(title: HelpSection.snapshots) var snapshotWatch: SnapshotWatchOptions
+        @OptionGroup(title: HelpSection.wal) var walWait: WALWaitOptions
+        @OptionGroup(title: HelpSection.hooks) var hookTimeout: HookTimeoutOptions
+        @OptionGroup(title: HelpSection.retention) var retention: RetentionOptions
+        @OptionGroup(title: HelpSection.metrics) var metrics: MetricsOptions
         @OptionGroup var common: CommonOptions
-        @OptionGroup(title: "Server, snapshot and hook options") var preflight: PreflightOptions
-        @OptionGroup(title: "Copy options") var copy: CopyOptions
-        @OptionGroup(title: "Retention options") var retention: RetentionOptions
-        @OptionGroup(title: "Metrics options") var metrics: MetricsOptions
 
         @Flag(
             name: .customLong("dry-run"),
@@ -32,7 +36,10 @@ extension PgsnapCommand {
         var dryRun = false
 
         func run() throws {
-            try Terminal.run(common, [preflight, copy, retention, metrics], metrics: dryRun ? nil : .backup) {
+            try Terminal.run(
+                common, [preflight, copy, compression, snapshotWatch, walWait, hookTimeout, retention, metrics],
+                metrics: dryRun ? nil : .backup
+            ) {
                 settings in
                 Interruption.install()
                 let logger = Terminal.logger(settings)

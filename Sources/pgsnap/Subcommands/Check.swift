@@ -11,9 +11,9 @@ extension PgsnapCommand {
             abstract: "Check that a backup can run: PostgreSQL, the volumes under every tablespace, and the target.",
             discussion: "Exits 0 only when a backup could run now. Changes nothing on the system.")
 
-        @OptionGroup var common: CommonOptions
         // What Preflight and NextBackupChecks read; how the copy would run is not checked.
-        @OptionGroup(title: "Server, snapshot and hook options") var preflight: PreflightOptions
+        @OptionGroup var preflight: PreflightOptions
+        @OptionGroup var common: CommonOptions
 
         func run() throws {
             try Terminal.run(common, [preflight]) { settings in

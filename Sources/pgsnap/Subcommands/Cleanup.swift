@@ -14,9 +14,9 @@ extension PgsnapCommand {
                 Every backup runs the same cleanup first.
                 """)
 
-        @OptionGroup var common: CommonOptions
         // Leftover snapshots are looked for only with snapshot = lvm.
-        @OptionGroup var snapshotMode: SnapshotModeOptions
+        @OptionGroup(title: HelpSection.snapshots) var snapshotMode: SnapshotModeOptions
+        @OptionGroup var common: CommonOptions
 
         func run() throws {
             try Terminal.run(common, [snapshotMode]) { settings in

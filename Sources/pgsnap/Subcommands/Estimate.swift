@@ -21,8 +21,8 @@ extension PgsnapCommand {
                 a thin pool past thin_pool_danger_threshold (docs/sizing.md).
                 """)
 
+        @OptionGroup var preflight: PreflightOptions
         @OptionGroup var common: CommonOptions
-        @OptionGroup(title: "Server, snapshot and hook options") var preflight: PreflightOptions
 
         @Option(help: "Seconds to sample the origins' writes (1-3600).")
         var sample: Double = 30

@@ -17,8 +17,9 @@ extension PgsnapCommand {
                 the holder ends backup mode itself and records a failed run. Prints the backup ID and start LSN.
                 """)
 
+        @OptionGroup(title: HelpSection.connection) var connection: ConnectionOptions
+        @OptionGroup(title: HelpSection.freeze) var options: FreezeOptions
         @OptionGroup var common: CommonOptions
-        @OptionGroup(title: "Freeze options") var options: FreezeOptions
 
         @Flag(name: .long, help: "Say whether a freeze is held, since when, by which ID, and the time left.")
         var status = false
@@ -28,7 +29,7 @@ extension PgsnapCommand {
         var holder: Int32?
 
         func run() throws {
-            try Terminal.run(common, [options]) { settings in
+            try Terminal.run(common, [connection, options]) { settings in
                 Interruption.install()
                 if let holder { try Self.hold(settings, readyDescriptor: holder) }
                 if status { return try Self.printStatus(settings) }

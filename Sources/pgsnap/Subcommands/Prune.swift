@@ -20,9 +20,9 @@ extension PgsnapCommand {
         @Flag(name: .customLong("dry-run"), help: "Show what would be removed; remove nothing.")
         var dryRun = false
 
+        @OptionGroup(title: HelpSection.retention) var retention: RetentionOptions
+        @OptionGroup(title: HelpSection.metrics) var metrics: MetricsOptions
         @OptionGroup var common: CommonOptions
-        @OptionGroup(title: "Retention options") var retention: RetentionOptions
-        @OptionGroup(title: "Metrics options") var metrics: MetricsOptions
 
         func run() throws {
             // A dry run changes nothing, so it is no prune to report.

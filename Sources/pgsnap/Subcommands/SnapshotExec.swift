@@ -19,8 +19,9 @@ extension PgsnapCommand {
                 recorded, and pgsnap exits with COMMAND's own exit code.
                 """)
 
+        @OptionGroup(title: HelpSection.connection) var connection: ConnectionOptions
+        @OptionGroup(title: HelpSection.freeze) var options: FreezeOptions
         @OptionGroup var common: CommonOptions
-        @OptionGroup(title: "Freeze options") var options: FreezeOptions
 
         @Option(
             name: .customLong("snapshot-name"), help: "The storage system's name for its snapshot, kept in the record.")
@@ -42,7 +43,7 @@ extension PgsnapCommand {
         }
 
         func run() throws {
-            try Terminal.run(common, [options]) { settings in
+            try Terminal.run(common, [connection, options]) { settings in
                 Interruption.install()
                 let logger = Terminal.logger(settings)
                 let log: (String) -> Void = { logger.info("\($0)") }

@@ -36,8 +36,8 @@ extension PgsnapCommand {
         )
         var wal = false
 
+        @OptionGroup(title: HelpSection.metrics) var metrics: MetricsOptions
         @OptionGroup var common: CommonOptions
-        @OptionGroup(title: "Metrics options") var metrics: MetricsOptions
 
         func validate() throws {
             if all && id != nil || !wal && !all && id == nil {
