@@ -45,7 +45,7 @@ public enum SizingReportText {
             if let auto = volume.autoBytes {
                 lines.append(
                     "\(volume.origin): snapshot_size = auto would choose \(ByteCount(auto))"
-                        + (volume.autoLimitedBy.map { " (raised or cut to \(autoLimit($0)))" } ?? ""))
+                        + (volume.autoLimitedBy.map { " (\(autoLimit($0)))" } ?? ""))
             }
         }
         return lines.joined(separator: "\n")
@@ -70,12 +70,13 @@ public enum SizingReportText {
         }
     }
 
-    /// What bounded an auto size, in the settings' words.
+    /// What bounded an auto size, in the settings' words. The minimum is itself cut to the
+    /// maximum where they cross (a small origin: 256M against 50% of 400 MiB).
     static func autoLimit(_ limit: String) -> String {
         switch limit {
-        case "minimum": return "snapshot_size_min"
-        case "maximum": return "snapshot_size_max"
-        case "volume_group": return "its share of the VG's free space"
+        case "minimum": return "raised to snapshot_size_min, or to snapshot_size_max where that is lower"
+        case "maximum": return "cut to snapshot_size_max"
+        case "volume_group": return "cut to its share of the VG's free space"
         default: return limit
         }
     }

@@ -118,6 +118,27 @@ struct SizingEstimatorTests {
         #expect(report.exitStatus.rawValue == 12)
     }
 
+    /// The text says what bounded auto's choice in the settings' words, one bound per line.
+    @Test func theTextNamesWhatBoundedAutosChoice() {
+        var report = SizingReport()
+        report.volumes = SizingEstimator.estimate(
+            [Self.input(size: 200 * Self.mib, rate: Self.mib)], thinPoolDangerThreshold: 90)
+        let expected = [
+            "minimum": "raised to snapshot_size_min, or to snapshot_size_max where that is lower",
+            "maximum": "cut to snapshot_size_max", "volume_group": "cut to its share of the VG's free space",
+        ]
+        for (limit, words) in expected {
+            report.volumes[0].autoBytes = 256 * Self.mib
+            report.volumes[0].autoLimitedBy = limit
+            let text = SizingReportText.render(report)
+            #expect(text.contains("snapshot_size = auto would choose 256.0 MiB (\(words))"), "\(text)")
+        }
+        report.volumes[0].autoLimitedBy = nil
+        #expect(
+            SizingReportText.render(report).contains("would choose 256.0 MiB\n")
+                || SizingReportText.render(report).hasSuffix("would choose 256.0 MiB"))
+    }
+
     /// A probe left by a SIGKILL is removed by `cleanup` and the next backup like theirs.
     @Test func aProbeSnapshotIsALeftoverToCleanup() {
         let name = SizingProbe.name(origin: "data", at: Date())
