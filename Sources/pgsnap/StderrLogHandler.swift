@@ -5,6 +5,7 @@ import Logging
 /// A swift-log handler writing one line per record to stderr in the shape pgBackRest users
 /// know from their 3 a.m. logs: `2026-11-24 03:15:00.123 P12345    INFO: message`, with the
 /// backup's ID after the process ID once the run has one (`P12345 20261124T031500Z INFO: …`).
+/// Under systemd each line also carries its priority for the journal (JournalStream).
 struct StderrLogHandler: LogHandler {
     var logLevel: Logger.Level
     var metadata: Logger.Metadata = [:]
@@ -15,7 +16,8 @@ struct StderrLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        FileHandle.standardError.write(Data(Self.format(event).utf8))
+        let line = JournalStream.line(Self.format(event), priority: JournalStream.priority(event.level))
+        FileHandle.standardError.write(Data(line.utf8))
     }
 
     /// One line: time, process ID, the backup ID if any, level, the message escaped (Echo.line), newline.

@@ -23,15 +23,7 @@ struct SyslogLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        let priority: Int32
-        switch event.level {
-        case .trace, .debug: priority = LOG_DEBUG
-        case .info: priority = LOG_INFO
-        case .notice: priority = LOG_NOTICE
-        case .warning: priority = LOG_WARNING
-        case .error: priority = LOG_ERR
-        case .critical: priority = LOG_CRIT
-        }
+        let priority = JournalStream.priority(event.level)
         (LogRunTag.prefix + Echo.line(event.message.description)).withCString { message in
             withVaList([message]) { vsyslog(priority, "%s", $0) }
         }

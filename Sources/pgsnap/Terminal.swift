@@ -46,7 +46,7 @@ enum Terminal {
         if error is ExitCode || error is CleanExit { throw error }
         let reported = (error as? any PgsnapError) ?? InternalError(error)
         if json { printJSON(ErrorOutput(reported)) }
-        FileHandle.standardError.write(Data("pgsnap: \(Echo.line(reported.description))\n".utf8))
+        JournalStream.writeError("pgsnap: \(Echo.line(reported.description))\n")
         throw ExitCode(reported.exitStatus.rawValue)
     }
 
@@ -82,8 +82,9 @@ enum Terminal {
             let opened = FileLogHandler.open(path: settings.logFile ?? "", level: level)
             if let handler = opened.handler { return Logger(label: "pgsnap") { _ in handler } }
             let path = Echo.line(settings.logFile ?? "")
-            FileHandle.standardError.write(
-                Data("pgsnap: cannot append to log_file \(path): \(opened.reason); logging to stderr\n".utf8))
+            JournalStream.writeError(
+                "pgsnap: cannot append to log_file \(path): \(opened.reason); logging to stderr\n",
+                priority: LOG_WARNING)
             return Logger(label: "pgsnap") { _ in StderrLogHandler(logLevel: level) }
         }
     }

@@ -81,7 +81,7 @@ extension PgsnapCommand {
                         reports.allSatisfy(\.ok)
                         ? "the WAL archive is damaged (\(archive?.problems.count ?? 0) problem(s)) — the report names each"
                         : Self.damagedLine(reports)
-                    FileHandle.standardError.write(Data("pgsnap: \(Echo.line(line))\n".utf8))
+                    JournalStream.writeError("pgsnap: \(Echo.line(line))\n")
                     throw ExitCode(ExitStatus.damaged.rawValue)
                 }
             }
