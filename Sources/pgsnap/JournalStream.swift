@@ -41,9 +41,4 @@ enum JournalStream {
     static func line(_ line: String, priority: Int32) -> String {
         isStandardError ? "<\(priority)>" + line : line
     }
-
-    /// A `pgsnap: …` error or warning line for stderr.
-    static func writeError(_ line: String, priority: Int32 = LOG_ERR) {
-        FileHandle.standardError.write(Data(Self.line(line, priority: priority).utf8))
-    }
 }

@@ -46,8 +46,15 @@ enum Terminal {
         if error is ExitCode || error is CleanExit { throw error }
         let reported = (error as? any PgsnapError) ?? InternalError(error)
         if json { printJSON(ErrorOutput(reported)) }
-        JournalStream.writeError("pgsnap: \(Echo.line(reported.description))\n")
+        printLine(reported.description)
         throw ExitCode(reported.exitStatus.rawValue)
+    }
+
+    /// The one shape of pgsnap's own stderr lines, outside the log: `pgsnap: ` and the message
+    /// escaped and bounded (Echo.line), with the journal's priority under systemd.
+    static func printLine(_ message: String, priority: Int32 = LOG_ERR) {
+        let line = JournalStream.line("pgsnap: \(Echo.line(message))\n", priority: priority)
+        FileHandle.standardError.write(Data(line.utf8))
     }
 
     /// A sink that redraws one status line on stderr, or nil when nobody watches (stderr is not
@@ -82,9 +89,7 @@ enum Terminal {
             let opened = FileLogHandler.open(path: settings.logFile ?? "", level: level)
             if let handler = opened.handler { return Logger(label: "pgsnap") { _ in handler } }
             let path = Echo.line(settings.logFile ?? "")
-            JournalStream.writeError(
-                "pgsnap: cannot append to log_file \(path): \(opened.reason); logging to stderr\n",
-                priority: LOG_WARNING)
+            printLine("cannot append to log_file \(path): \(opened.reason); logging to stderr", priority: LOG_WARNING)
             return Logger(label: "pgsnap") { _ in StderrLogHandler(logLevel: level) }
         }
     }

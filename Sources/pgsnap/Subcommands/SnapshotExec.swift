@@ -56,7 +56,7 @@ extension PgsnapCommand {
                     let request = FreezeRequest(operation: .abort, reason: reason, exitCode: ending.exitCode)
                     let aborted = try FreezeClient.ask(request, settings: settings, stop: .signals, log: log)
                     let recorded = aborted.directory.map { "; failed run recorded in \($0)" } ?? ""
-                    JournalStream.writeError("pgsnap: \(Echo.line(reason + recorded))\n")
+                    Terminal.printLine(reason + recorded)
                     throw ExitCode(ending.exitCode)
                 }
                 let thawed = try FreezeClient.ask(

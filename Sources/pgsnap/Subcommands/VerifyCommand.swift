@@ -81,7 +81,7 @@ extension PgsnapCommand {
                         reports.allSatisfy(\.ok)
                         ? "the WAL archive is damaged (\(archive?.problems.count ?? 0) problem(s)) — the report names each"
                         : Self.damagedLine(reports)
-                    JournalStream.writeError("pgsnap: \(Echo.line(line))\n")
+                    Terminal.printLine(line)
                     throw ExitCode(ExitStatus.damaged.rawValue)
                 }
             }
