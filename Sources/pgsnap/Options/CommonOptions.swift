@@ -16,7 +16,7 @@ struct CommonOptions: SettingsGroup {
     var json = false
 
     var overrides: [SettingKey: String] {
-        var overrides = targetOptions.overrides.merging(logOptions.overrides) { mine, _ in mine }
+        var overrides = Self.merged([targetOptions, logOptions])
         if json { overrides[.json] = "on" }
         return overrides
     }
@@ -35,10 +35,6 @@ struct CommonOptions: SettingsGroup {
                 file = nil
             }
         }
-        var overrides = self.overrides
-        for group in groups {
-            overrides.merge(group.overrides) { mine, _ in mine }
-        }
-        return try Settings.resolve(file: file, overrides: overrides)
+        return try Settings.resolve(file: file, overrides: Self.merged([self] + groups))
     }
 }

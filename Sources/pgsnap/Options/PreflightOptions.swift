@@ -12,10 +12,6 @@ struct PreflightOptions: SettingsGroup {
     @OptionGroup(title: HelpSection.hooks) var hookDirectory: HookDirectoryOptions
 
     var overrides: [SettingKey: String] {
-        var overrides: [SettingKey: String] = [:]
-        for group in [connection, snapshotMode, snapshotSize, walSource, hookDirectory] as [any SettingsGroup] {
-            overrides.merge(group.overrides) { mine, _ in mine }
-        }
-        return overrides
+        Self.merged([connection, snapshotMode, snapshotSize, walSource, hookDirectory])
     }
 }

@@ -9,3 +9,14 @@ protocol SettingsGroup: ParsableArguments {
     /// The values given on the command line, keyed by the setting they override.
     var overrides: [SettingKey: String] { get }
 }
+
+extension SettingsGroup {
+    /// The overrides of `groups` together; where two set one key, the earlier wins.
+    static func merged(_ groups: [any SettingsGroup]) -> [SettingKey: String] {
+        var overrides: [SettingKey: String] = [:]
+        for group in groups {
+            overrides.merge(group.overrides) { mine, _ in mine }
+        }
+        return overrides
+    }
+}
