@@ -51,12 +51,12 @@ struct CommandLineTests {
     /// The long flags of the option lines of a help screen (indented by two spaces; the
     /// wrapped help text below them is indented further), without --help and --version.
     static func listedFlags(_ help: String) -> Set<String> {
-        var flags: Set<String> = []
-        for line in help.split(separator: "\n") {
-            guard let match = line.firstMatch(of: /^  (?:-[a-zA-Z], )?(--[a-z][a-z-]*)/) else { continue }
-            flags.insert(String(match.1))
-        }
-        return flags.subtracting(["--help", "--version"])
+        Set(help.split(separator: "\n").compactMap(optionFlag)).subtracting(["--help", "--version"])
+    }
+
+    /// The long flag an option line of a help screen starts with, if it is one.
+    static func optionFlag(_ line: Substring) -> String? {
+        line.firstMatch(of: /^  (?:-[a-zA-Z], )?(--[a-z][a-z-]*)/).map { String($0.1) }
     }
 
     @Test(arguments: expected.keys.sorted())

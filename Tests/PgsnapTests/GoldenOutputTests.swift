@@ -106,9 +106,12 @@ struct GoldenOutputTests {
 enum Golden {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
 
+    /// PGSNAP_UPDATE_GOLDEN=1: rewrite what differs instead of failing.
+    static let updating = ProcessInfo.processInfo.environment["PGSNAP_UPDATE_GOLDEN"] == "1"
+
     static func check(_ text: String, against name: String) throws {
         let file = directory.appendingPathComponent(name)
-        if ProcessInfo.processInfo.environment["PGSNAP_UPDATE_GOLDEN"] == "1" {
+        if updating {
             try Data(text.utf8).write(to: file)
             return
         }

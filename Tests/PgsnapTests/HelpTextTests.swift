@@ -40,8 +40,8 @@ struct HelpTextTests {
                 sections.append((heading.1.map(String.init) ?? "OPTIONS", []))
             } else if line.hasSuffix(":") && line.first?.isUppercase == true {
                 sections.append((String(line.dropLast()), []))
-            } else if let flag = line.firstMatch(of: /^  (?:-[a-zA-Z], )?(--[a-z][a-z-]*)/), !sections.isEmpty {
-                sections[sections.count - 1].flags.append(String(flag.1))
+            } else if let flag = CommandLineTests.optionFlag(line), !sections.isEmpty {
+                sections[sections.count - 1].flags.append(flag)
             }
         }
         return sections.filter { $0.heading.hasSuffix("OPTIONS") || kindHeadings.contains($0.heading) }
@@ -171,7 +171,7 @@ enum GeneratedSection {
             "\(document) has no '<!-- end: \(name) -->'")
         let current = String(contents[afterBegin.upperBound..<end.lowerBound])
         guard current != text else { return }
-        if ProcessInfo.processInfo.environment["PGSNAP_UPDATE_GOLDEN"] == "1" {
+        if Golden.updating {
             try Data((contents[..<afterBegin.upperBound] + text + contents[end.lowerBound...]).utf8).write(to: file)
             return
         }
